@@ -1,0 +1,17 @@
+{#- The project's cost category for a FOCUS ServiceCategory, given the joined seed column:
+    a category the seed does not know is 'other'; no ServiceCategory at all (taxes, credits,
+    account-level fees) is 'overhead'. -#}
+{% macro cost_category(service_category_column, mapped_category_column) -%}
+    {{ return(adapter.dispatch('cost_category', 'cost_per_customer')(service_category_column, mapped_category_column)) }}
+{%- endmacro %}
+{% macro default__cost_category(service_category_column, mapped_category_column) -%}
+    case
+        when {{ service_category_column }} is null then 'overhead'
+        else coalesce({{ mapped_category_column }}, 'other')
+    end
+{%- endmacro %}
+
+{#- The cost categories, in report order (columns of customer_costs_monthly). -#}
+{% macro cost_categories() -%}
+    {{ return(['compute', 'storage', 'database', 'network', 'observability', 'security', 'overhead', 'other']) }}
+{%- endmacro %}

@@ -1,0 +1,312 @@
+{#- One row per day x group of charges that every rule treats alike (same service, region, account,
+    category, resource, customer tag, commitment status and rule matches), with the rule that places
+    it: for each group, the first rule in order that matches, is in effect that day, and can place it
+    (tag: the charge carries the customer tag; usage: the metric has usage that day for the service,
+    at resource, region or service level; even: some customer is active; proportional_to_cost: direct
+    rules placed cost on that day and billing account). Groups no rule places get a reason.
+    Charges whose EffectiveCost is zero that day move no money and are left out. -#}
+{%- set rules = cost_per_customer.allocation_rules() -%}
+{%- set has_tag_rule = rules | selectattr('method', 'equalto', 'tag') | list | length > 0 -%}
+{%- set group_columns = [
+    'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',
+    'region_id', 'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment',
+] -%}
+{%- set key_columns = group_columns | list -%}
+{%- for rule in rules %}{% do key_columns.append('grouped.' ~ cost_per_customer.rule_match_column(rule)) %}{% endfor -%}
+with
+
+charge_days as (
+
+    select * from {{ ref('int_charges_prorated') }}
+
+),
+
+drivers as (
+
+    select * from {{ ref('int_usage_drivers_daily') }}
+
+),
+
+active_customers as (
+
+    select * from {{ ref('int_customers_active_daily') }}
+
+),
+
+grouped as (
+
+    select
+        {%- for column in group_columns %}
+        charge_days.{{ column }},
+        {%- endfor %}
+        {%- for rule in rules %}
+        charge_days.{{ cost_per_customer.rule_match_column(rule) }},
+        {%- endfor %}
+        sum(charge_days.effective_cost) as effective_cost,
+        sum(charge_days.billed_cost) as billed_cost,
+        sum(charge_days.list_cost) as list_cost,
+        count(*) as charge_day_count
+
+    from charge_days
+    group by
+        {%- for column in group_columns %}
+        charge_days.{{ column }},
+        {%- endfor %}
+        {%- for rule in rules %}
+        charge_days.{{ cost_per_customer.rule_match_column(rule) }}{{ "," if not loop.last }}
+        {%- endfor %}
+    having sum(charge_days.effective_cost) <> 0
+
+),
+
+candidates as (
+
+    select
+        {{ cost_per_customer.hash_key(key_columns) }} as candidate_id,
+        grouped.*
+
+    from grouped
+
+),
+
+candidate_rules as (
+
+    {%- for rule in rules %}
+    select
+        candidates.candidate_id,
+        {{ rule.position }} as rule_position,
+        {{ cost_per_customer.text_literal(rule.name) }} as rule_name,
+        {{ cost_per_customer.text_literal(rule.method) }} as allocation_method,
+        {{ cost_per_customer.text_literal(rule.metric) }} as rule_metric
+
+    from candidates
+    where candidates.{{ cost_per_customer.rule_match_column(rule) }}
+        and {{ cost_per_customer.rule_in_effect(rule, 'candidates.cost_date') }}
+    {% if not loop.last %}
+    union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+{#- A usage rule without a metric uses the service's only telemetry metric (none if it has several). -#}
+service_metrics as (
+
+    select
+        drivers.service_name,
+        min(drivers.metric) as only_metric
+
+    from drivers
+    group by drivers.service_name
+    having count(distinct drivers.metric) = 1
+
+),
+
+driver_totals as (
+
+    select
+        drivers.cost_date,
+        drivers.service_name,
+        drivers.metric,
+        drivers.driver_level,
+        drivers.driver_value,
+        sum(drivers.quantity) as total_quantity
+
+    from drivers
+    group by 1, 2, 3, 4, 5
+
+),
+
+active_counts as (
+
+    select
+        active_customers.cost_date,
+        count(*) as active_customer_count
+
+    from active_customers
+    group by active_customers.cost_date
+
+),
+
+rule_options as (
+
+    select
+        candidate_rules.*,
+        candidates.cost_date,
+        candidates.billing_account_id,
+        candidates.effective_cost,
+        case when candidate_rules.allocation_method = 'usage'
+            then coalesce(candidate_rules.rule_metric, service_metrics.only_metric)
+        end as driver_metric,
+        candidates.customer_tag,
+        candidates.service_name,
+        candidates.region_id,
+        candidates.resource_id,
+        active_counts.active_customer_count
+
+    from candidate_rules
+    inner join candidates
+        on candidate_rules.candidate_id = candidates.candidate_id
+    left join service_metrics
+        on candidates.service_name = service_metrics.service_name
+    left join active_counts
+        on candidates.cost_date = active_counts.cost_date
+
+),
+
+usage_resolved as (
+
+    select
+        rule_options.*,
+        case
+            when by_resource.total_quantity > 0 then 'resource'
+            when by_region.total_quantity > 0 then 'region'
+            when by_service.total_quantity > 0 then 'service'
+        end as driver_level,
+        case
+            when by_resource.total_quantity > 0 then rule_options.resource_id
+            when by_region.total_quantity > 0 then rule_options.region_id
+            when by_service.total_quantity > 0 then '*'
+        end as driver_value
+
+    from rule_options
+    left join driver_totals as by_resource
+        on rule_options.cost_date = by_resource.cost_date
+        and rule_options.service_name = by_resource.service_name
+        and rule_options.driver_metric = by_resource.metric
+        and by_resource.driver_level = 'resource'
+        and rule_options.resource_id = by_resource.driver_value
+    left join driver_totals as by_region
+        on rule_options.cost_date = by_region.cost_date
+        and rule_options.service_name = by_region.service_name
+        and rule_options.driver_metric = by_region.metric
+        and by_region.driver_level = 'region'
+        and rule_options.region_id = by_region.driver_value
+    left join driver_totals as by_service
+        on rule_options.cost_date = by_service.cost_date
+        and rule_options.service_name = by_service.service_name
+        and rule_options.driver_metric = by_service.metric
+        and by_service.driver_level = 'service'
+
+),
+
+direct_placeable as (
+
+    select
+        usage_resolved.*,
+        case usage_resolved.allocation_method
+            when 'tag' then usage_resolved.customer_tag is not null
+            when 'usage' then usage_resolved.driver_level is not null
+            when 'even' then coalesce(usage_resolved.active_customer_count, 0) > 0
+            else false
+        end as is_placeable_directly
+
+    from usage_resolved
+
+),
+
+candidate_positions as (
+
+    select
+        direct_placeable.candidate_id,
+        min(case when direct_placeable.is_placeable_directly then direct_placeable.rule_position end) as direct_position,
+        min(case when direct_placeable.allocation_method = 'proportional_to_cost' then direct_placeable.rule_position end) as first_following_position,
+        max(case when direct_placeable.allocation_method = 'usage' then 1 else 0 end) = 1 as has_usage_rule
+
+    from direct_placeable
+    group by direct_placeable.candidate_id
+
+),
+
+{#- Cost placed by direct rules on groups no cost-following rule claims first: what
+    proportional_to_cost rules follow, per day and billing account. -#}
+cost_basis as (
+
+    select
+        candidates.cost_date,
+        coalesce(candidates.billing_account_id, '') as billing_account_key,
+        sum(candidates.effective_cost) as basis_cost
+
+    from candidates
+    inner join candidate_positions
+        on candidates.candidate_id = candidate_positions.candidate_id
+    where candidate_positions.direct_position is not null
+        and (candidate_positions.first_following_position is null
+            or candidate_positions.direct_position < candidate_positions.first_following_position)
+    group by 1, 2
+
+),
+
+placeable as (
+
+    select
+        direct_placeable.*,
+        direct_placeable.is_placeable_directly
+            or (direct_placeable.allocation_method = 'proportional_to_cost' and coalesce(cost_basis.basis_cost, 0) > 0)
+            as is_placeable
+
+    from direct_placeable
+    left join cost_basis
+        on direct_placeable.cost_date = cost_basis.cost_date
+        and coalesce(direct_placeable.billing_account_id, '') = cost_basis.billing_account_key
+
+),
+
+winners as (
+
+    select
+        placeable.candidate_id,
+        min(placeable.rule_position) as winning_position
+
+    from placeable
+    where placeable.is_placeable
+    group by placeable.candidate_id
+
+),
+
+resolved as (
+
+    select
+        candidates.candidate_id,
+        {%- for column in group_columns %}
+        candidates.{{ column }},
+        {%- endfor %}
+        candidates.effective_cost,
+        candidates.billed_cost,
+        candidates.list_cost,
+        candidates.charge_day_count,
+        placeable.rule_position,
+        placeable.rule_name,
+        placeable.allocation_method,
+        placeable.driver_metric,
+        placeable.driver_level,
+        placeable.driver_value,
+        coalesce(
+            candidate_positions.direct_position is not null
+            and placeable.rule_position = candidate_positions.direct_position
+            and (candidate_positions.first_following_position is null
+                or candidate_positions.direct_position < candidate_positions.first_following_position),
+            false
+        ) as is_cost_basis,
+        case
+            when placeable.candidate_id is not null then null
+            when candidates.is_unused_commitment then 'unused_commitment'
+            when coalesce(candidate_positions.has_usage_rule, false) then 'no_usage_driver'
+            {%- if has_tag_rule %}
+            when candidates.customer_tag is null then 'untagged'
+            {%- endif %}
+            else 'no_rule'
+        end as unattributed_reason
+
+    from candidates
+    left join winners
+        on candidates.candidate_id = winners.candidate_id
+    left join placeable
+        on winners.candidate_id = placeable.candidate_id
+        and winners.winning_position = placeable.rule_position
+    left join candidate_positions
+        on candidates.candidate_id = candidate_positions.candidate_id
+
+)
+
+select * from resolved

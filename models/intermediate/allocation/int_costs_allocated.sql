@@ -1,0 +1,246 @@
+{#- The allocation ledger before presentation: one row per day x cost pool x recipient, where a
+    recipient is a customer or an unattributed reason. Shares by method: tag (the tagged customer, or
+    unknown_customer), usage (the customer's share of the day's driver quantity; telemetry without a
+    known customer is unknown_customer), even (equal shares among customers active that day),
+    proportional_to_cost (the customer's share of the cost direct rules placed on that day and billing
+    account). Amounts are rounded to the money type and the rounding remainder goes to the pool's
+    largest recipient, so each pool's rows add up to the pool exactly. -#}
+with
+
+pools as (
+
+    select * from {{ ref('int_cost_pools') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_telemetry__customers') }}
+    where quarantine_reason is null
+
+),
+
+drivers as (
+
+    select * from {{ ref('int_usage_drivers_daily') }}
+
+),
+
+active_customers as (
+
+    select * from {{ ref('int_customers_active_daily') }}
+
+),
+
+tag_shares as (
+
+    select
+        pools.pool_id,
+        customers.customer_id,
+        case when customers.customer_id is null then 'unknown_customer' end as unattributed_reason,
+        cast(1 as double) as allocation_share,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from pools
+    left join customers
+        on lower(pools.pool_customer_tag) = lower(customers.customer_id)
+    where pools.allocation_method = 'tag'
+
+),
+
+usage_shares as (
+
+    select
+        pools.pool_id,
+        drivers.customer_id,
+        case when drivers.customer_id is null then 'unknown_customer' end as unattributed_reason,
+        cast(drivers.quantity as double)
+            / cast(sum(drivers.quantity) over (partition by pools.pool_id) as double) as allocation_share,
+        drivers.quantity as driver_quantity,
+        sum(drivers.quantity) over (partition by pools.pool_id) as driver_total_quantity
+
+    from pools
+    inner join drivers
+        on pools.cost_date = drivers.cost_date
+        and pools.service_name = drivers.service_name
+        and pools.driver_metric = drivers.metric
+        and pools.driver_level = drivers.driver_level
+        and pools.driver_value = drivers.driver_value
+    where pools.allocation_method = 'usage'
+
+),
+
+even_shares as (
+
+    select
+        pools.pool_id,
+        active_customers.customer_id,
+        cast(null as {{ dbt.type_string() }}) as unattributed_reason,
+        1.0 / cast(count(*) over (partition by pools.pool_id) as double) as allocation_share,
+        cast(1 as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(count(*) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from pools
+    inner join active_customers
+        on pools.cost_date = active_customers.cost_date
+    where pools.allocation_method = 'even'
+
+),
+
+direct_shares as (
+
+    select * from tag_shares
+    union all
+    select * from usage_shares
+    union all
+    select * from even_shares
+
+),
+
+{#- What proportional_to_cost follows: each known customer's part of the basis cost of direct pools. -#}
+customer_basis as (
+
+    select
+        pools.cost_date,
+        coalesce(pools.billing_account_id, '') as billing_account_key,
+        direct_shares.customer_id,
+        sum(cast(cast(pools.basis_cost as double) * direct_shares.allocation_share as {{ cost_per_customer.money_type() }})) as basis_cost
+
+    from direct_shares
+    inner join pools
+        on direct_shares.pool_id = pools.pool_id
+    where direct_shares.customer_id is not null
+        and pools.basis_cost <> 0
+    group by 1, 2, 3
+
+),
+
+basis_totals as (
+
+    select
+        customer_basis.cost_date,
+        customer_basis.billing_account_key,
+        sum(customer_basis.basis_cost) as basis_cost
+
+    from customer_basis
+    group by 1, 2
+
+),
+
+proportional_shares as (
+
+    select
+        pools.pool_id,
+        customer_basis.customer_id,
+        cast(null as {{ dbt.type_string() }}) as unattributed_reason,
+        cast(customer_basis.basis_cost as double) / cast(basis_totals.basis_cost as double) as allocation_share,
+        customer_basis.basis_cost as driver_quantity,
+        basis_totals.basis_cost as driver_total_quantity
+
+    from pools
+    inner join basis_totals
+        on pools.cost_date = basis_totals.cost_date
+        and coalesce(pools.billing_account_id, '') = basis_totals.billing_account_key
+    inner join customer_basis
+        on basis_totals.cost_date = customer_basis.cost_date
+        and basis_totals.billing_account_key = customer_basis.billing_account_key
+    where pools.allocation_method = 'proportional_to_cost'
+        and basis_totals.basis_cost > 0
+
+),
+
+unattributed_shares as (
+
+    select
+        pools.pool_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        pools.unattributed_reason,
+        cast(1 as double) as allocation_share,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from pools
+    where pools.allocation_method is null
+
+),
+
+all_shares as (
+
+    select * from direct_shares
+    union all
+    select * from proportional_shares
+    union all
+    select * from unattributed_shares
+
+),
+
+{#- A pool that found no recipient at all (e.g. a proportional rule whose basis went only to
+    unknown customers) stays whole, unattributed, rather than vanish. -#}
+orphan_shares as (
+
+    select
+        pools.pool_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        'no_rule' as unattributed_reason,
+        cast(1 as double) as allocation_share,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from pools
+    left join (select distinct all_shares.pool_id from all_shares) as placed
+        on pools.pool_id = placed.pool_id
+    where placed.pool_id is null
+
+),
+
+shares as (
+
+    select * from all_shares
+    union all
+    select * from orphan_shares
+
+),
+
+amounts as (
+
+    select
+        shares.*,
+        pools.cost_date,
+        pools.billing_currency as currency,
+        pools.pool_cost,
+        cast(cast(pools.pool_cost as double) * shares.allocation_share as {{ cost_per_customer.money_type() }}) as rounded_cost
+
+    from shares
+    inner join pools
+        on shares.pool_id = pools.pool_id
+
+),
+
+conserved as (
+
+    select
+        amounts.cost_date,
+        amounts.pool_id,
+        amounts.customer_id,
+        amounts.unattributed_reason,
+        amounts.currency,
+        amounts.allocation_share,
+        amounts.driver_quantity,
+        amounts.driver_total_quantity,
+        cast(
+            case
+                when row_number() over (
+                    partition by amounts.pool_id
+                    order by abs(amounts.rounded_cost) desc, amounts.customer_id, amounts.unattributed_reason
+                ) = 1
+                    then amounts.rounded_cost + (amounts.pool_cost - sum(amounts.rounded_cost) over (partition by amounts.pool_id))
+                else amounts.rounded_cost
+            end
+        as {{ cost_per_customer.money_type() }}) as allocated_cost
+
+    from amounts
+
+)
+
+select * from conserved

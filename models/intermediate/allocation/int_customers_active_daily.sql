@@ -1,0 +1,84 @@
+{#- One row per customer per UTC day on which the customer is active: it has telemetry that day, or
+    the day lies in [active_from, active_to) of customers.csv (a customer with neither date is active
+    on every day of the bill). The days are those the (prorated) bill covers. -#}
+with
+
+customers as (
+
+    select * from {{ ref('stg_telemetry__customers') }}
+    where quarantine_reason is null
+
+),
+
+usage_rows as (
+
+    select * from {{ ref('stg_telemetry__usage') }}
+    where quarantine_reason is null
+
+),
+
+charge_days as (
+
+    select * from {{ ref('int_charges_prorated') }}
+
+),
+
+bill_window as (
+
+    select
+        min(charge_days.cost_date) as first_date,
+        max(charge_days.cost_date) as last_date
+
+    from charge_days
+
+),
+
+bill_days as (
+
+    select
+        {{ cost_per_customer.explode_days(
+            cost_per_customer.day_start('bill_window.first_date'),
+            cost_per_customer.day_start('bill_window.last_date', 1)
+        ) }} as cost_date
+
+    from bill_window
+    where bill_window.first_date is not null
+
+),
+
+days_in_window as (
+
+    select
+        bill_days.cost_date,
+        customers.customer_id
+
+    from customers
+    inner join bill_days
+        on (customers.active_from_date is null or bill_days.cost_date >= customers.active_from_date)
+        and (customers.active_to_date is null or bill_days.cost_date < customers.active_to_date)
+
+),
+
+days_with_usage as (
+
+    select distinct
+        usage_rows.usage_date as cost_date,
+        customers.customer_id
+
+    from usage_rows
+    inner join customers
+        on lower(usage_rows.customer_id) = lower(customers.customer_id)
+    inner join bill_days
+        on usage_rows.usage_date = bill_days.cost_date
+
+),
+
+active_days as (
+
+    select days_in_window.cost_date, days_in_window.customer_id from days_in_window
+    union
+    select days_with_usage.cost_date, days_with_usage.customer_id from days_with_usage
+
+)
+
+select * from active_days

@@ -1,0 +1,99 @@
+{#- One row per customer per month with allocated cost: the total, the total by cost category,
+    revenue and cost-to-revenue (when revenue.csv gives the month), and the change from the
+    customer's previous month. -#}
+{%- set categories = cost_per_customer.cost_categories() -%}
+with
+
+ledger as (
+
+    select * from {{ ref('fct_customer_costs') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+revenue as (
+
+    select * from {{ ref('stg_telemetry__revenue') }}
+    where quarantine_reason is null
+
+),
+
+monthly_costs as (
+
+    select
+        {{ cost_per_customer.month_start('ledger.cost_date') }} as cost_month,
+        ledger.customer_id,
+        ledger.currency,
+        sum(ledger.allocated_cost) as total_cost,
+        {%- for category in categories %}
+        sum(case when ledger.cost_category = '{{ category }}' then ledger.allocated_cost else 0 end) as {{ category }}_cost,
+        {%- endfor %}
+        count(distinct ledger.cost_date) as days_with_cost
+
+    from ledger
+    group by 1, 2, 3
+
+),
+
+monthly_revenue as (
+
+    select
+        revenue.revenue_month,
+        lower(revenue.customer_id) as customer_key,
+        revenue.revenue_currency,
+        sum(revenue.revenue) as revenue
+
+    from revenue
+    group by 1, 2, 3
+
+),
+
+joined as (
+
+    select
+        monthly_costs.cost_month as month,
+        monthly_costs.customer_id,
+        customers.customer_name,
+        customers.segment,
+        customers.region_id,
+        monthly_costs.currency,
+        cast(monthly_costs.total_cost as {{ cost_per_customer.money_type() }}) as total_cost,
+        {%- for category in categories %}
+        cast(monthly_costs.{{ category }}_cost as {{ cost_per_customer.money_type() }}) as {{ category }}_cost,
+        {%- endfor %}
+        cast(monthly_revenue.revenue as {{ cost_per_customer.money_type() }}) as revenue,
+        case
+            when monthly_revenue.revenue > 0
+                then cast(monthly_costs.total_cost as double) / cast(monthly_revenue.revenue as double)
+        end as cost_to_revenue,
+        cast(lag(monthly_costs.total_cost) over (
+            partition by monthly_costs.customer_id, monthly_costs.currency order by monthly_costs.cost_month
+        ) as {{ cost_per_customer.money_type() }}) as previous_month_cost,
+        monthly_costs.days_with_cost
+
+    from monthly_costs
+    inner join customers
+        on monthly_costs.customer_id = customers.customer_id
+    left join monthly_revenue
+        on monthly_costs.cost_month = monthly_revenue.revenue_month
+        and lower(monthly_costs.customer_id) = monthly_revenue.customer_key
+        and monthly_costs.currency = monthly_revenue.revenue_currency
+
+),
+
+final as (
+
+    select
+        joined.*,
+        cast(joined.total_cost - joined.previous_month_cost as {{ cost_per_customer.money_type() }}) as month_over_month_change
+
+    from joined
+
+)
+
+select * from final

@@ -1,0 +1,87 @@
+{#- One row per day x cost pool x reason: cost no rule could place on a customer, and the cost of
+    billing rows quarantined by staging (one pool per file and day, reason quarantined_input;
+    cost_date is NULL only for quarantined rows with no readable date). -#}
+with
+
+ledger as (
+
+    select * from {{ ref('int_costs_allocated') }}
+    where customer_id is null
+
+),
+
+pools as (
+
+    select * from {{ ref('int_cost_pools') }}
+
+),
+
+quarantined as (
+
+    select * from {{ ref('quarantined_rows') }}
+    where input_name = 'billing'
+
+),
+
+categories as (
+
+    select * from {{ ref('service_category_cost_categories') }}
+
+),
+
+from_allocation as (
+
+    select
+        ledger.cost_date,
+        ledger.pool_id,
+        ledger.unattributed_reason as reason,
+        pools.rule_name,
+        pools.service_name,
+        pools.service_category,
+        {{ cost_per_customer.cost_category('pools.service_category', 'categories.cost_category') }} as cost_category,
+        pools.region_id,
+        pools.billing_account_id,
+        pools.charge_category,
+        ledger.currency,
+        cast(0 as bigint) as quarantined_row_count,
+        ledger.allocated_cost as unattributed_cost
+
+    from ledger
+    inner join pools
+        on ledger.pool_id = pools.pool_id
+    left join categories
+        on pools.service_category = categories.service_category
+
+),
+
+from_quarantine as (
+
+    select
+        quarantined.cost_date,
+        {{ cost_per_customer.hash_key(["'quarantine'", 'quarantined.source_file', 'quarantined.cost_date', 'quarantined.currency']) }} as pool_id,
+        'quarantined_input' as reason,
+        cast(null as {{ dbt.type_string() }}) as rule_name,
+        cast(null as {{ dbt.type_string() }}) as service_name,
+        cast(null as {{ dbt.type_string() }}) as service_category,
+        'other' as cost_category,
+        cast(null as {{ dbt.type_string() }}) as region_id,
+        cast(null as {{ dbt.type_string() }}) as billing_account_id,
+        cast(null as {{ dbt.type_string() }}) as charge_category,
+        quarantined.currency,
+        count(*) as quarantined_row_count,
+        cast(coalesce(sum(quarantined.effective_cost), 0) as {{ cost_per_customer.money_type() }}) as unattributed_cost
+
+    from quarantined
+    group by quarantined.cost_date, quarantined.source_file, quarantined.currency
+
+),
+
+unioned as (
+
+    select * from from_allocation
+    union all
+    select * from from_quarantine
+
+)
+
+select * from unioned

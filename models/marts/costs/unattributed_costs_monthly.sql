@@ -1,0 +1,68 @@
+{#- One row per month x reason: cost left unattributed and its share of the month's whole bill
+    (allocated + unattributed, the input EffectiveCost). month is NULL only for quarantined rows
+    with no readable date. -#}
+with
+
+allocated as (
+
+    select * from {{ ref('fct_customer_costs') }}
+
+),
+
+unattributed as (
+
+    select * from {{ ref('fct_unattributed_costs') }}
+
+),
+
+monthly_totals as (
+
+    select cost_month, currency, sum(cost) as total_cost
+    from (
+        select {{ cost_per_customer.month_start('allocated.cost_date') }} as cost_month, allocated.currency, allocated.allocated_cost as cost
+        from allocated
+        union all
+        select {{ cost_per_customer.month_start('unattributed.cost_date') }} as cost_month, unattributed.currency, unattributed.unattributed_cost as cost
+        from unattributed
+    ) as month_costs
+    group by 1, 2
+
+),
+
+by_reason as (
+
+    select
+        {{ cost_per_customer.month_start('unattributed.cost_date') }} as cost_month,
+        unattributed.reason,
+        unattributed.currency,
+        sum(unattributed.unattributed_cost) as unattributed_cost,
+        sum(unattributed.quarantined_row_count) as quarantined_row_count
+
+    from unattributed
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        by_reason.cost_month as month,
+        by_reason.reason,
+        by_reason.currency,
+        cast(by_reason.unattributed_cost as {{ cost_per_customer.money_type() }}) as unattributed_cost,
+        cast(monthly_totals.total_cost as {{ cost_per_customer.money_type() }}) as month_total_cost,
+        case
+            when monthly_totals.total_cost <> 0
+                then cast(by_reason.unattributed_cost as double) / cast(monthly_totals.total_cost as double)
+        end as share_of_total_cost,
+        cast(by_reason.quarantined_row_count as bigint) as quarantined_row_count
+
+    from by_reason
+    left join monthly_totals
+        on (by_reason.cost_month = monthly_totals.cost_month
+            or (by_reason.cost_month is null and monthly_totals.cost_month is null))
+        and by_reason.currency = monthly_totals.currency
+
+)
+
+select * from final

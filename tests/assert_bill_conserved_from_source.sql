@@ -1,0 +1,62 @@
+{#- Conservation end to end: every readable EffectiveCost in the landed billing files (read straight
+    from the source, independently of staging) equals allocated + unattributed in the marts, per
+    currency; also fails if any landed billing row is missing from both the good and quarantined
+    rows. Returns the mismatching totals. -#}
+with
+
+source_totals as (
+
+    select
+        coalesce(upper({{ cost_per_customer.clean_text('billing_currency') }}), '{{ var("cpc_default_currency", "USD") }}') as currency,
+        sum({{ cost_per_customer.parse_decimal('effective_cost') }}) as source_cost,
+        count(*) as source_rows
+
+    from {{ source('focus', 'billing') }}
+    group by 1
+
+),
+
+row_accounting as (
+
+    select currency, count(*) as staged_rows
+    from (
+        select billing_currency as currency from {{ ref('stg_focus__charges') }} where quarantine_reason is null
+        union all
+        select currency from {{ ref('quarantined_rows') }} where input_name = 'billing'
+    ) as accounted_rows
+    group by currency
+
+),
+
+mart_totals as (
+
+    select currency, sum(cost) as mart_cost
+    from (
+        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }}
+        union all
+        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
+    ) as mart_rows
+    group by currency
+
+),
+
+compared as (
+
+    select
+        coalesce(source_totals.currency, mart_totals.currency) as currency,
+        source_totals.source_cost,
+        mart_totals.mart_cost,
+        source_totals.source_rows,
+        row_accounting.staged_rows
+
+    from source_totals
+    full outer join mart_totals
+        on source_totals.currency = mart_totals.currency
+    left join row_accounting
+        on coalesce(source_totals.currency, mart_totals.currency) = row_accounting.currency
+
+)
+
+select * from compared
+where {{ cost_per_customer.differs_beyond_tolerance('compared.mart_cost', 'compared.source_cost') }}
+    or coalesce(compared.source_rows, 0) <> coalesce(compared.staged_rows, 0)
