@@ -50,7 +50,7 @@
         {%- for fmt in ["yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]X", "yyyy-MM-dd HH:mm:ss[.SSSSSS]XXX",
                         "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]", "yyyy-MM-dd HH:mm:ss[.SSSSSS]", "yyyy-MM-dd'T'HH:mm[X]", "yyyy-MM-dd",
                         "M/d/yy", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"] %}
-        try_to_timestamp({{ value }}, '{{ fmt }}'){{ "," if not loop.last }}
+        try_to_timestamp({{ value }}, "{{ fmt }}"){{ "," if not loop.last }}
         {%- endfor %}
     )
 {%- endmacro %}
@@ -162,4 +162,15 @@
 {%- endmacro %}
 {% macro default__period_last_day(start_at, end_at) -%}
     cast(greatest({{ start_at }}, {{ end_at }} - interval 1 microsecond) as date)
+{%- endmacro %}
+
+
+{#- An amount times a fraction (a double: an overlap share, an allocation share), back in the money
+    type. The product is taken in double precision (a ratio is not money; DuckDB and Spark type
+    decimal x double differently) and rounded to money_type's scale. -#}
+{% macro scale_money(amount, fraction) -%}
+    {{ return(adapter.dispatch('scale_money', 'cost_per_customer')(amount, fraction)) }}
+{%- endmacro %}
+{% macro default__scale_money(amount, fraction) -%}
+    cast(cast({{ amount }} as double) * ({{ fraction }}) as {{ cost_per_customer.money_type() }})
 {%- endmacro %}

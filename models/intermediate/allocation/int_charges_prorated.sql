@@ -77,7 +77,7 @@ multi_day_split as (
     select
         multi_day_weighted.*,
         {%- for column in amounts %}
-        cast(multi_day_weighted.{{ column }} * multi_day_weighted.day_fraction as {{ cost_per_customer.money_type() }}) as {{ column }}_piece,
+        {{ cost_per_customer.scale_money('multi_day_weighted.' ~ column, 'multi_day_weighted.day_fraction') }} as {{ column }}_piece,
         {%- endfor %}
         multi_day_weighted.cost_date = multi_day_weighted.period_last_date as is_last_day
 

@@ -105,7 +105,7 @@ customer_basis as (
         pools.cost_date,
         coalesce(pools.billing_account_id, '') as billing_account_key,
         direct_shares.customer_id,
-        sum(cast(cast(pools.basis_cost as double) * direct_shares.allocation_share as {{ cost_per_customer.money_type() }})) as basis_cost
+        sum({{ cost_per_customer.scale_money('pools.basis_cost', 'direct_shares.allocation_share') }}) as basis_cost
 
     from direct_shares
     inner join pools
@@ -209,7 +209,7 @@ amounts as (
         pools.cost_date,
         pools.billing_currency as currency,
         pools.pool_cost,
-        cast(cast(pools.pool_cost as double) * shares.allocation_share as {{ cost_per_customer.money_type() }}) as rounded_cost
+        {{ cost_per_customer.scale_money('pools.pool_cost', 'shares.allocation_share') }} as rounded_cost
 
     from shares
     inner join pools

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine with Python 3.11:  make demo  |  make test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export SPARK_LOCAL_IP ?= 127.0.0.1
+
+.PHONY: install demo test test-fast bench lint clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[spark,dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate demo data, build it with dbt on DuckDB (every test), print the per-customer report.
+demo: $(STAMP)
+	$(BIN)/cpc demo --out demo
+
+## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark).
+test: $(STAMP)
+	$(BIN)/pytest -q -ra
+
+## Everything but the Spark build.
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -ra -m "not spark"
+
+## Benchmark: 1k and 10k customers x 90 days on DuckDB; prints rows, wall time and peak memory per stage.
+bench: $(STAMP)
+	$(BIN)/python -m cpc.bench
+
+lint: $(STAMP)
+	$(BIN)/ruff check cli
+
+clean:
+	rm -rf demo warehouse target logs bench-results

@@ -1,0 +1,155 @@
+"""The `cpc` command: generate demo data, land and build inputs, report cost per customer."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+
+from cpc.errors import UserError
+
+app = typer.Typer(
+    help="Cost per customer: what does it cost to serve each customer?",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+InputOption = Annotated[Path, typer.Option("--input", "-i", help="Input folder (billing/, usage/, customers.csv, ...).")]
+TargetOption = Annotated[str, typer.Option("--target", "-t", help="Engine: duckdb (default) or spark.")]
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the input contract into.")],
+    customers: Annotated[int, typer.Option(help="Number of customers.")] = 200,
+    days: Annotated[int, typer.Option(help="Number of days of billing and telemetry.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 7,
+    start: Annotated[str, typer.Option(help="First day, YYYY-MM-DD.")] = "2024-01-01",
+    file_format: Annotated[str, typer.Option("--format", help="csv, csv.gz or parquet (billing/ and usage/).")] = "csv.gz",
+) -> None:
+    """Write realistic demo data with a ground truth (ground_truth.csv)."""
+    from cpc.generate import generate as run_generate
+
+    try:
+        first_day = date.fromisoformat(start)
+    except ValueError as exc:
+        raise UserError(f"--start: '{start}' is not a date (YYYY-MM-DD)") from exc
+    started = time.perf_counter()
+    with console.status("generating ...") as status:
+        summary = run_generate(out, customers=customers, days=days, seed=seed, start=first_day,
+                               file_format=file_format, progress=lambda text: status.update(text))
+    console.print(
+        f"Wrote {summary.customers:,} customers, {summary.billing_rows:,} billing rows and "
+        f"{summary.usage_rows:,} usage rows over {summary.days} days to {out} "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@app.command()
+def land(
+    input_dir: InputOption,
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB file to land into.")],
+) -> None:
+    """Land an input folder into a DuckDB file (schema cpc_raw), for running dbt yourself."""
+    import duckdb
+
+    from cpc import landing
+
+    if not input_dir.is_dir():
+        raise UserError(f"{input_dir}: input folder not found")
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        summary = landing.land(input_dir, con)
+    for line in summary.describe():
+        console.print(line)
+
+
+@app.command()
+def build(
+    input_dir: InputOption,
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB file, or for Spark the warehouse folder.")],
+    target: TargetOption = "duckdb",
+    rules: Annotated[Path | None, typer.Option("--rules", help="Allocation rules (default: INPUT/allocation.yml, else the built-in defaults).")] = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Print the cost report after a successful build.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
+) -> None:
+    """Land INPUT, build every model and run every data test; non-zero exit when anything fails."""
+    from cpc import build as builder
+
+    result = builder.build(input_dir, warehouse, target=target, rules_path=rules, quiet=quiet,
+                           say=console.print, keep_spark=report and target == "spark")
+    console.print(
+        f"[green]Built[/green] {warehouse} on {target} with rules from {result.rules_source}: "
+        + ", ".join(f"{count} {kind}s" for kind, count in sorted(result.node_counts.items()))
+        + " — " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.seconds.items())
+    )
+    if report:
+        _report(warehouse, target, input_dir)
+
+
+def _report(warehouse: Path, target: str, input_dir: Path | None, top: int = 10) -> None:
+    from cpc.report import print_report
+    from cpc.warehouse import open_warehouse
+
+    session = None
+    if target == "spark":
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+    truth_path = input_dir / "ground_truth.csv" if input_dir else None
+    with open_warehouse(warehouse.resolve(), target, spark_session=session) as query:
+        print_report(query, console=console, top=top, truth_path=truth_path)
+
+
+@app.command()
+def report(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file or Spark warehouse folder.")],
+    target: TargetOption = "duckdb",
+    input_dir: Annotated[Path | None, typer.Option("--input", "-i", help="Input folder; its ground_truth.csv, if any, is scored.")] = None,
+    top: Annotated[int, typer.Option(help="How many customers to list.")] = 10,
+) -> None:
+    """Print top customers, segments, unattributed cost by reason (and the error vs ground truth)."""
+    _report(warehouse, target, input_dir, top=top)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo input and warehouse.")] = Path("demo"),
+    customers: Annotated[int, typer.Option(help="Number of customers.")] = 500,
+    days: Annotated[int, typer.Option(help="Number of days.")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+) -> None:
+    """Generate demo data, build it on DuckDB with every test, and print the report."""
+    input_dir = out / "input"
+    warehouse = out / "warehouse.duckdb"
+    generate(out=input_dir, customers=customers, days=days, seed=seed)
+    build(input_dir=input_dir, warehouse=warehouse, quiet=True)
+    _report(warehouse, "duckdb", input_dir)
+
+
+def main() -> None:
+    """Entry point: user errors end with one line and exit code 2, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        err_console.print("aborted")
+        sys.exit(130)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

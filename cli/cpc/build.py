@@ -1,0 +1,186 @@
+"""`cpc build`: land an input folder, then run `dbt build` (models and every data test) on it.
+
+The same function serves DuckDB (the default: one file) and Spark (a warehouse folder, dbt-spark in
+session mode inside this process). dbt runs in-process through ``dbtRunner``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cpc import PROJECT_DIR, landing, rules
+from cpc.errors import UserError
+
+TARGETS = ("duckdb", "spark")
+RAW_SCHEMA = "cpc_raw"
+
+
+@dataclass
+class BuildResult:
+    """What a build did: landing counts, dbt node outcomes and timings."""
+
+    target: str
+    warehouse: Path
+    landed_rows: dict[str, int] = field(default_factory=dict)
+    rules_source: str = ""
+    rules_hash: str = ""
+    node_counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
+    """dbt's target and log folders, kept beside the warehouse so that builds do not collide."""
+    base = warehouse if target == "spark" else warehouse.parent
+    stem = "dbt" if target == "spark" else f"{warehouse.stem}.dbt"
+    return base / stem / "target", base / stem / "logs"
+
+
+def run_dbt(
+    args: list[str],
+    *,
+    warehouse: Path,
+    target: str,
+    dbt_vars: dict[str, Any] | None = None,
+    quiet: bool = False,
+) -> Any:
+    """Invoke dbt in-process on this project; returns dbt's result object (raises UserError on failure)."""
+    from dbt.cli.main import dbtRunner
+
+    target_path, log_path = dbt_paths(warehouse, target)
+    command = [
+        *args,
+        "--project-dir", str(PROJECT_DIR),
+        "--profiles-dir", str(PROJECT_DIR / "profiles"),
+        "--target", target,
+        "--target-path", str(target_path),
+        "--log-path", str(log_path),
+    ]
+    if dbt_vars:
+        command += ["--vars", json.dumps(dbt_vars)]
+    if quiet:
+        command = ["--quiet", *command]
+    with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
+        result = dbtRunner().invoke(command)
+    if not result.success:
+        raise UserError(_failure_line(args[0], result))
+    return result
+
+
+def _failure_line(verb: str, result: Any) -> str:
+    """One line saying which dbt nodes failed and how."""
+    if result.exception is not None:
+        text = " ".join(str(result.exception).split())
+        return f"dbt {verb} failed: {text[:400]}"
+    failed = []
+    for node_result in getattr(result.result, "results", []) or []:
+        status = str(getattr(node_result, "status", "")).lower()
+        if status in ("error", "fail", "runtime error"):
+            name = node_result.node.name
+            failures = getattr(node_result, "failures", None)
+            detail = f"{failures} failing rows" if failures else " ".join(str(node_result.message or status).split())[:160]
+            failed.append(f"{name} ({detail})")
+    if not failed:
+        return f"dbt {verb} failed (see the dbt log above)"
+    more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+    return f"dbt {verb} failed: {len(failed)} node(s) failed: " + "; ".join(failed[:5]) + more
+
+
+@contextmanager
+def _environment(**values: str | None) -> Iterator[None]:
+    old = {key: os.environ.get(key) for key in values}
+    try:
+        for key, value in values.items():
+            if value is not None:
+                os.environ[key] = value
+        yield
+    finally:
+        for key, value in old.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def resolve_rules(input_dir: Path | None, rules_path: Path | None, dialect: str) -> rules.RuleSet:
+    """The rules file named on the command line, else the input folder's allocation.yml, else the defaults."""
+    if rules_path is not None:
+        if not rules_path.is_file():
+            raise UserError(f"{rules_path}: rules file not found")
+        return rules.load_rules(rules_path, dialect=dialect)
+    if input_dir is not None and (input_dir / "allocation.yml").is_file():
+        return rules.load_rules(input_dir / "allocation.yml", dialect=dialect)
+    return rules.load_rules(None, dialect=dialect)
+
+
+def build(
+    input_dir: Path,
+    warehouse: Path,
+    target: str = "duckdb",
+    rules_path: Path | None = None,
+    quiet: bool = False,
+    say: Callable[[str], None] = print,
+    keep_spark: bool = False,
+) -> BuildResult:
+    """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
+
+    Raises UserError (one line) for a missing or malformed input, bad rules, or a failing test.
+    With ``keep_spark`` the Spark session stays open for the caller (e.g. to print a report).
+    """
+    if target not in TARGETS:
+        raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
+    input_dir = input_dir.expanduser().resolve()
+    warehouse = warehouse.expanduser().resolve()
+    if not input_dir.is_dir():
+        raise UserError(f"{input_dir}: input folder not found")
+    ruleset = resolve_rules(input_dir, rules_path, dialect=target)
+    result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
+                         rules_hash=ruleset.content_hash)
+
+    started = time.perf_counter()
+    if target == "duckdb":
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(warehouse)) as con:
+            summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+    else:
+        warehouse.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect() as con:
+            summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+            parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
+    result.landed_rows = dict(summary.table_rows)
+    result.seconds["land"] = time.perf_counter() - started
+    for line in summary.describe():
+        say(line)
+
+    spark_session = None
+    if target == "spark":
+        from cpc import spark as spark_engine
+
+        started = time.perf_counter()
+        spark_session = spark_engine.spark_session(warehouse)
+        spark_engine.register_parquet_tables(spark_session, parquet, schema=RAW_SCHEMA)
+        result.seconds["spark_start"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    try:
+        dbt_result = run_dbt(["build"], warehouse=warehouse, target=target,
+                             dbt_vars=ruleset.to_dbt_vars(), quiet=quiet)
+    finally:
+        result.seconds["dbt_build"] = time.perf_counter() - started
+        if spark_session is not None and not keep_spark:
+            from cpc import spark as spark_engine
+
+            spark_engine.stop(spark_session)
+    for node_result in getattr(dbt_result.result, "results", []) or []:
+        kind = node_result.node.resource_type
+        key = str(getattr(kind, "value", kind))
+        result.node_counts[key] = result.node_counts.get(key, 0) + 1
+    return result
