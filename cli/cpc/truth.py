@@ -11,7 +11,7 @@ from cpc.errors import UserError
 from cpc.warehouse import Query
 
 #: The error bound the end-to-end test enforces on generated data; see README "Accuracy".
-WAPE_BOUND = 0.10
+WAPE_BOUND = 0.05
 
 
 @dataclass

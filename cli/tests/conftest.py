@@ -1,0 +1,72 @@
+"""Shared fixtures: the project paths, a `cpc` runner, and one generated input built on DuckDB."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from cpc import PROJECT_DIR
+
+FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+
+
+@dataclass
+class Completed:
+    """A finished `cpc` run."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cpc(*args: str, timeout: int = 900) -> Completed:
+    """Run the `cpc` command in a fresh process (as a user would), capturing its output."""
+    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", COLUMNS="160")
+    done = subprocess.run(
+        [sys.executable, "-m", "cpc.app", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=PROJECT_DIR,
+        check=False,
+    )
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+def build_ok(input_dir: Path, warehouse: Path, *extra: str) -> Completed:
+    """`cpc build`, asserting success (the failure shows dbt's output)."""
+    done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), *extra)
+    assert done.returncode == 0, f"cpc build failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    """Rows of one query against a built DuckDB warehouse."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@dataclass
+class BuiltInput:
+    input_dir: Path
+    warehouse: Path
+    build: Completed
+
+
+@pytest.fixture(scope="session")
+def generated_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltInput:
+    """A generated input (200 customers x 40 days, csv.gz) built on DuckDB with its demo rules."""
+    root = tmp_path_factory.mktemp("generated")
+    input_dir = root / "input"
+    done = run_cpc(
+        "generate", "--customers", "200", "--days", "40", "--seed", "11", "--out", str(input_dir)
+    )
+    assert done.returncode == 0, done.stderr
+    warehouse = root / "warehouse.duckdb"
+    return BuiltInput(input_dir, warehouse, build_ok(input_dir, warehouse))

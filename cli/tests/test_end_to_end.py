@@ -1,0 +1,247 @@
+"""End to end on DuckDB: generated data scored against its ground truth, the FOCUS specification's
+examples, a bad-input fixture, and the errors a user sees."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import FIXTURES, BuiltInput, build_ok, query, run_cpc
+from cpc import truth
+from cpc.warehouse import open_warehouse
+
+RELATIVE_TOLERANCE = Decimal("1e-6")
+
+
+def raw_effective_cost(input_dir: Path) -> Decimal:
+    """Sum of every readable EffectiveCost in the billing files, read here with Python's csv module,
+    independently of the pipeline ("$1,000.00 " reads as 1000; blanks, null and junk are skipped)."""
+    total = Decimal(0)
+    for path in sorted((input_dir / "billing").rglob("*")):
+        if path.suffix == ".parquet":
+            with duckdb.connect() as con:
+                values = [row[0] for row in con.execute(
+                    "select cast(EffectiveCost as varchar) from read_parquet(?)", [str(path)]).fetchall()]
+        elif path.name.endswith((".csv", ".csv.gz")):
+            opener = gzip.open if path.name.endswith(".gz") else open
+            with opener(path, "rt", newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                column = next((name for name in reader.fieldnames or [] if name.strip().lower() == "effectivecost"), None)
+                values = [row[column] for row in reader if column and any(row.values())]
+        else:
+            continue
+        for value in values:
+            text = (value or "").replace("$", "").replace(",", "").strip()
+            try:
+                number = Decimal(text)
+            except ArithmeticError:
+                continue
+            if number.is_finite():
+                total += number
+    return total
+
+
+def marts_total(warehouse: Path) -> tuple[Decimal, Decimal]:
+    allocated, unattributed = query(
+        warehouse,
+        "select (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs),"
+        " (select coalesce(sum(unattributed_cost), 0) from marts.fct_unattributed_costs)",
+    )[0]
+    return Decimal(allocated), Decimal(unattributed)
+
+
+def test_generated_bill_is_conserved_dollar_for_dollar(generated_build: BuiltInput) -> None:
+    bill = raw_effective_cost(generated_build.input_dir)
+    allocated, unattributed = marts_total(generated_build.warehouse)
+    assert abs(allocated + unattributed - bill) <= RELATIVE_TOLERANCE * abs(bill)
+    # The generator's data is mostly attributable: what is left is unused commitment and
+    # telemetry without a customer, well under the 5 % goal.
+    assert unattributed / bill < Decimal("0.05")
+
+
+def test_generated_costs_match_ground_truth(generated_build: BuiltInput) -> None:
+    with open_warehouse(generated_build.warehouse) as run:
+        score = truth.score(run, generated_build.input_dir / "ground_truth.csv")
+    print(
+        f"weighted absolute error vs ground truth: {score.wape:.4%} over {score.customer_months} customer-months"
+    )
+    assert score.customer_months > 200
+    assert score.wape < truth.WAPE_BOUND
+
+
+def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> None:
+    digest = hashlib.sha256((generated_build.input_dir / "allocation.yml").read_bytes()).hexdigest()
+    methods = dict(
+        query(
+            generated_build.warehouse,
+            "select allocation_method, count(distinct rules_hash) from marts.fct_customer_costs group by 1",
+        )
+    )
+    assert set(methods) == {"tag", "usage", "even", "proportional_to_cost"}
+    hashes = query(
+        generated_build.warehouse, "select distinct rules_hash from marts.fct_customer_costs"
+    )
+    assert hashes == [(digest,)]
+
+
+def test_ledger_grows_with_pools_not_line_items(generated_build: BuiltInput) -> None:
+    ledger_rows, pools, customers = query(
+        generated_build.warehouse,
+        "select count(*), count(distinct pool_id), count(distinct customer_id) from marts.fct_customer_costs",
+    )[0]
+    billing_rows = query(generated_build.warehouse, "select count(*) from cpc_raw.billing")[0][0]
+    assert ledger_rows <= pools * customers
+    # Hourly line items are summed into daily pools before splitting.
+    assert pools < billing_rows / 10
+
+
+def test_report_prints_customers_segments_reasons_and_truth(generated_build: BuiltInput) -> None:
+    done = run_cpc(
+        "report",
+        "--warehouse",
+        str(generated_build.warehouse),
+        "--input",
+        str(generated_build.input_dir),
+    )
+    assert done.returncode == 0, done.stderr
+    for heading in (
+        "Top 10 customers by cost",
+        "Segments by month",
+        "Unattributed cost by reason",
+        "Against the ground truth",
+    ):
+        assert heading in done.stdout
+    top = query(
+        generated_build.warehouse,
+        "select customer_id from marts.customer_costs_monthly group by 1 order by sum(total_cost) desc limit 1",
+    )[0][0]
+    assert top in done.stdout
+
+
+def _focus_examples_input(tmp_path: Path) -> Path:
+    input_dir = tmp_path / "input"
+    shutil.copytree(
+        FIXTURES / "focus_spec_examples",
+        input_dir / "billing",
+        ignore=shutil.ignore_patterns("*.md"),
+    )
+    (input_dir / "customers.csv").write_text(
+        "customer_id,customer_name,segment\nacme,Acme,enterprise\n"
+    )
+    return input_dir
+
+
+def test_focus_specification_examples_build_and_conserve(tmp_path: Path) -> None:
+    input_dir = _focus_examples_input(tmp_path)
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_ok(input_dir, warehouse)
+    allocated, unattributed = marts_total(warehouse)
+    bill = raw_effective_cost(input_dir)
+    assert allocated + unattributed == bill
+    # The upstream typo (hour 30) is quarantined with its file and record, not dropped.
+    rows = query(
+        warehouse,
+        "select source_file, source_row, quarantine_reason, effective_cost from marts.quarantined_rows",
+    )
+    assert (
+        "billing/commitment_discount_scenarios/commitment_discount_purchase_scenario_3.csv",
+        4,
+        "unparseable ChargePeriodEnd",
+        Decimal("0E-10"),
+    ) in rows
+    # Unused commitment is kept visible, never placed on a customer by the defaults.
+    reasons = dict(
+        query(
+            warehouse,
+            "select reason, sum(unattributed_cost) from marts.unattributed_costs_monthly group by 1",
+        )
+    )
+    assert reasons["unused_commitment"] > 0
+
+
+def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_ok(FIXTURES / "bad_input", warehouse)
+    quarantined = query(
+        warehouse,
+        "select input_name, source_row, quarantine_reason, effective_cost from marts.quarantined_rows"
+        " order by input_name, source_row",
+    )
+    assert quarantined == [
+        ("billing", 3, "unparseable ChargePeriodEnd", Decimal("1.25")),
+        ("billing", 4, "ChargePeriodEnd before ChargePeriodStart", Decimal(4)),
+        ("billing", 5, "unparseable EffectiveCost", None),
+        ("billing", 6, "missing EffectiveCost", None),
+        ("billing", 7, "Tags is not a JSON object", Decimal(3)),
+        ("billing", 8, "unparseable ChargePeriodStart", Decimal("0.75")),
+        ("customers", 3, "duplicate customer_id", None),
+        ("customers", 4, "missing segment", None),
+        ("customers", 5, "active_to not after active_from", None),
+        ("revenue", 2, "unparseable month", None),
+        ("usage", 4, "unparseable usage_date", None),
+        ("usage", 5, "negative quantity", None),
+        ("usage", 6, "missing metric", None),
+        ("usage", 7, "unparseable quantity", None),
+    ]
+    customers = dict(
+        query(
+            warehouse,
+            "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1",
+        )
+    )
+    # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage; globex 1/5.
+    assert customers == {"acme": Decimal("6.1"), "globex": Decimal("1.2")}
+    reasons = dict(
+        query(
+            warehouse,
+            "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1",
+        )
+    )
+    # 1/5 of the usage had no customer; a tag names 'nobody'; quarantined rows keep their readable cost.
+    assert reasons == {"unknown_customer": Decimal("3.2"), "quarantined_input": Decimal(9)}
+    assert sum(customers.values()) + sum(reasons.values()) == Decimal("19.5")
+
+
+def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> None:
+    input_dir = tmp_path / "input"
+    shutil.copytree(FIXTURES / "bad_input", input_dir)
+    with (input_dir / "billing" / "euros.csv").open("w") as handle:
+        handle.write("BillingCurrency,ChargePeriodStart,ChargePeriodEnd,EffectiveCost\n")
+        handle.write("EUR,2024-03-01T00:00:00Z,2024-03-01T01:00:00Z,5\n")
+    done = run_cpc(
+        "build", "--input", str(input_dir), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"
+    )
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: dbt build failed") and "assert_single_billing_currency" in last
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        ("missing", "input folder not found"),
+        ("no_billing", "billing"),
+        ("bad_rule", "rule 'compute'"),
+    ],
+)
+def test_user_errors_end_with_one_clear_line(tmp_path: Path, setup: str, expected: str) -> None:
+    input_dir = tmp_path / "input"
+    if setup != "missing":
+        shutil.copytree(FIXTURES / "bad_input", input_dir)
+    if setup == "no_billing":
+        shutil.rmtree(input_dir / "billing")
+    if setup == "bad_rule":
+        (input_dir / "allocation.yml").write_text(
+            "rules:\n  - name: compute\n    method: usage\n    match: \"lower(service_name) = 'x'\"\n"
+        )
+    done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and expected in lines[0], done.stderr

@@ -1,0 +1,518 @@
+"""Tests for the demo data generator (cpc.generate): the raw input contract and its truth."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from cpc.errors import UserError
+from cpc.generate import BILLING_COLUMNS, GenerateSummary, generate
+
+START = date(2024, 1, 20)  # mid-month start and (with 45 days) a mid-month end
+DAYS = 45
+CUSTOMERS = 60
+MONTHS = ("2024-01", "2024-02", "2024-03")
+
+#: FOCUS columns the project relies on.
+REQUIRED_FOCUS = (
+    "BillingAccountId",
+    "BillingAccountName",
+    "BillingCurrency",
+    "BillingPeriodStart",
+    "BillingPeriodEnd",
+    "ChargePeriodStart",
+    "ChargePeriodEnd",
+    "ChargeCategory",
+    "ChargeClass",
+    "ChargeDescription",
+    "ChargeFrequency",
+    "BilledCost",
+    "EffectiveCost",
+    "ListCost",
+    "ContractedCost",
+    "ConsumedQuantity",
+    "ConsumedUnit",
+    "PricingCategory",
+    "PricingQuantity",
+    "PricingUnit",
+    "ProviderName",
+    "PublisherName",
+    "InvoiceIssuerName",
+    "RegionId",
+    "RegionName",
+    "ResourceId",
+    "ResourceName",
+    "ServiceCategory",
+    "ServiceName",
+    "SkuId",
+    "SubAccountId",
+    "SubAccountName",
+    "CommitmentDiscountId",
+    "CommitmentDiscountCategory",
+    "CommitmentDiscountType",
+    "CommitmentDiscountStatus",
+    "Tags",
+)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _customer_in_tags(tags: str | None) -> str | None:
+    """The customer a Tags JSON names, accepting the key spellings the generator uses."""
+    if not tags:
+        return None
+    for key, value in json.loads(tags).items():
+        if key.strip().lower().removeprefix("user:") == "customer_id":
+            return value
+    return None
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, GenerateSummary]:
+    out = tmp_path_factory.mktemp("demo")
+    summary = generate(out, customers=CUSTOMERS, days=DAYS, seed=11, start=START, file_format="csv")
+    return out, summary
+
+
+@pytest.fixture(scope="module")
+def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
+    out, _ = dataset
+    db = duckdb.connect()
+    db.execute(f"""CREATE TABLE billing AS SELECT * FROM
+        read_csv('{out}/billing/*.csv', all_varchar = true, header = true)""")
+    db.execute(f"""CREATE TABLE usage AS SELECT * FROM
+        read_csv('{out}/usage/*.csv', all_varchar = true, header = true)""")
+    for name in ("customers", "revenue", "ground_truth"):
+        db.execute(f"""CREATE VIEW {name} AS SELECT * FROM
+            read_csv('{out}/{name}.csv', all_varchar = true, header = true)""")
+    # Charges tagged with a customer id that customers.csv does not know.
+    known = {r[0] for r in db.execute("SELECT customer_id FROM customers").fetchall()}
+    tags = [r[0] for r in db.execute("SELECT DISTINCT Tags FROM billing").fetchall()]
+    unknown = [t for t in tags if _customer_in_tags(t) not in (None, *known)]
+    db.execute("CREATE TABLE unknown_tags (tags VARCHAR)")
+    db.executemany("INSERT INTO unknown_tags VALUES (?)", [[t] for t in unknown])
+    return db
+
+
+def _one(db: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return db.execute(sql).fetchall()[0][0]
+
+
+def test_writes_the_input_contract(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    out, summary = dataset
+    for month in MONTHS:
+        assert (out / "billing" / f"focus-{month}.csv").is_file()
+        assert (out / "usage" / f"usage-{month}.csv").is_file()
+    for name in ("customers.csv", "revenue.csv", "allocation.yml", "ground_truth.csv"):
+        assert (out / name).is_file()
+    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 4
+    assert summary.customers == CUSTOMERS and summary.days == DAYS
+    assert summary.billing_rows == _one(con, "SELECT count(*) FROM billing")
+    assert summary.usage_rows == _one(con, "SELECT count(*) FROM usage")
+    total = _one(con, "SELECT sum(CAST(EffectiveCost AS DECIMAL(38, 10))) FROM billing")
+    assert float(total) == pytest.approx(summary.total_effective_cost, rel=1e-9)
+
+    header = (out / "usage" / "usage-2024-01.csv").read_text().splitlines()[0]
+    assert header.split(",")[:6] == [
+        "usage_date",
+        "customer_id",
+        "metric",
+        "quantity",
+        "service_name",
+        "region_id",
+    ]
+    assert (out / "customers.csv").read_text().splitlines()[0] == (
+        "customer_id,customer_name,segment,region,active_from,active_to"
+    )
+    assert (out / "revenue.csv").read_text().splitlines()[0] == "customer_id,month,revenue,currency"
+    assert (out / "ground_truth.csv").read_text().splitlines()[0] == "customer_id,month,true_cost"
+
+
+def test_billing_has_parseable_focus_columns(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    out, _ = dataset
+    header = (out / "billing" / "focus-2024-02.csv").read_text().splitlines()[0].split(",")
+    assert header == list(BILLING_COLUMNS)
+    assert set(REQUIRED_FOCUS) <= set(header)
+
+    bad = _one(
+        con,
+        """
+        SELECT count(*) FROM billing WHERE
+            try_cast(BilledCost AS DECIMAL(38, 10)) IS NULL
+            OR try_cast(EffectiveCost AS DECIMAL(38, 10)) IS NULL
+            OR try_cast(ListCost AS DECIMAL(38, 10)) IS NULL
+            OR try_cast(ContractedCost AS DECIMAL(38, 10)) IS NULL
+            OR (ConsumedQuantity IS NOT NULL AND try_cast(ConsumedQuantity AS DOUBLE) IS NULL)
+            OR try_strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ') IS NULL
+            OR try_strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ') IS NULL
+            OR try_strptime(BillingPeriodStart, '%Y-%m-%dT%H:%M:%SZ') IS NULL
+            OR strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')
+               <= strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ')
+            OR BillingCurrency <> 'USD' OR ProviderName <> 'AWS'
+            OR ChargeClass IS NOT NULL
+            OR (Tags IS NOT NULL AND NOT json_valid(Tags))
+    """,
+    )
+    assert bad == 0
+    # Billing periods are calendar months and contain their charges.
+    assert (
+        _one(
+            con,
+            """
+        SELECT count(*) FROM billing WHERE ChargePeriodStart < BillingPeriodStart
+            OR ChargePeriodEnd > BillingPeriodEnd
+            OR strftime(strptime(BillingPeriodStart, '%Y-%m-%dT%H:%M:%SZ'), '%d') <> '01'
+    """,
+        )
+        == 0
+    )
+
+    values = dict(
+        con.execute("""
+        SELECT 'category', list(DISTINCT ChargeCategory ORDER BY ChargeCategory) FROM billing
+        UNION ALL SELECT 'frequency', list(DISTINCT ChargeFrequency ORDER BY ChargeFrequency)
+            FROM billing
+        UNION ALL SELECT 'status', list(DISTINCT CommitmentDiscountStatus
+            ORDER BY CommitmentDiscountStatus) FROM billing
+        UNION ALL SELECT 'accounts', list(DISTINCT BillingAccountId ORDER BY BillingAccountId)
+            FROM billing
+    """).fetchall()
+    )
+    assert values["category"] == ["Credit", "Purchase", "Tax", "Usage"]
+    assert set(values["frequency"]) == {"One-Time", "Recurring", "Usage-Based", "Usage-based"}
+    assert set(values["status"]) == {"Used", "Unused", None}
+    # Numeric-looking ids with a leading zero: they must be read as text.
+    assert values["accounts"] == ["012345678901", "098765432109"]
+
+
+def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
+    runs = []
+    for name, seed in (("a", 5), ("b", 5), ("c", 6)):
+        generate(tmp_path / name, customers=25, days=12, seed=seed, file_format="csv.gz")
+        runs.append(_digest(tmp_path / name))
+    assert runs[0] == runs[1]
+    assert runs[0].keys() == runs[2].keys()
+    assert runs[0]["billing/focus-2024-01.csv.gz"] != runs[2]["billing/focus-2024-01.csv.gz"]
+    assert runs[0]["ground_truth.csv"] != runs[2]["ground_truth.csv"]
+    assert runs[0]["allocation.yml"] == runs[2]["allocation.yml"]
+
+
+def test_every_customer_id_is_known(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("usage", "revenue", "ground_truth"):
+        assert (
+            _one(
+                con,
+                f"""
+            SELECT count(*) FROM {table} t ANTI JOIN customers c USING (customer_id)
+            WHERE t.customer_id IS NOT NULL""",
+            )
+            == 0
+        ), table
+    assert _one(con, "SELECT count(*) FROM revenue WHERE customer_id IS NULL") == 0
+    assert _one(con, "SELECT count(*) FROM ground_truth WHERE customer_id IS NULL") == 0
+    # About 1 % of the telemetry lost its customer id.
+    lost = _one(con, "SELECT avg(CASE WHEN customer_id IS NULL THEN 1 ELSE 0 END) FROM usage")
+    assert 0.002 < lost < 0.03
+
+
+def test_customers_segments_and_activity(con: duckdb.DuckDBPyConnection) -> None:
+    segments = dict(con.execute("SELECT segment, count(*) FROM customers GROUP BY 1").fetchall())
+    assert segments == {"free": 30, "smb": 18, "mid-market": 9, "enterprise": 3}
+    assert _one(con, "SELECT count(DISTINCT customer_id) FROM customers") == CUSTOMERS
+    assert _one(con, "SELECT min(customer_id) FROM customers") == "cust-00001"
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM customers WHERE region NOT IN
+        ('us-east-1', 'eu-west-1', 'ap-southeast-2')""",
+        )
+        == 0
+    )
+    # No telemetry outside a customer's active window [active_from, active_to).
+    assert (
+        _one(
+            con,
+            """
+        SELECT count(*) FROM usage u JOIN customers c USING (customer_id)
+        WHERE CAST(u.usage_date AS DATE) < CAST(c.active_from AS DATE)
+           OR CAST(u.usage_date AS DATE) >= coalesce(CAST(c.active_to AS DATE), DATE '9999-12-31')
+    """,
+        )
+        == 0
+    )
+    # Telemetry dates lie in the window, metrics carry their billing service name.
+    assert _one(con, "SELECT min(usage_date) FROM usage") == START.isoformat()
+    assert _one(con, "SELECT max(usage_date) FROM usage") == "2024-03-04"
+    pairs = set(con.execute("SELECT DISTINCT metric, service_name FROM usage").fetchall())
+    assert pairs == {
+        ("cpu_core_hours", "Amazon Elastic Compute Cloud"),
+        ("db_cpu_seconds", "Amazon Relational Database Service"),
+        ("storage_gb", "Amazon Simple Storage Service"),
+        ("egress_gb", "Amazon CloudFront"),
+        ("lambda_gb_seconds", "AWS Lambda"),
+        ("log_gb", "Amazon CloudWatch"),
+    }
+    # Free customers use no database.
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM usage JOIN customers USING (customer_id)
+        WHERE segment = 'free' AND metric = 'db_cpu_seconds'""",
+        )
+        == 0
+    )
+
+
+def test_revenue(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("""
+        SELECT c.segment, min(CAST(r.revenue AS DECIMAL(18, 2))),
+               max(CAST(r.revenue AS DECIMAL(18, 2))), list(DISTINCT r.currency),
+               list(DISTINCT r.month ORDER BY r.month)
+        FROM revenue r JOIN customers c USING (customer_id) GROUP BY 1
+    """).fetchall()
+    by_segment = {row[0]: row[1:] for row in rows}
+    assert by_segment["free"][1] == 0
+    for segment in ("smb", "mid-market", "enterprise"):
+        assert by_segment[segment][0] > 0
+    assert all(row[3] == ["USD"] for row in rows)
+    assert by_segment["smb"][3] == list(MONTHS)
+
+
+def test_commitment_amortization_balances_each_month(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("""
+        SELECT BillingPeriodStart,
+            sum(CAST(EffectiveCost AS DECIMAL(38, 10))) FILTER (
+                WHERE CommitmentDiscountStatus IN ('Used', 'Unused')) AS amortized,
+            sum(CAST(BilledCost AS DECIMAL(38, 10))) FILTER (
+                WHERE ChargeCategory = 'Purchase') AS fee,
+            sum(CAST(EffectiveCost AS DECIMAL(38, 10))) FILTER (
+                WHERE ChargeCategory = 'Purchase') AS fee_effective,
+            sum(CAST(BilledCost AS DECIMAL(38, 10))) FILTER (
+                WHERE CommitmentDiscountStatus IS NOT NULL) AS billed_covered,
+            count(*) FILTER (WHERE ChargeCategory = 'Purchase') AS purchases
+        FROM billing GROUP BY 1 ORDER BY 1
+    """).fetchall()
+    assert len(rows) == len(MONTHS)
+    for _period, amortized, fee, fee_effective, billed_covered, purchases in rows:
+        assert purchases == 1
+        assert fee > 0 and fee_effective == 0 and billed_covered == 0
+        assert float(amortized) == pytest.approx(float(fee), abs=1e-6)
+    # Used rows are shared us-east-1 EC2 hours at the committed rate; Unused rows are the plan.
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM billing WHERE CommitmentDiscountStatus = 'Used'
+        AND NOT (ServiceName = 'Amazon Elastic Compute Cloud' AND RegionId = 'us-east-1'
+                 AND PricingCategory = 'Committed' AND ChargePeriodEnd > ChargePeriodStart)""",
+        )
+        == 0
+    )
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM billing WHERE CommitmentDiscountStatus = 'Unused'
+        AND ResourceId <> CommitmentDiscountId""",
+        )
+        == 0
+    )
+
+
+def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -> None:
+    total, not_attributable = con.execute("""
+        SELECT sum(CAST(EffectiveCost AS DECIMAL(38, 10))),
+               sum(CAST(EffectiveCost AS DECIMAL(38, 10))) FILTER (
+                   WHERE CommitmentDiscountStatus = 'Unused'
+                      OR ServiceName = 'AWS CloudTrail'
+                      OR Tags IN (SELECT tags FROM unknown_tags))
+        FROM billing
+    """).fetchall()[0]
+    truth = _one(con, "SELECT sum(CAST(true_cost AS DECIMAL(38, 6))) FROM ground_truth")
+    assert not_attributable > 0
+    assert float(truth) == pytest.approx(float(total - not_attributable), rel=1e-6)
+    assert _one(con, "SELECT count(*) FROM ground_truth WHERE CAST(true_cost AS DOUBLE) = 0") == 0
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM ground_truth
+        WHERE NOT regexp_full_match(true_cost, '-?[0-9]+\\.[0-9]{6}')""",
+        )
+        == 0
+    )
+    months = [
+        r[0] for r in con.execute("SELECT DISTINCT month FROM ground_truth ORDER BY 1").fetchall()
+    ]
+    assert months == list(MONTHS)
+
+
+def test_tags_are_partial_and_messy(con: duckdb.DuckDBPyConnection) -> None:
+    tags = con.execute("""
+        SELECT Tags, sum(CAST(EffectiveCost AS DOUBLE)) FROM billing GROUP BY 1
+    """).fetchall()
+    total = sum(cost for _, cost in tags)
+    tagged = sum(cost for t, cost in tags if _customer_in_tags(t))
+    assert 0.05 < tagged / total < 0.6
+    keys = {k for t, _ in tags if _customer_in_tags(t) for k in json.loads(t)}
+    assert {"customer_id", "user:customer_id"} <= keys
+    assert any(
+        k != k.strip() or (k != k.lower() and k.strip().lower() == "customer_id") for k in keys
+    )
+    assert _one(con, "SELECT count(*) FROM unknown_tags") > 0
+    # Shared resources carry no customer tag.
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM billing WHERE ResourceName LIKE 'shared-%'
+        AND lower(Tags) LIKE '%customer_id%'""",
+        )
+        == 0
+    )
+
+
+def test_cloudwatch_is_one_row_per_region_and_month(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("""
+        SELECT RegionId, ChargePeriodStart, ChargePeriodEnd, ChargeFrequency
+        FROM billing WHERE ServiceName = 'Amazon CloudWatch' ORDER BY 1, 2
+    """).fetchall()
+    regions = {r[0] for r in rows}
+    assert len(rows) == len(regions) * len(MONTHS)
+    periods = sorted({(r[1], r[2]) for r in rows})
+    assert periods == [
+        ("2024-01-20T00:00:00Z", "2024-02-01T00:00:00Z"),  # window starts mid-month
+        ("2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z"),
+        ("2024-03-01T00:00:00Z", "2024-03-05T00:00:00Z"),  # window ends mid-month
+    ]
+    assert {r[3] for r in rows} == {"Recurring"}
+
+
+def test_shapes_of_other_charges(con: duckdb.DuckDBPyConnection) -> None:
+    hourly = dict(
+        con.execute("""
+        SELECT ServiceName, bool_and(date_diff('hour',
+            strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ'),
+            strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')) = 1)
+        FROM billing WHERE ChargeCategory = 'Usage'
+            AND ServiceName IN ('Amazon Elastic Compute Cloud', 'Amazon Relational Database Service')
+        GROUP BY 1""").fetchall()
+    )
+    assert hourly == {
+        "Amazon Elastic Compute Cloud": True,
+        "Amazon Relational Database Service": True,
+    }
+    daily = con.execute("""
+        SELECT count(*) FILTER (WHERE date_diff('hour',
+            strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ'),
+            strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')) <> 24), count(*)
+        FROM billing WHERE ServiceName IN ('Amazon Simple Storage Service', 'Amazon CloudFront',
+            'AWS Lambda', 'AWS CloudTrail') OR ChargeCategory IN ('Tax', 'Credit')""").fetchall()
+    assert daily[0][0] == 0 and daily[0][1] > 0
+    # Tax is 8 % of each account-day's usage; credits are negative.
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM billing WHERE ChargeCategory = 'Credit'
+        AND NOT (CAST(BilledCost AS DOUBLE) < 0 AND CAST(EffectiveCost AS DOUBLE) < 0)""",
+        )
+        == 0
+    )
+    ratio = _one(
+        con,
+        """
+        SELECT sum(CAST(EffectiveCost AS DOUBLE)) FILTER (WHERE ChargeCategory = 'Tax')
+             / sum(CAST(EffectiveCost AS DOUBLE)) FILTER (WHERE ChargeCategory = 'Usage')
+        FROM billing""",
+    )
+    assert ratio == pytest.approx(0.08, rel=0.01)
+
+
+def test_allocation_rules_fit_the_data(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    out, _ = dataset
+    spec = yaml.safe_load((out / "allocation.yml").read_text())
+    assert spec["customer_tag_key"] == "customer_id"
+    rules = {rule["name"]: rule for rule in spec["rules"]}
+    assert rules["tagged"]["method"] == "tag"
+    metrics = {r[0] for r in con.execute("SELECT DISTINCT metric FROM usage").fetchall()}
+    usage_metrics = {rule["metric"] for rule in spec["rules"] if rule["method"] == "usage"}
+    assert usage_metrics == metrics
+    # The compute rule must not pick up the unused commitment.
+    compute = rules["compute-by-cpu"]["match"]
+    matched_unused = _one(
+        con,
+        f"""
+        SELECT count(*) FROM (SELECT ServiceName AS service_name,
+            CommitmentDiscountStatus AS commitment_discount_status FROM billing)
+        WHERE commitment_discount_status = 'Unused' AND ({compute})""",
+    )
+    assert matched_unused == 0
+    rules_module = pytest.importorskip("cpc.rules")
+    rules_module.load_rules(out / "allocation.yml")
+
+
+def test_parquet_keeps_ids_as_text(tmp_path: Path) -> None:
+    summary = generate(tmp_path, customers=12, days=5, seed=3, file_format="parquet")
+    assert sorted(p.name for p in (tmp_path / "billing").iterdir()) == ["focus-2024-01.parquet"]
+    db = duckdb.connect()
+    types = dict(
+        db.execute(f"""SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM
+        read_parquet('{tmp_path}/billing/*.parquet'))""").fetchall()
+    )
+    assert types["BillingAccountId"] == "VARCHAR" and types["SubAccountId"] == "VARCHAR"
+    assert types["EffectiveCost"].startswith("DECIMAL")
+    assert (
+        _one(
+            db,
+            f"""SELECT count(*) FROM read_parquet('{tmp_path}/billing/*.parquet')
+        WHERE BillingAccountId NOT LIKE '0%'""",
+        )
+        == 0
+    )
+    assert _one(db, f"SELECT count(*) FROM read_parquet('{tmp_path}/usage/*.parquet')") == (
+        summary.usage_rows
+    )
+
+
+def test_rerun_replaces_its_own_month_files_only(tmp_path: Path) -> None:
+    generate(tmp_path, customers=8, days=40, seed=1, file_format="csv")
+    foreign = tmp_path / "billing" / "my-export.csv"
+    foreign.write_text("x\n")
+    generate(tmp_path, customers=8, days=10, seed=1, file_format="csv.gz")
+    assert sorted(p.name for p in (tmp_path / "billing").iterdir()) == [
+        "focus-2024-01.csv.gz",
+        "my-export.csv",
+    ]
+    assert sorted(p.name for p in (tmp_path / "usage").iterdir()) == ["usage-2024-01.csv.gz"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"customers": 0}, "customers"),
+        ({"days": 0}, "days"),
+        ({"file_format": "xlsx"}, "format"),
+        ({"seed": -1}, "seed"),
+    ],
+)
+def test_bad_arguments_raise_user_error(
+    tmp_path: Path, kwargs: dict[str, object], message: str
+) -> None:
+    args: dict[str, object] = {"customers": 3, "days": 2, "seed": 1, **kwargs}
+    with pytest.raises(UserError, match=message) as info:
+        generate(tmp_path / "out", **args)  # type: ignore[arg-type]
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "out").exists()
