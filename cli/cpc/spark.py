@@ -44,6 +44,8 @@ SHUFFLE_PARTITIONS = 4
 #: Oldest Java that Spark 4 runs on.
 MIN_JAVA = 17
 
+#: What Spark says when the Hive metastore (Derby) cannot be opened.
+_HMS_FAILED = "Unable to instantiate org.apache.hadoop.hive.ql.metadata.SessionHiveMetaStoreClient"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: log4j2 configuration: WARN by default, known-harmless warnings silenced, all on stderr.
@@ -328,9 +330,13 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
     try:
         spark.catalog.databaseExists("default")
     except Exception as exc:
-        if "XSDB6" in str(exc) or "Another instance of Derby" in str(exc):
+        text = str(exc)
+        if any(sign in text for sign in ("XSDB6", "Another instance of Derby", _HMS_FAILED)):
             stop(spark)
-            raise _in_use_error(warehouse_dir) from exc
+            raise UserError(
+                f"cannot open the Spark metastore {warehouse_dir / 'metastore_db'}: another "
+                "process is using this warehouse, or the metastore is damaged"
+            ) from exc
         raise
     return spark
 
