@@ -1,7 +1,7 @@
 {#- Conservation end to end: every readable EffectiveCost in the landed billing files (read straight
     from the source, independently of staging) equals allocated + unattributed in the marts, per
-    currency; also fails if any landed billing row is missing from both the good and quarantined
-    rows. Returns the mismatching totals. -#}
+    currency; also fails unless every landed billing row is either prorated (good) or quarantined.
+    Returns the mismatching totals. -#}
 with
 
 source_totals as (
@@ -20,9 +20,10 @@ row_accounting as (
 
     select currency, count(*) as staged_rows
     from (
-        select billing_currency as currency from {{ ref('stg_focus__charges') }} where quarantine_reason is null
+        select distinct billing_currency as currency, charge_id from {{ ref('int_charges_prorated') }}
         union all
-        select currency from {{ ref('quarantined_rows') }} where input_name = 'billing'
+        select currency, concat(source_file, ':', cast(source_row as {{ dbt.type_string() }})) as charge_id
+        from {{ ref('quarantined_rows') }} where input_name = 'billing'
     ) as accounted_rows
     group by currency
 

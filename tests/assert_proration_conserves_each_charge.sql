@@ -1,11 +1,12 @@
-{#- Proration conserves money: for every good charge, its days' EffectiveCost, BilledCost and
-    ListCost add up to the charge's. Returns the charges that do not. -#}
+{#- Proration conserves money: for every prorated charge, its days' EffectiveCost, BilledCost and
+    ListCost add up exactly to the charge's. (That no good charge is missing is checked by
+    assert_bill_conserved_from_source.) Returns the charges that do not add up. -#}
 with
 
 charges as (
 
-    select * from {{ ref('stg_focus__charges') }}
-    where quarantine_reason is null
+    select charge_id, effective_cost, billed_cost, list_cost
+    from {{ ref('stg_focus__charges') }}
 
 ),
 
@@ -30,10 +31,9 @@ select
     charges.billed_cost as charge_billed_cost,
     days_summed.billed_cost as days_billed_cost
 
-from charges
-left join days_summed
-    on charges.charge_id = days_summed.charge_id
-where days_summed.charge_id is null
-    or days_summed.effective_cost <> charges.effective_cost
+from days_summed
+inner join charges
+    on days_summed.charge_id = charges.charge_id
+where days_summed.effective_cost <> charges.effective_cost
     or coalesce(days_summed.billed_cost, 0) <> coalesce(charges.billed_cost, 0)
     or coalesce(days_summed.list_cost, 0) <> coalesce(charges.list_cost, 0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -48,8 +47,7 @@ def bench_one(customers: int, days: int, file_format: str, root: Path) -> dict[s
     warehouse.unlink(missing_ok=True)
     gen_wall, gen_rss, _ = _run(_cpc("generate", "--customers", str(customers), "--days", str(days),
                                      "--seed", "1", "--out", str(input_dir), "--format", file_format))
-    build_wall, build_rss, output = _run(_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), "--quiet"))
-    stages = {name: float(value) for name, value in re.findall(r"(\w+) ([\d.]+) s", output.split("Built", 1)[-1])}
+    build_wall, build_rss, _ = _run(_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), "--quiet"))
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = con.execute(
             "select (select count(*) from cpc_raw.billing), (select count(*) from cpc_raw.usage),"
@@ -57,6 +55,7 @@ def bench_one(customers: int, days: int, file_format: str, root: Path) -> dict[s
             " (select count(*) from marts.fct_customer_costs), (select count(*) from marts.fct_unattributed_costs)"
         ).fetchone()
     target_path, _ = dbt_paths(warehouse, "duckdb")
+    stages = json.loads((target_path / "cpc_build.json").read_text())["seconds"]
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     slowest = sorted(results, key=lambda node: node["execution_time"], reverse=True)[:8]
     return {

@@ -22,6 +22,8 @@ from cpc.errors import UserError
 
 TARGETS = ("duckdb", "spark")
 RAW_SCHEMA = "cpc_raw"
+#: DuckDB settings while landing: the same memory bound as the dbt profile (DuckDB spills beyond it).
+LANDING_CONFIG = {"memory_limit": "3GB"}
 
 
 @dataclass
@@ -148,11 +150,11 @@ def build(
     started = time.perf_counter()
     if target == "duckdb":
         warehouse.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(warehouse)) as con:
+        with duckdb.connect(str(warehouse), config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
     else:
         warehouse.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect() as con:
+        with duckdb.connect(config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
@@ -183,4 +185,20 @@ def build(
         kind = node_result.node.resource_type
         key = str(getattr(kind, "value", kind))
         result.node_counts[key] = result.node_counts.get(key, 0) + 1
+    _write_summary(result)
     return result
+
+
+def _write_summary(result: BuildResult) -> None:
+    """Record what the build did (rows landed, rules, timings) as JSON beside dbt's run results."""
+    target_path, _ = dbt_paths(result.warehouse, result.target)
+    summary = {
+        "target": result.target,
+        "warehouse": str(result.warehouse),
+        "landed_rows": result.landed_rows,
+        "rules_source": result.rules_source,
+        "rules_hash": result.rules_hash,
+        "node_counts": result.node_counts,
+        "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
+    }
+    (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))

@@ -17,11 +17,13 @@ pyspark is imported lazily: importing this module works without the ``spark`` ex
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import shutil
 import subprocess
+import time
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,6 +45,10 @@ DRIVER_MEMORY_ENV = "CPC_SPARK_DRIVER_MEMORY"
 SHUFFLE_PARTITIONS = 4
 #: Oldest Java that Spark 4 runs on.
 MIN_JAVA = 17
+#: Seconds to wait for another process's JVM to release the warehouse's metastore.
+METASTORE_WAIT = 15.0
+#: Seconds :func:`stop` waits for the JVM to exit before killing it.
+JVM_EXIT_TIMEOUT = 60.0
 
 #: What Spark says when the Hive metastore (Derby) cannot be opened.
 _HMS_FAILED = "Unable to instantiate org.apache.hadoop.hive.ql.metadata.SessionHiveMetaStoreClient"
@@ -174,18 +180,27 @@ def _runtime_conf() -> dict[str, str]:
         # before, during and after a dbt invocation; project SQL uses try_* functions and is
         # correct in either mode.
         "spark.sql.ansi.enabled": "false",
+        # Keep decimal(38,10) money at scale 10 through + - * (Spark's default drops a+b to
+        # scale 9 and a*b to 6). Same as the profile's server_side_parameters, which dbt applies
+        # to this session per statement; set here too so queries outside dbt agree.
+        "spark.sql.decimalOperations.allowPrecisionLoss": "false",
         "spark.sql.shuffle.partitions": str(SHUFFLE_PARTITIONS),
         "spark.sql.adaptive.enabled": "true",
         "spark.sql.adaptive.coalescePartitions.enabled": "true",
     }
 
 
+def _java_option_value(value: str) -> str:
+    """Quote a value for ``spark.driver.extraJavaOptions`` (split like a shell command line)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _static_conf(warehouse_dir: Path, log_config: Path) -> dict[str, str]:
     """Settings fixed when the SparkContext (and, for the first ones, the JVM) starts."""
     java_options = " ".join(
         [
-            f"-Dlog4j2.configurationFile={log_config.as_uri()}",
-            f"-Dderby.system.home={warehouse_dir}",
+            f"-Dlog4j2.configurationFile={_java_option_value(log_config.as_uri())}",
+            f"-Dderby.system.home={_java_option_value(str(warehouse_dir))}",
             "-Duser.timezone=UTC",
         ]
     )
@@ -234,7 +249,7 @@ def _in_use_error(warehouse_dir: Path) -> UserError:
     """The one-line error for a warehouse whose metastore another process has open."""
     return UserError(
         f"the Spark warehouse {warehouse_dir} is in use by another process "
-        "(its Derby metastore allows one at a time); wait for it to finish"
+        "(its Derby metastore allows one at a time)"
     )
 
 
@@ -253,17 +268,19 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
 
     Settings: ``local[2]``, app name ``cpc``, no web UI or progress bar, session time zone UTC,
     4 shuffle partitions, adaptive query execution on, ANSI mode *off* (dbt-spark forces it off
-    anyway), Hive support with an embedded Derby metastore in ``warehouse_dir/metastore_db``,
-    driver bound to 127.0.0.1, log level WARN (log4j config in ``warehouse_dir/.spark``).
+    anyway), decimal precision loss off (as in ``profiles.yml``), Hive support with an embedded
+    Derby metastore in ``warehouse_dir/metastore_db``, driver bound to 127.0.0.1, log level WARN
+    (log4j config in ``warehouse_dir/.spark``).
 
     The driver heap (``$CPC_SPARK_DRIVER_MEMORY``, default 6g) and the JVM options take effect
-    only when this call starts the JVM, i.e. for the first session of the Python process. A
-    running session for the same warehouse is reused; one for another warehouse is stopped and
-    a new one is created in the same JVM (keeping that JVM's heap size).
+    only when this call starts the JVM: the first session of the process, or the first after
+    :func:`stop`. A running session for the same warehouse is reused (its SQL settings are
+    re-applied); one for another warehouse is stopped first. If another process has the
+    warehouse open, this waits up to :data:`METASTORE_WAIT` seconds for it to let go.
 
     Raises:
-        UserError: pyspark not installed, Java missing or too old, or the driver cannot bind
-            to a local port.
+        UserError: pyspark not installed, Java missing or too old, the driver cannot bind to a
+            local port, or the warehouse is in use by another process.
     """
     warehouse_dir = Path(warehouse_dir).expanduser().resolve()
     try:
@@ -296,8 +313,13 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
 
     from pyspark import SparkContext
 
-    if SparkContext._gateway is None and _metastore_in_use(warehouse_dir):
-        raise _in_use_error(warehouse_dir)
+    if SparkContext._gateway is None:
+        # A process that just ended may still be shutting its JVM down (about 1-2 s).
+        deadline = time.monotonic() + METASTORE_WAIT
+        while _metastore_in_use(warehouse_dir):
+            if time.monotonic() > deadline:
+                raise _in_use_error(warehouse_dir)
+            time.sleep(0.25)
 
     log_config = warehouse_dir / ".spark" / "log4j2.properties"
     log_config.parent.mkdir(exist_ok=True)
@@ -374,8 +396,8 @@ def register_parquet_tables(
         if not full.exists():
             raise UserError(f"parquet file for {schema}.{name} not found: {full}")
         resolved[name] = full
-    # (CREATE DATABASE IF NOT EXISTS on an existing Hive database logs a spurious
-    # "created concurrently" warning, so look first.)
+    # Look first: CREATE DATABASE IF NOT EXISTS can log a spurious "created concurrently"
+    # warning with the Hive catalog.
     if not spark.catalog.databaseExists(schema):
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
     for name, full in resolved.items():
@@ -386,5 +408,29 @@ def register_parquet_tables(
 
 
 def stop(spark: SparkSession) -> None:
-    """Stop the session and its SparkContext (the JVM stays up for a later session)."""
+    """Stop the session, its SparkContext and the JVM behind them.
+
+    Ending the JVM (and waiting for it) releases the warehouse's Derby metastore at once, so
+    another process can open the same warehouse right away. A later :func:`spark_session` in
+    this process starts a fresh JVM (honouring the driver memory again).
+    """
+    from pyspark import SparkContext
+
     spark.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    with contextlib.suppress(Exception):  # the JVM may already be gone
+        gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    if process is None:
+        return
+    if process.stdin is not None:
+        process.stdin.close()  # the gateway JVM exits when its stdin closes
+    try:
+        process.wait(timeout=JVM_EXIT_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

@@ -174,3 +174,18 @@
 {% macro default__scale_money(amount, fraction) -%}
     cast(cast({{ amount }} as double) * ({{ fraction }}) as {{ cost_per_customer.money_type() }})
 {%- endmacro %}
+
+
+{#- The part of an amount accrued at a fraction of its period: nothing at 0, exactly the amount at 1,
+    the rounded product in between. Differences of accrued amounts telescope, so prorated pieces
+    add up to the amount exactly. -#}
+{% macro accrued_money(amount, fraction) -%}
+    {{ return(adapter.dispatch('accrued_money', 'cost_per_customer')(amount, fraction)) }}
+{%- endmacro %}
+{% macro default__accrued_money(amount, fraction) -%}
+    case
+        when {{ fraction }} >= 1 then {{ amount }}
+        when {{ fraction }} <= 0 then cast(0 as {{ cost_per_customer.money_type() }})
+        else {{ cost_per_customer.scale_money(amount, fraction) }}
+    end
+{%- endmacro %}

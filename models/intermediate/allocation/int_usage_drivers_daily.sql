@@ -37,25 +37,38 @@ identified as (
 
 ),
 
+driver_levels as (
+
+    select 'service' as driver_level
+    union all
+    select 'region' as driver_level
+    union all
+    select 'resource' as driver_level
+
+),
+
+{#- One pass over the telemetry: each row once per level it carries. -#}
 by_level as (
 
-    select cost_date, service_name, metric, 'service' as driver_level, '*' as driver_value,
-        usage_customer_id, customer_id, quantity
+    select
+        identified.cost_date,
+        identified.service_name,
+        identified.metric,
+        driver_levels.driver_level,
+        case driver_levels.driver_level
+            when 'service' then '*'
+            when 'region' then identified.region_id
+            else identified.resource_id
+        end as driver_value,
+        identified.usage_customer_id,
+        identified.customer_id,
+        identified.quantity
+
     from identified
-
-    union all
-
-    select cost_date, service_name, metric, 'region' as driver_level, region_id as driver_value,
-        usage_customer_id, customer_id, quantity
-    from identified
-    where region_id is not null
-
-    union all
-
-    select cost_date, service_name, metric, 'resource' as driver_level, resource_id as driver_value,
-        usage_customer_id, customer_id, quantity
-    from identified
-    where resource_id is not null
+    cross join driver_levels
+    where driver_levels.driver_level = 'service'
+        or (driver_levels.driver_level = 'region' and identified.region_id is not null)
+        or (driver_levels.driver_level = 'resource' and identified.resource_id is not null)
 
 ),
 

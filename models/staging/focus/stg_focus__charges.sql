@@ -8,6 +8,16 @@ source_rows as (
 
 ),
 
+with_tags as (
+
+    select
+        source_rows.*,
+        {{ cost_per_customer.parse_tags('source_rows.tags') }} as tags_map
+
+    from source_rows
+
+),
+
 typed as (
 
     select
@@ -47,14 +57,14 @@ typed as (
         {{ cost_per_customer.clean_text('commitment_discount_type') }} as commitment_discount_type,
         {{ cost_per_customer.normalize_enum('commitment_discount_status', ['Used', 'Unused']) }} as commitment_discount_status,
         {{ cost_per_customer.clean_text('tags') }} as tags,
-        {{ cost_per_customer.tag_value('tags', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
+        {{ cost_per_customer.map_tag_value('source_rows.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         {{ cost_per_customer.parse_decimal('billed_cost') }} as billed_cost,
         {{ cost_per_customer.parse_decimal('effective_cost') }} as effective_cost,
         {{ cost_per_customer.parse_decimal('list_cost') }} as list_cost,
         {{ cost_per_customer.parse_decimal('contracted_cost') }} as contracted_cost,
         {{ cost_per_customer.parse_decimal('consumed_quantity') }} as consumed_quantity,
         {{ cost_per_customer.parse_decimal('pricing_quantity') }} as pricing_quantity,
-        {{ cost_per_customer.is_valid_tags('tags') }} as has_valid_tags,
+        ({{ cost_per_customer.clean_text('source_rows.tags') }} is null or source_rows.tags_map is not null) as has_valid_tags,
         {{ cost_per_customer.parse_timestamp('charge_period_start') }} as charge_period_start_at,
         {{ cost_per_customer.parse_timestamp('charge_period_end') }} as charge_period_end_at,
         {{ cost_per_customer.parse_timestamp('billing_period_start') }} as billing_period_start_at,
@@ -65,7 +75,7 @@ typed as (
         source_rows.billed_cost as billed_cost_raw,
         source_rows.list_cost as list_cost_raw
 
-    from source_rows
+    from with_tags as source_rows
 
 ),
 
