@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import date
@@ -21,6 +22,8 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
+if not console.is_terminal and "COLUMNS" not in os.environ:
+    console.width = 140  # piped or in CI: room for the report's tables
 err_console = Console(stderr=True)
 
 InputOption = Annotated[Path, typer.Option("--input", "-i", help="Input folder (billing/, usage/, customers.csv, ...).")]
@@ -81,12 +84,14 @@ def build(
     rules: Annotated[Path | None, typer.Option("--rules", help="Allocation rules (default: INPUT/allocation.yml, else the built-in defaults).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Print the cost report after a successful build.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
+    unit_tests: Annotated[bool, typer.Option("--unit-tests", help="Also run dbt's unit tests of the models (they need the default rules).")] = False,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails."""
     from cpc import build as builder
 
     result = builder.build(input_dir, warehouse, target=target, rules_path=rules, quiet=quiet,
-                           say=console.print, keep_spark=report and target == "spark")
+                           say=console.print, keep_spark=report and target == "spark",
+                           unit_tests=unit_tests)
     console.print(
         f"[green]Built[/green] {warehouse} on {target} with rules from {result.rules_source}: "
         + ", ".join(f"{count} {kind}s" for kind, count in sorted(result.node_counts.items()))
@@ -119,6 +124,58 @@ def report(
 ) -> None:
     """Print top customers, segments, unattributed cost by reason (and the error vs ground truth)."""
     _report(warehouse, target, input_dir, top=top)
+
+
+@app.command()
+def explain(
+    customer: Annotated[str, typer.Option("--customer", "-c", help="The customer id.")],
+    month: Annotated[str, typer.Option("--month", "-m", help="The month, YYYY-MM.")],
+    warehouse: Annotated[Path | None, typer.Option("--warehouse", "-w", help="A built DuckDB file or Spark warehouse folder.")] = None,
+    input_dir: Annotated[Path | None, typer.Option("--input", "-i", help="Or an input folder, built first into a temporary DuckDB file.")] = None,
+    target: TargetOption = "duckdb",
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, csv (the breakdown) or json (everything).")] = "table",
+    top: Annotated[int, typer.Option(help="How many of the largest charges to list.")] = 10,
+) -> None:
+    """Explain one customer's cost in one month: by rule, method, service and driver, and the largest charges."""
+    import tempfile
+
+    from cpc import build as builder
+    from cpc import explain as explainer
+    from cpc.warehouse import open_warehouse
+
+    if (warehouse is None) == (input_dir is None):
+        raise UserError("give exactly one of --warehouse (a built warehouse) or --input (an input folder to build)")
+    with tempfile.TemporaryDirectory(prefix="cpc-explain-") as scratch:
+        if input_dir is not None:
+            target = "duckdb"
+            warehouse = Path(scratch) / "warehouse.duckdb"
+            builder.build(input_dir, warehouse, quiet=True, say=lambda _line: None)
+        assert warehouse is not None
+        with open_warehouse(warehouse.resolve(), target) as query:
+            result = explainer.explain(query, customer, month, top=top)
+        explainer.render(result, output_format, console)
+
+
+rules_app = typer.Typer(help="Allocation rules: compare two rule files.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("diff")
+def rules_diff(
+    old: Annotated[Path, typer.Argument(help="The current allocation.yml.")],
+    new: Annotated[Path, typer.Argument(help="The proposed allocation.yml.")],
+    input_dir: InputOption,
+    top: Annotated[int, typer.Option(help="How many customer-months to list.")] = 20,
+) -> None:
+    """Print which rules change and, per customer and month, what cost would move."""
+    from cpc import compare
+
+    for path in (old, new):
+        if not path.is_file():
+            raise UserError(f"{path}: rules file not found")
+    with console.status("building the input with both rule files ..."):
+        result = compare.diff(old, new, input_dir)
+    compare.render(result, console, top=top)
 
 
 @app.command()

@@ -112,6 +112,21 @@ def _environment(**values: str | None) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def landed_references(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """The telemetry metrics, customer ids and segments in the landed input, normalized as staging
+    normalizes them, so rules naming something that is not there fail before dbt runs."""
+    def values(sql: str) -> set[str]:
+        return {row[0] for row in con.execute(sql).fetchall() if row[0]}
+
+    return {
+        "metrics": values(f"select distinct lower(trim(metric)) from {RAW_SCHEMA}.usage"),
+        "customers": values(f"select distinct trim(customer_id) from {RAW_SCHEMA}.customers"),
+        "segments": values(
+            f"select distinct lower(replace(trim(segment), ' ', '-')) from {RAW_SCHEMA}.customers"
+        ),
+    }
+
+
 def resolve_rules(input_dir: Path | None, rules_path: Path | None, dialect: str) -> rules.RuleSet:
     """The rules file named on the command line, else the input folder's allocation.yml, else the defaults."""
     if rules_path is not None:
@@ -131,11 +146,15 @@ def build(
     quiet: bool = False,
     say: Callable[[str], None] = print,
     keep_spark: bool = False,
+    unit_tests: bool = False,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
     Raises UserError (one line) for a missing or malformed input, bad rules, or a failing test.
     With ``keep_spark`` the Spark session stays open for the caller (e.g. to print a report).
+    dbt's unit tests (hand-computed fixtures for the models, written against the default rules)
+    run only with ``unit_tests``: they test the project's SQL, not the user's data, so
+    `make test` runs them and a user's build need not.
     """
     if target not in TARGETS:
         raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
@@ -152,10 +171,12 @@ def build(
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(str(warehouse), config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+            rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
     else:
         warehouse.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+            rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
     result.seconds["land"] = time.perf_counter() - started
@@ -173,7 +194,8 @@ def build(
 
     started = time.perf_counter()
     try:
-        dbt_result = run_dbt(["build"], warehouse=warehouse, target=target,
+        verb = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
+        dbt_result = run_dbt(verb, warehouse=warehouse, target=target,
                              dbt_vars=ruleset.to_dbt_vars(), quiet=quiet)
     finally:
         result.seconds["dbt_build"] = time.perf_counter() - started

@@ -273,9 +273,9 @@ CONSTANT_COLUMNS = {
 }
 
 ALLOCATION_YML = """\
-# Demo allocation rules for the generated data set (written by `cpc generate`).
-# Rules are tried top to bottom; the first rule whose `match` holds for a cost row allocates it.
-# `match` is a SQL condition on snake_case FOCUS columns.
+# Demo allocation rules for the generated data set (written by `cpc generate`); every method once.
+# For each charge-day, rules are tried top to bottom: the first whose `match` holds, that is in
+# effect that day and that can place the cost wins. `match` is SQL over snake_case FOCUS columns.
 customer_tag_key: customer_id
 rules:
   - name: tagged
@@ -306,12 +306,30 @@ rules:
     match: "service_name = 'Amazon CloudWatch'"
     method: usage
     metric: log_gb
+  # The EU account's audit trail serves two large EU customers under their contracts.
+  - name: eu-audit-trail
+    match: "service_name = 'AWS CloudTrail' and billing_account_id = '{eu_account}'"
+    method: fixed
+    shares: {{{eu_shares}}}
+    remainder: unattributed
+  # Platform overhead: shared evenly at first, then (a policy change) weighted by segment.
   - name: platform-overhead
     match: "service_name = 'AWS CloudTrail'"
     method: even
-  - name: taxes-and-credits
+    effective_to: {switch_date}
+  - name: platform-overhead-weighted
+    match: "service_name = 'AWS CloudTrail'"
+    method: weighted
+    weights:
+      segment: {{enterprise: 4, mid-market: 2, smb: 1, free: 0.25}}
+    effective_from: {switch_date}
+  - name: credits-by-revenue
+    match: "charge_category = 'Credit'"
+    method: revenue
+  - name: taxes-follow-usage
     match: "charge_category in ('Tax', 'Credit')"
     method: proportional_to_cost
+    basis: "charge_category = 'Usage'"
 """
 
 _ADJECTIVES = (
@@ -1884,6 +1902,18 @@ def _write_reference(
         "CAST(true_cost AS DECIMAL(24, 6)) AS true_cost FROM frame",
         out_dir / "ground_truth.csv",
     )
+    # The fixed rule's two customers: the largest in the EU region (else the largest overall).
+    eu = REGIONS.index(next(r for r in REGIONS if r.account == 1))
+    by_size = [int(i) for i in np.argsort(-w.size, kind="stable")]
+    chosen = [i for i in by_size if w.region[i] == eu][:2] or by_size[:2]
+    fractions = ["0.6", "0.3"] if len(chosen) == 2 else ["0.9"]
     path = out_dir / "allocation.yml"
-    path.write_text(ALLOCATION_YML, encoding="utf-8")
+    path.write_text(
+        ALLOCATION_YML.format(
+            eu_account=ACCOUNTS[1].billing_id,
+            eu_shares=", ".join(f"{w.ids[i]}: {f}" for i, f in zip(chosen, fractions, strict=True)),
+            switch_date=(w.start + timedelta(days=w.days // 2)).isoformat(),
+        ),
+        encoding="utf-8",
+    )
     writer.files.append(path)

@@ -62,7 +62,8 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
     table = Table(title=f"Top {top} customers by cost", title_justify="left")
     for heading in ("customer", "segment", "cost", "compute", "storage", "database", "network",
                     "revenue", "cost/revenue"):
-        table.add_column(heading, justify="left" if heading in ("customer", "segment") else "right")
+        table.add_column(heading, justify="left" if heading in ("customer", "segment") else "right",
+                         no_wrap=True)
     for row in customers:
         revenue = row["revenue"]
         ratio = (Decimal(str(row["total_cost"])) / Decimal(str(revenue))) if revenue else None

@@ -10,18 +10,32 @@ Users describe the allocation in ``allocation.yml``::
         match: "service_category = 'Compute'"
         method: usage
         metric: cpu_core_hours
+      - name: data-team
+        match: "tag('team') = 'data' and charge_date >= date '2024-06-01'"
+        method: weighted
+        weights:
+          segment: {enterprise: 3, mid-market: 1}
+        default_weight: 0.5
+        scope: {segments: [enterprise, mid-market, smb]}
+      - name: support-contract
+        match: "service_name = 'AWS Support (Business)'"
+        method: fixed
+        shares: {acme: 0.6, globex: 0.3}
+        remainder: unattributed
       - name: platform
         match: "service_name = 'AWS CloudTrail'"
-        method: even
+        method: revenue
         effective_from: 2024-01-01          # inclusive; effective_to is exclusive
       - name: taxes
         match: "charge_category in ('Tax', 'Credit')"
         method: proportional_to_cost
+        basis: "service_category = 'Compute'"
 
-The file is validated strictly (unknown keys, bad methods, unsafe or unknown SQL are
-rejected with one-line :class:`~cpc.errors.UserError` messages) and handed to dbt as
-project variables (see :meth:`RuleSet.to_dbt_vars`); the SQL models loop over the rules
-in Jinja.
+The file is validated strictly (unknown keys, keys that do not fit the method, bad methods,
+unsafe or unknown SQL are rejected with one-line :class:`~cpc.errors.UserError` messages)
+and handed to dbt as project variables (see :meth:`RuleSet.to_dbt_vars`); the SQL models
+loop over the rules in Jinja. Names used in rules (metrics, customers, segments) are
+checked against the landed data by :func:`check_references` before dbt runs.
 
 Rule keys
 ---------
@@ -33,22 +47,47 @@ Rule keys
     * ``tag`` -- the charge carries the customer tag (``customer_tag_key``).
     * ``usage`` -- split by each customer's usage of ``metric``.
     * ``even`` -- split evenly across the customers.
+    * ``weighted`` -- split by fixed weights per segment or per customer.
+    * ``fixed`` -- split by fixed fractions per customer.
+    * ``revenue`` -- split by each customer's revenue in the charge's month.
     * ``proportional_to_cost`` -- split in proportion to the cost already attributed.
 ``match``
-    Optional SQL condition over the snake_case FOCUS columns in :data:`ALLOWED_COLUMNS`.
-    Only columns, string/number literals, TRUE/FALSE/NULL, comparisons
-    (``= <> != < <= > >=``), AND/OR/NOT, parentheses, ``[NOT] IN (literals)``,
-    ``[NOT] LIKE``/``ILIKE 'pattern'`` and ``IS [NOT] NULL`` are accepted. The condition
-    is parsed (DuckDB syntax), checked, and re-rendered for the target dialect. Without
+    Optional SQL condition over the snake_case FOCUS columns in :data:`ALLOWED_COLUMNS`,
+    ``charge_date`` (the UTC day being allocated) and ``tag('key')`` (a resource tag's
+    value). Only columns, string/number literals, ``date 'YYYY-MM-DD'``, TRUE/FALSE/NULL,
+    comparisons (``= <> != < <= > >=``), AND/OR/NOT, parentheses,
+    ``[NOT] IN (literals)``, ``[NOT] LIKE``/``ILIKE 'pattern'``, ``IS [NOT] NULL`` and
+    ``charge_date [NOT] BETWEEN date 'a' AND date 'b'`` are accepted. The condition is
+    parsed (DuckDB syntax), checked, and re-rendered for the target dialect. Without
     ``match`` a rule matches every charge.
 ``metric``
     Only for ``usage``: the telemetry metric to split by (``[A-Za-z0-9_.:-]+``). When
     omitted the metric is None, meaning "the service's only telemetry metric".
+``weights`` / ``default_weight``
+    Only for ``weighted``: ``weights`` holds exactly one of ``segment:`` or ``customer:``,
+    a mapping of segment name / customer id to a weight (a number >= 0);
+    ``default_weight`` (>= 0, default 1) is the weight of customers not listed.
+``shares`` / ``remainder``
+    Only for ``fixed``: ``shares`` maps customer id to a fraction (0 < f <= 1). The
+    fractions must add up to 1, unless ``remainder: unattributed`` is given, in which case
+    they may add up to less and the rest stays unattributed.
+``scope``
+    Only for ``even``, ``weighted`` and ``revenue``: a mapping with ``segments:`` and/or
+    ``customers:`` lists; only customers in a listed segment or listed by id receive.
+``basis``
+    Only for ``proportional_to_cost``: a condition in the same language as ``match``
+    choosing which already-allocated cost is followed. Without it, the cost placed by
+    direct rules on the same day and billing account is followed.
 ``effective_from`` / ``effective_to``
     Optional ISO dates (``YYYY-MM-DD``); ``effective_from`` is inclusive,
     ``effective_to`` exclusive.
 ``description``
     Optional free text, for people.
+
+Segment names are compared lower-case with spaces as dashes (``Mid Market`` is
+``mid-market``), as the staging normalizes them; customer ids are compared
+case-insensitively. Every rule gets a ``version``: a short hash of its own definition,
+so editing one rule changes only that rule's version (see :func:`diff_rules`).
 
 Default rules
 -------------
@@ -71,7 +110,9 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +168,26 @@ NUMERIC_COLUMNS: frozenset[str] = frozenset(
     {"billed_cost", "effective_cost", "list_cost", "consumed_quantity", "pricing_quantity"}
 )
 
+#: The pseudo-column for the UTC day being allocated, and the column it renders as.
+CHARGE_DATE_COLUMN = "charge_date"
+CHARGE_DATE_SQL_COLUMN = "cost_date"
+
+#: Prefix of the column a ``tag('key')`` reference renders as (see :func:`tag_column`).
+TAG_COLUMN_PREFIX = "tag__"
+
 #: Allocation methods, in the order they are documented.
-METHODS: tuple[str, ...] = ("tag", "usage", "even", "proportional_to_cost")
+METHODS: tuple[str, ...] = (
+    "tag",
+    "usage",
+    "even",
+    "weighted",
+    "fixed",
+    "revenue",
+    "proportional_to_cost",
+)
 
 #: Methods that are planned but not implemented yet (rejected with a specific message).
-FUTURE_METHODS: tuple[str, ...] = ("weighted", "fixed", "revenue")
+FUTURE_METHODS: tuple[str, ...] = ()
 
 #: SQL dialects a ``match`` predicate can be rendered for.
 DIALECTS: tuple[str, ...] = ("duckdb", "spark")
@@ -142,16 +198,45 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = ("customer_tag_key", "rules")
 
-#: Keys allowed in a rule.
-RULE_KEYS: tuple[str, ...] = (
+#: Keys every rule may have, whatever its method.
+COMMON_RULE_KEYS: tuple[str, ...] = (
     "name",
     "method",
     "match",
-    "metric",
     "effective_from",
     "effective_to",
     "description",
 )
+
+#: The further keys each method accepts.
+METHOD_KEYS: dict[str, tuple[str, ...]] = {
+    "tag": (),
+    "usage": ("metric",),
+    "even": ("scope",),
+    "weighted": ("weights", "default_weight", "scope"),
+    "fixed": ("shares", "remainder"),
+    "revenue": ("scope",),
+    "proportional_to_cost": ("basis",),
+}
+
+#: Keys allowed in a rule (each method accepts the common ones plus its own).
+RULE_KEYS: tuple[str, ...] = (
+    *COMMON_RULE_KEYS[:3],
+    "metric",
+    "weights",
+    "default_weight",
+    "shares",
+    "remainder",
+    "scope",
+    "basis",
+    *COMMON_RULE_KEYS[3:],
+)
+
+#: The only value ``remainder`` accepts (on ``fixed`` rules).
+REMAINDER_UNATTRIBUTED = "unattributed"
+
+#: Tolerance when checking that ``fixed`` shares add up to 1.
+SHARES_TOLERANCE = 1e-9
 
 #: The dialect user-written ``match`` predicates are read in.
 READ_DIALECT = "duckdb"
@@ -179,11 +264,20 @@ _NAME_MAX = 64
 _METRIC_RE = re.compile(r"[A-Za-z0-9_.:-]+")
 _TAG_KEY_RE = re.compile(r"[\w .:/=+@-]+")
 _TAG_KEY_MAX = 128
+_TAG_FUNCTION_KEY_RE = re.compile(r"[A-Za-z0-9_.:/ -]+")
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER_RE = re.compile(r"(\d*)(?:\.(\d*))?([eE][+-]?\d+)?")
+_UNSAFE_NAME_RE = re.compile(r"['\"\\`\x00-\x1f\x7f]")
+_ID_MAX = 256
 _JINJA_MARKERS = ("{{", "{%", "{#")
-_ALLOWED_SUMMARY = "columns, literals, comparisons, AND/OR/NOT, IN, LIKE, IS NULL"
+_ALLOWED_SUMMARY = (
+    "columns, tag('key'), charge_date, literals, date 'YYYY-MM-DD', comparisons, "
+    "AND/OR/NOT, IN, LIKE, IS NULL"
+)
 _SNIPPET_MAX = 60
+_KNOWN_LIST_MAX = 8
+_VERSION_LENGTH = 12
 
 _COMPARISONS: tuple[type[exp.Expression], ...] = (
     exp.EQ,
@@ -193,6 +287,9 @@ _COMPARISONS: tuple[type[exp.Expression], ...] = (
     exp.GT,
     exp.GTE,
 )
+
+#: A mapping emitted to dbt, kept as ordered pairs so rules stay hashable.
+Pairs = tuple[tuple[str, float], ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -212,6 +309,21 @@ class Rule:
         position: 1-based position in the rule list (rules are tried in this order).
         match: The predicate as the user wrote it, or None.
         description: Optional free text from the file.
+        version: First 12 hex digits of the sha256 of :attr:`definition`.
+        basis: ``proportional_to_cost`` only: the basis predicate as written, or None.
+        basis_sql: ``basis`` rendered like ``match_sql``; None means "follow all cost placed
+            by direct rules on the same day and billing account".
+        weights_segment: ``weighted`` only: (normalized segment, weight) pairs.
+        weights_customer: ``weighted`` only: (customer id as written, weight) pairs.
+        default_weight: ``weighted`` only: weight of customers not listed (1.0 otherwise).
+        shares: ``fixed`` only: (customer id as written, fraction) pairs.
+        remainder_unattributed: ``fixed`` only: the shares may add up to less than 1 and
+            the rest stays unattributed.
+        scope_segments: Normalized segments whose customers may receive (empty: any).
+        scope_customers: Customer ids (as written) who may receive (empty: any).
+        tag_keys: The ``tag('key')`` keys the rule's match and basis use, in order.
+        definition: Canonical JSON of the rule as written (without position and
+            description); what :attr:`version` hashes.
     """
 
     name: str
@@ -223,9 +335,25 @@ class Rule:
     position: int
     match: str | None = None
     description: str | None = None
+    version: str = ""
+    basis: str | None = None
+    basis_sql: str | None = None
+    weights_segment: Pairs = ()
+    weights_customer: Pairs = ()
+    default_weight: float = 1.0
+    shares: Pairs = ()
+    remainder_unattributed: bool = False
+    scope_segments: tuple[str, ...] = ()
+    scope_customers: tuple[str, ...] = ()
+    tag_keys: tuple[str, ...] = ()
+    definition: str = ""
 
     def to_dbt_var(self) -> dict[str, Any]:
-        """Return the rule as a plain JSON-able dict for the ``cpc_rules`` dbt variable."""
+        """Return the rule as a plain JSON-able dict for the ``cpc_rules`` dbt variable.
+
+        Every key is always present (None, ``{}``, ``[]``, ``False`` or ``1.0`` when it
+        does not apply to the rule's method), so the SQL can rely on them.
+        """
         return {
             "name": self.name,
             "method": self.method,
@@ -234,6 +362,15 @@ class Rule:
             "effective_from": _iso(self.effective_from),
             "effective_to": _iso(self.effective_to),
             "position": self.position,
+            "version": self.version,
+            "basis_sql": self.basis_sql,
+            "weights_segment": {key: float(value) for key, value in self.weights_segment},
+            "weights_customer": {key: float(value) for key, value in self.weights_customer},
+            "default_weight": float(self.default_weight),
+            "shares": {key: float(value) for key, value in self.shares},
+            "remainder_unattributed": bool(self.remainder_unattributed),
+            "scope_segments": list(self.scope_segments),
+            "scope_customers": list(self.scope_customers),
         }
 
 
@@ -248,6 +385,8 @@ class RuleSet:
         content_hash: sha256 hex of the file bytes, or of a canonical JSON of the
             default rules.
         dialect: The dialect the ``match_sql`` predicates were rendered for.
+        tag_keys: The distinct ``tag('key')`` keys used by all rules, in order of first
+            use (keys differing only in letter case count once, spelt as first used).
     """
 
     customer_tag_key: str
@@ -255,19 +394,41 @@ class RuleSet:
     source: str
     content_hash: str
     dialect: str = READ_DIALECT
+    tag_keys: tuple[str, ...] = ()
 
     def to_dbt_vars(self) -> dict[str, Any]:
-        """Return the dbt project variables describing this rule set (JSON-able)."""
+        """Return the dbt project variables describing this rule set (JSON-able).
+
+        ``cpc_rule_tag_keys`` lists ``{"key": ..., "column": ...}`` for every tag the
+        predicates reference: the SQL provides column ``column`` holding the value of the
+        resource tag ``key`` (matched case-insensitively, ignoring a provider prefix).
+        """
         return {
             "cpc_customer_tag_key": self.customer_tag_key,
             "cpc_rules": [rule.to_dbt_var() for rule in self.rules],
             "cpc_rules_hash": self.content_hash,
             "cpc_rules_source": self.source,
+            "cpc_rule_tag_keys": [{"key": key, "column": tag_column(key)} for key in self.tag_keys],
         }
 
 
 class _Problem(Exception):
     """A validation problem, phrased without the file/rule context."""
+
+
+def tag_column(key: str) -> str:
+    """The column name a ``tag('key')`` reference renders as: ``tag__<slug>``.
+
+    The slug is the key lower-cased, every run of characters outside ``[a-z0-9]``
+    replaced by ``_``, leading and trailing ``_`` removed (``Cost Center`` ->
+    ``tag__cost_center``).
+    """
+    return TAG_COLUMN_PREFIX + _SLUG_RE.sub("_", key.lower()).strip("_")
+
+
+def normalize_segment(name: str) -> str:
+    """Normalize a segment name the way the staging does: trimmed, lower-case, ' ' -> '-'."""
+    return name.strip().replace(" ", "-").lower()
 
 
 # --------------------------------------------------------------------------- loading
@@ -352,8 +513,21 @@ class _StrictLoader(yaml.SafeLoader):
                 None, None, f"invalid date {node.value!r} ({err})", node.start_mark
             ) from None
 
+    def construct_yaml_int(self, node: yaml.Node) -> Any:
+        """Build an int that remembers how it was written (so id ``012345`` keeps its zero)."""
+        value = _YamlInt(super().construct_yaml_int(node))
+        value.source = str(node.value)
+        return value
+
+
+class _YamlInt(int):
+    """An int read from YAML, with the text it was written as (``source``)."""
+
+    source: str
+
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.construct_yaml_timestamp)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
 def _parse_yaml(text: str, where: str) -> Any:
@@ -399,6 +573,8 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
 
     rules: list[Rule] = []
     first_by_name: dict[str, int] = {}
+    tag_keys: list[str] = []
+    key_by_column: dict[str, tuple[str, str]] = {}
     for position, item in enumerate(items, start=1):
         rule = _rule(item, position, where, dialect)
         key = rule.name.lower()
@@ -408,9 +584,30 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
                 f"rule #{first_by_name[key]} already uses it (names are case-insensitive)"
             )
         first_by_name[key] = position
+        for tag in rule.tag_keys:
+            column = tag_column(tag)
+            if column not in key_by_column:
+                key_by_column[column] = (tag, rule.name)
+                tag_keys.append(tag)
+                continue
+            first_tag, first_rule = key_by_column[column]
+            if first_tag.lower() != tag.lower():
+                where_first = "" if first_rule == rule.name else f" (in rule '{first_rule}')"
+                raise UserError(
+                    _one_line(
+                        f"{where}: rule '{rule.name}': tag({_show(tag)}) and "
+                        f"tag({_show(first_tag)}){where_first} would both become column "
+                        f"{column}; spell the tag key the same way everywhere"
+                    )
+                )
         rules.append(rule)
     return RuleSet(
-        customer_tag_key=tag_key, rules=rules, source=source, content_hash=digest, dialect=dialect
+        customer_tag_key=tag_key,
+        rules=rules,
+        source=source,
+        content_hash=digest,
+        dialect=dialect,
+        tag_keys=tuple(tag_keys),
     )
 
 
@@ -426,6 +623,23 @@ def _customer_tag_key(value: Any, where: str) -> str:
             f"spaces and _ . : / = + - @ only, at most {_TAG_KEY_MAX} characters)"
         )
     return value
+
+
+@dataclasses.dataclass
+class _MethodFields:
+    """The method-specific parts of a rule, once validated."""
+
+    metric: str | None = None
+    basis: str | None = None
+    basis_sql: str | None = None
+    weights_segment: Pairs = ()
+    weights_customer: Pairs = ()
+    default_weight: float = 1.0
+    shares: Pairs = ()
+    remainder_unattributed: bool = False
+    scope_segments: tuple[str, ...] = ()
+    scope_customers: tuple[str, ...] = ()
+    tag_keys: tuple[str, ...] = ()
 
 
 def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
@@ -472,16 +686,17 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
             f"unknown method {_show(method)}{_did_you_mean(method, METHODS)}"
             f"; supported: {', '.join(METHODS)}"
         )
-
-    metric = item.get("metric")
-    if "metric" in item:
-        if method != "usage":
-            raise fail(f"metric is only allowed with method 'usage', not '{method}'")
-        if metric is not None:
-            if not isinstance(metric, str):
-                raise fail(f"metric must be text, not {_type_name(metric)}")
-            if not _METRIC_RE.fullmatch(metric):
-                raise fail(f"metric {_show(metric)} may only use letters, digits and _ . : -")
+    for key in item:
+        if key in COMMON_RULE_KEYS or key in METHOD_KEYS[method]:
+            continue
+        users = [m for m in METHODS if key in METHOD_KEYS[m]]
+        own = METHOD_KEYS[method]
+        allowed = (
+            f"; method '{method}' also takes: {', '.join(own)}"
+            if own
+            else f"; method '{method}' takes no further keys"
+        )
+        raise fail(f"{key} is only allowed with {_methods_phrase(users)}, not '{method}'{allowed}")
 
     description = item.get("description")
     if description is not None and not isinstance(description, str):
@@ -499,6 +714,7 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         )
 
     match = item.get("match")
+    tag_keys: tuple[str, ...] = ()
     if "match" in item and match is None:
         raise fail("match is empty; remove it to match every charge")
     if match is None:
@@ -507,21 +723,314 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         if not isinstance(match, str):
             raise fail(f"match must be a SQL condition written as text, not {_type_name(match)}")
         try:
-            match_sql = _compile(match, dialect)
+            match_sql, tag_keys = _compile(match, dialect)
         except _Problem as problem:
             raise fail(str(problem)) from None
+
+    try:
+        fields = _method_fields(item, method, dialect)
+    except _Problem as problem:
+        raise fail(str(problem)) from None
+    definition = _definition(item)
 
     return Rule(
         name=name,
         method=method,
         match_sql=match_sql,
-        metric=metric,
+        metric=fields.metric,
         effective_from=effective_from,
         effective_to=effective_to,
         position=position,
         match=match,
         description=description,
+        version=hashlib.sha256(definition.encode("utf-8")).hexdigest()[:_VERSION_LENGTH],
+        basis=fields.basis,
+        basis_sql=fields.basis_sql,
+        weights_segment=fields.weights_segment,
+        weights_customer=fields.weights_customer,
+        default_weight=fields.default_weight,
+        shares=fields.shares,
+        remainder_unattributed=fields.remainder_unattributed,
+        scope_segments=fields.scope_segments,
+        scope_customers=fields.scope_customers,
+        tag_keys=_unique_keys((*tag_keys, *fields.tag_keys)),
+        definition=definition,
     )
+
+
+def _methods_phrase(methods: list[str]) -> str:
+    """``method 'usage'`` or ``methods 'even', 'weighted'``."""
+    quoted = ", ".join(f"'{m}'" for m in methods)
+    return f"method {quoted}" if len(methods) == 1 else f"methods {quoted}"
+
+
+def _unique_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """Drop repeated tag keys (compared case-insensitively), keeping the first spelling."""
+    seen: set[str] = set()
+    unique: list[str] = []
+    for key in keys:
+        if key.lower() not in seen:
+            seen.add(key.lower())
+            unique.append(key)
+    return tuple(unique)
+
+
+def _method_fields(item: dict[str, Any], method: str, dialect: str) -> _MethodFields:
+    """Validate the method-specific keys of a rule (already known to fit the method)."""
+    fields = _MethodFields()
+    if "metric" in item:
+        fields.metric = _metric(item["metric"])
+    if "scope" in item:
+        fields.scope_segments, fields.scope_customers = _scope(item["scope"])
+    if method == "weighted":
+        if "weights" not in item:
+            raise _Problem(
+                "weights is required for method 'weighted' "
+                "(weights: {segment: {name: weight}} or weights: {customer: {id: weight}})"
+            )
+        fields.weights_segment, fields.weights_customer = _weights(item["weights"])
+        if "default_weight" in item:
+            fields.default_weight = _number(
+                item["default_weight"], "default_weight", minimum=0.0, inclusive=True
+            )
+        listed = [w for _key, w in (*fields.weights_segment, *fields.weights_customer)]
+        if fields.default_weight == 0 and all(w == 0 for w in listed):
+            raise _Problem("every weight and default_weight is 0, so nothing could be placed")
+    if method == "fixed":
+        if "shares" not in item:
+            raise _Problem("shares is required for method 'fixed' (shares: {customer_id: 0.5})")
+        fields.remainder_unattributed = _remainder(item.get("remainder"), "remainder" in item)
+        fields.shares = _shares(item["shares"], fields.remainder_unattributed)
+    if "basis" in item:
+        basis = item["basis"]
+        if basis is None:
+            raise _Problem("basis is empty; remove it to follow all cost placed by direct rules")
+        if not isinstance(basis, str):
+            raise _Problem(
+                f"basis must be a SQL condition written as text, not {_type_name(basis)}"
+            )
+        fields.basis = basis
+        fields.basis_sql, fields.tag_keys = _compile(basis, dialect, what="basis")
+    return fields
+
+
+def _metric(metric: Any) -> str | None:
+    """Validate a usage rule's metric (None: the service's only metric)."""
+    if metric is None:
+        return None
+    if not isinstance(metric, str):
+        raise _Problem(f"metric must be text, not {_type_name(metric)}")
+    if not _METRIC_RE.fullmatch(metric):
+        raise _Problem(f"metric {_show(metric)} may only use letters, digits and _ . : -")
+    return metric
+
+
+def _scope(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Validate ``scope``: normalized segments and customer ids (as written)."""
+    allowed = ("segments", "customers")
+    if not isinstance(value, dict):
+        raise _Problem(
+            "scope must be a mapping with 'segments' and/or 'customers' lists, "
+            f"not {_type_name(value)}"
+        )
+    for key in value:
+        if key not in allowed:
+            raise _Problem(
+                f"unknown key {_show(key)} in scope{_did_you_mean(key, allowed)}"
+                f" (allowed: {', '.join(allowed)})"
+            )
+    if not value:
+        raise _Problem("scope is empty; give 'segments' and/or 'customers' lists")
+    segments = tuple(_name_list(value, "segments", _segment))
+    customers = tuple(_name_list(value, "customers", _customer_id))
+    return segments, customers
+
+
+def _name_list(scope: dict[str, Any], key: str, check: Any) -> list[str]:
+    """Validate one ``scope`` list with ``check`` (a name validator); refuse repeats."""
+    if key not in scope:
+        return []
+    items = scope[key]
+    label = f"scope.{key}"
+    if not isinstance(items, list):
+        raise _Problem(f"{label} must be a list, e.g. [a, b], not {_type_name(items)}")
+    if not items:
+        raise _Problem(f"{label} is empty; list at least one, or remove it")
+    names: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        name = check(item, label)
+        if name.lower() in seen:
+            raise _Problem(f"{_show(name)} is listed twice in {label}")
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _weights(value: Any) -> tuple[Pairs, Pairs]:
+    """Validate ``weights``: exactly one of ``segment:`` / ``customer:`` name -> weight."""
+    allowed = ("segment", "customer")
+    example = "(weights: {segment: {enterprise: 3}} or weights: {customer: {acme: 2}})"
+    if not isinstance(value, dict):
+        raise _Problem(f"weights must be a mapping {example}, not {_type_name(value)}")
+    for key in value:
+        if key not in allowed:
+            raise _Problem(
+                f"unknown key {_show(key)} in weights{_did_you_mean(key, allowed)}"
+                f" (allowed: {', '.join(allowed)})"
+            )
+    if len(value) != 1:
+        raise _Problem(
+            "weights must have exactly one of 'segment' or 'customer', "
+            + ("not both" if value else f"none given {example}")
+        )
+    kind = next(iter(value))
+    check = _segment if kind == "segment" else _customer_id
+    pairs = _number_map(value[kind], f"weights.{kind}", check, minimum=0.0, inclusive=True)
+    return (pairs, ()) if kind == "segment" else ((), pairs)
+
+
+def _shares(value: Any, remainder: bool) -> Pairs:
+    """Validate ``shares``: customer id -> fraction in (0, 1], adding up to 1 (or less)."""
+    pairs = _number_map(value, "shares", _customer_id, minimum=0.0, inclusive=False, maximum=1.0)
+    total = math.fsum(share for _key, share in pairs)
+    if remainder:
+        if total > 1 + SHARES_TOLERANCE:
+            raise _Problem(f"shares sum to {_fmt(total)}, more than 1")
+    elif abs(total - 1) > SHARES_TOLERANCE:
+        hint = "; add 'remainder: unattributed' to leave the rest unattributed" if total < 1 else ""
+        raise _Problem(f"shares sum to {_fmt(total)}, not 1{hint}")
+    return pairs
+
+
+def _remainder(value: Any, given: bool) -> bool:
+    """Validate ``remainder`` (only ``unattributed`` is accepted)."""
+    if not given:
+        return False
+    if isinstance(value, str) and value.strip().lower() == REMAINDER_UNATTRIBUTED:
+        return True
+    raise _Problem(
+        f"remainder {_show(value) if value is not None else 'is empty'}: the only value is "
+        f"'{REMAINDER_UNATTRIBUTED}' (leave the rest of the cost unattributed)"
+    )
+
+
+def _number_map(
+    value: Any,
+    label: str,
+    check: Any,
+    *,
+    minimum: float,
+    inclusive: bool,
+    maximum: float | None = None,
+) -> Pairs:
+    """Validate a non-empty mapping of names (checked by ``check``) to numbers."""
+    if not isinstance(value, dict):
+        raise _Problem(f"{label} must be a mapping of name: number, not {_type_name(value)}")
+    if not value:
+        raise _Problem(f"{label} is empty; list at least one")
+    pairs: list[tuple[str, float]] = []
+    seen: dict[str, str] = {}
+    for raw_key, raw_number in value.items():
+        key = check(raw_key, label)
+        written = _canonical_key(raw_key)
+        if key.lower() in seen:
+            raise _Problem(
+                f"{_show(written)} and {_show(seen[key.lower()])} in {label} are the same "
+                "(compared case-insensitively, segment spaces as dashes)"
+            )
+        seen[key.lower()] = written
+        number = _number(raw_number, f"{label} {_show(key)}", minimum=minimum, inclusive=inclusive)
+        if maximum is not None and number > maximum:
+            raise _Problem(
+                f"{label} {_show(key)} is {_fmt(number)}; it must be at most {maximum:g}"
+            )
+        pairs.append((key, number))
+    return tuple(pairs)
+
+
+def _number(value: Any, label: str, *, minimum: float, inclusive: bool) -> float:
+    """Validate a finite number above (or at) ``minimum``; return it as a plain float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Problem(f"{label} must be a number, not {_type_name(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise _Problem(f"{label} must be a finite number")
+    if number < minimum or (number == minimum and not inclusive):
+        bound = ">=" if inclusive else ">"
+        raise _Problem(f"{label} is {_fmt(number)}; it must be {bound} {minimum:g}")
+    return number
+
+
+def _customer_id(value: Any, label: str) -> str:
+    """Validate a customer id; return it as written (YAML integers keep their spelling)."""
+    if isinstance(value, _YamlInt):
+        value = value.source
+    if not isinstance(value, str):
+        raise _Problem(
+            f"customer id {_show(value)} in {label} must be text; quote it in YAML "
+            "(e.g. '012345') so it is read as written"
+        )
+    _check_name(value, "customer id", label)
+    return value
+
+
+def _segment(value: Any, label: str) -> str:
+    """Validate a segment name; return it normalized (see :func:`normalize_segment`)."""
+    if isinstance(value, _YamlInt):
+        value = value.source
+    if not isinstance(value, str):
+        raise _Problem(f"segment {_show(value)} in {label} must be text; quote it in YAML")
+    _check_name(value.strip(), "segment", label)
+    return normalize_segment(value)
+
+
+def _check_name(value: str, what: str, label: str) -> None:
+    """Refuse empty, padded, overlong or SQL/Jinja-unsafe customer ids and segment names."""
+    if not value:
+        raise _Problem(f"empty {what} in {label}")
+    if value != value.strip():
+        raise _Problem(f"{what} {_show(value)} in {label} has leading or trailing spaces")
+    if len(value) > _ID_MAX:
+        raise _Problem(f"{what} {_show(value)} in {label} is longer than {_ID_MAX} characters")
+    if _UNSAFE_NAME_RE.search(value) or any(marker in value for marker in _JINJA_MARKERS):
+        raise _Problem(
+            f"{what} {_show(value)} in {label} may not contain quotes, backslashes, "
+            "backticks, control characters or {{ {% {#"
+        )
+
+
+def _definition(item: dict[str, Any]) -> str:
+    """Canonical JSON of a rule as written, without its description (what versions hash)."""
+    body = {str(key): _canonical(value) for key, value in item.items() if key != "description"}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able form of a validated YAML value (numbers as floats, dates as ISO text)."""
+    if isinstance(value, dict):
+        return {_canonical_key(key): _canonical(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_canonical(item) for item in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _canonical_key(key: Any) -> str:
+    """A mapping key as text (YAML integers as written)."""
+    if isinstance(key, _YamlInt):
+        return key.source
+    return str(key)
+
+
+def _fmt(number: float) -> str:
+    """A number for messages: short, without float noise."""
+    return f"{number:.12g}"
 
 
 def _date(value: Any, key: str) -> dt.date | None:
@@ -548,9 +1057,11 @@ def compile_match(text: str, dialect: str = READ_DIALECT) -> str:
 
     The predicate is read as DuckDB SQL, checked against the allowed grammar (see the
     module docstring) and rebuilt from scratch, so only whitelisted syntax reaches dbt.
-    Columns come out lower-case and unquoted; a bare TRUE/FALSE comes out as
-    ``true``/``false`` without parentheses (Spark would read ``WHERE (TRUE)`` after a
-    table name as a column-alias list).
+    Columns come out lower-case and unquoted; ``charge_date`` comes out as ``cost_date``,
+    ``tag('key')`` as the column :func:`tag_column` names, date literals as
+    ``CAST('YYYY-MM-DD' AS DATE)``; a bare TRUE/FALSE comes out as ``true``/``false``
+    without parentheses (Spark would read ``WHERE (TRUE)`` after a table name as a
+    column-alias list). ``basis`` predicates use the same language.
 
     Raises:
         UserError: When the predicate is not allowed (one line, without file context).
@@ -559,60 +1070,66 @@ def compile_match(text: str, dialect: str = READ_DIALECT) -> str:
     if not isinstance(text, str):
         raise UserError(f"match must be text, not {_type_name(text)}")
     try:
-        return _compile(text, dialect)
+        return _compile(text, dialect)[0]
     except _Problem as problem:
         raise UserError(_one_line(str(problem))) from None
 
 
-def _compile(text: str, dialect: str) -> str:
-    """Parse, check, rebuild and render one predicate; raise _Problem when not allowed."""
+def _compile(text: str, dialect: str, what: str = "match") -> tuple[str, tuple[str, ...]]:
+    """Parse, check, rebuild and render one predicate; raise _Problem when not allowed.
+
+    Returns the rendered SQL and the ``tag('key')`` keys it uses, in order of use.
+    """
     if not text.strip():
-        raise _Problem("match is empty; remove it to match every charge")
+        if what == "match":
+            raise _Problem("match is empty; remove it to match every charge")
+        raise _Problem(f"{what} is empty; remove it")
     for marker in _JINJA_MARKERS:
         if marker in text:
-            raise _Problem(f"{marker!r} is not allowed in match (no Jinja templating)")
+            raise _Problem(f"{marker!r} is not allowed in {what} (no Jinja templating)")
     try:
         tokens = sqlglot.Dialect.get_or_raise(READ_DIALECT).tokenize(text)
     except TokenError:
         raise _Problem(
-            f"could not read match {_show(text)} (unterminated string or stray character?)"
+            f"could not read {what} {_show(text)} (unterminated string or stray character?)"
         ) from None
     except Exception:  # noqa: BLE001 - junk must never produce a traceback
-        raise _Problem(f"could not read match {_show(text)}") from None
+        raise _Problem(f"could not read {what} {_show(text)}") from None
     for token in tokens:
         if token.comments:
-            raise _Problem("comments are not allowed in match")
+            raise _Problem(f"comments are not allowed in {what}")
         if token.token_type == TokenType.SEMICOLON:
-            raise _Problem("';' is not allowed in match: write one condition, not statements")
+            raise _Problem(f"';' is not allowed in {what}: write one condition, not statements")
     try:
         statements = [s for s in sqlglot.parse(text, read=READ_DIALECT) if s is not None]
     except ParseError as err:
-        raise _Problem(_parse_error(err)) from None
+        raise _Problem(_parse_error(err, what)) from None
     except RecursionError:
-        raise _Problem("match is nested too deeply") from None
+        raise _Problem(f"{what} is nested too deeply") from None
     except Exception:  # noqa: BLE001 - junk must never produce a traceback
-        raise _Problem(f"match {_show(text)} is not a valid SQL condition") from None
+        raise _Problem(f"{what} {_show(text)} is not a valid SQL condition") from None
     if len(statements) != 1:
-        raise _Problem("match must be a single SQL condition")
+        raise _Problem(f"{what} must be a single SQL condition")
+    checker = _Checker(what)
     try:
-        tree = _Checker().condition(statements[0])
+        tree = checker.condition(statements[0])
     except RecursionError:
-        raise _Problem("match is nested too deeply") from None
-    return _render(tree, dialect)
+        raise _Problem(f"{what} is nested too deeply") from None
+    return _render(tree, dialect, what), _unique_keys(checker.tag_keys)
 
 
-def _render(tree: exp.Expression, dialect: str) -> str:
+def _render(tree: exp.Expression, dialect: str, what: str = "match") -> str:
     """Render a checked tree for ``dialect`` and make sure it reads back identically."""
     try:
         sql = tree.sql(dialect=dialect, comments=False)
-        again = sqlglot.parse_one(sql, read=dialect)
+        again = _plain_casts(sqlglot.parse_one(sql, read=dialect))
     except Exception:  # noqa: BLE001 - a rendering bug must still be a clean error
-        raise _Problem(f"match could not be rendered for {dialect}") from None
+        raise _Problem(f"{what} could not be rendered for {dialect}") from None
     if again != tree:
-        raise _Problem(f"match does not render unambiguously for {dialect}: {_show(sql)}")
+        raise _Problem(f"{what} does not render unambiguously for {dialect}: {_show(sql)}")
     for marker in _JINJA_MARKERS:
         if marker in sql:
-            raise _Problem(f"{marker!r} is not allowed in match (no Jinja templating)")
+            raise _Problem(f"{marker!r} is not allowed in {what} (no Jinja templating)")
     core = tree
     while isinstance(core, exp.Paren):
         core = core.this
@@ -622,7 +1139,18 @@ def _render(tree: exp.Expression, dialect: str) -> str:
     return f"({sql})"
 
 
-def _parse_error(err: ParseError) -> str:
+def _plain_casts(tree: exp.Expression) -> exp.Expression:
+    """Re-read casts as plain casts (sqlglot reads Spark's CAST as a TryCast)."""
+
+    def plain(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Cast):
+            return exp.Cast(this=node.this, to=node.to)
+        return node
+
+    return tree.transform(plain)
+
+
+def _parse_error(err: ParseError, what: str = "match") -> str:
     """Summarise a sqlglot ParseError as one line."""
     if err.errors:
         first = err.errors[0]
@@ -631,8 +1159,31 @@ def _parse_error(err: ParseError) -> str:
             description = "incomplete condition"
         highlight = str(first.get("highlight") or "").strip()
         near = f" near {_show(highlight)}" if highlight else ""
-        return f"match is not a valid SQL condition: {description}{near}"
-    return "match is not a valid SQL condition"
+        return f"{what} is not a valid SQL condition: {description}{near}"
+    return f"{what} is not a valid SQL condition"
+
+
+def _date_literal(text: str) -> exp.Expression:
+    """The portable date literal ``CAST('YYYY-MM-DD' AS DATE)`` for a valid ISO date."""
+    return exp.Cast(this=exp.Literal.string(text), to=exp.DataType.build("date"))
+
+
+def _string_literal(node: exp.Expression) -> str | None:
+    """The text of a (possibly parenthesised) string literal, else None."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Literal) and node.is_string and isinstance(node.this, str):
+        return node.this
+    return None
+
+
+def _is_tag_call(node: exp.Expression) -> bool:
+    """Whether ``node`` is a call of the ``tag(...)`` pseudo-function."""
+    return (
+        isinstance(node, exp.Anonymous)
+        and isinstance(node.this, str)
+        and node.this.lower() == "tag"
+    )
 
 
 class _Checker:
@@ -640,8 +1191,14 @@ class _Checker:
 
     ``condition`` handles boolean positions, ``value`` handles operands; each returns a
     fresh tree built from scratch (no comments, metadata or unexpected arguments), and
-    ``value`` also returns the operand's kind: ``"text"``, ``"number"`` or ``"null"``.
+    ``value`` also returns the operand's kind: ``"text"``, ``"number"``, ``"date"`` or
+    ``"null"``. ``tag_keys`` collects the keys of the ``tag('key')`` calls seen.
     """
+
+    def __init__(self, what: str = "match") -> None:
+        """Check a predicate written for ``what`` (``match`` or ``basis``)."""
+        self.what = what
+        self.tag_keys: list[str] = []
 
     def condition(self, node: exp.Expression) -> exp.Expression:
         """Check and rebuild a node in a boolean position."""
@@ -667,14 +1224,16 @@ class _Checker:
             return self._like(node)
         if isinstance(node, exp.Is):
             return self._is(node)
+        if isinstance(node, exp.Between):
+            return self._between(node)
         if isinstance(node, exp.Alias):
             raise _Problem(
-                f"unexpected {_show(node.alias)} after {_show(_snippet(node.this))} in match"
-                " (missing AND/OR, or text without 'single quotes'?)"
+                f"unexpected {_show(node.alias)} after {_show(_snippet(node.this))} in "
+                f"{self.what} (missing AND/OR, or text without 'single quotes'?)"
             )
         if isinstance(node, exp.Null):
             raise _Problem("NULL on its own is not a condition; use 'column IS NULL'")
-        if isinstance(node, (exp.Column, exp.Literal)):
+        if isinstance(node, (exp.Column, exp.Literal)) or _is_tag_call(node):
             raise _Problem(
                 f"{_show(_snippet(node))} is not a condition; compare it, e.g. "
                 "service_name = 'Amazon EC2'"
@@ -703,6 +1262,10 @@ class _Checker:
             raise _Problem(
                 f"{_show(_snippet(node))} can only be used as a whole condition, not compared"
             )
+        if _is_tag_call(node):
+            return self._tag(node)
+        if isinstance(node, exp.Cast):
+            return self._cast(node)
         raise self._not_allowed(node)
 
     def _comparison(self, node: exp.Expression) -> exp.Expression:
@@ -712,6 +1275,8 @@ class _Checker:
         right, right_kind = self.value(node.expression)
         if "null" in (left_kind, right_kind):
             raise _Problem(f"{_show(_snippet(node))} is never true; use 'IS NULL' / 'IS NOT NULL'")
+        left, left_kind = self._as_date(left, left_kind, right_kind)
+        right, right_kind = self._as_date(right, right_kind, left_kind)
         self._same_kind(node, left_kind, right_kind)
         return type(node)(this=left, expression=right)
 
@@ -726,16 +1291,33 @@ class _Checker:
                     f"NULL in an IN list never matches (and breaks NOT IN); "
                     f"use 'IS NULL' instead: {_show(_snippet(node))}"
                 )
-            if not isinstance(item, (exp.Literal, exp.Neg)):
+            if not isinstance(item, (exp.Literal, exp.Neg, exp.Cast)):
                 raise _Problem(
                     f"{_show(_snippet(item))} is not allowed in an IN list (literals only)"
                 )
             rebuilt, kind = self.value(item)
+            rebuilt, kind = self._as_date(rebuilt, kind, left_kind)
             self._same_kind(node, left_kind, kind)
             items.append(rebuilt)
         if not items:
             raise _Problem(f"{_show(_snippet(node))}: the IN list is empty")
         return exp.In(this=left, expressions=items)
+
+    def _between(self, node: exp.Between) -> exp.Expression:
+        """Rebuild ``charge_date BETWEEN date 'a' AND date 'b'`` (dates only)."""
+        self._only(node, "this", "low", "high")
+        left, left_kind = self.value(node.this)
+        if left_kind != "date":
+            raise self._not_allowed(node)
+        bounds: list[exp.Expression] = []
+        for bound in (node.args.get("low"), node.args.get("high")):
+            if not isinstance(bound, (exp.Literal, exp.Cast, exp.Paren)):
+                raise _Problem(f"{_show(_snippet(node))}: BETWEEN needs date 'YYYY-MM-DD' bounds")
+            rebuilt, kind = self.value(bound)
+            rebuilt, kind = self._as_date(rebuilt, kind, left_kind)
+            self._same_kind(node, left_kind, kind)
+            bounds.append(rebuilt)
+        return exp.Between(this=left, low=bounds[0], high=bounds[1])
 
     def _like(self, node: exp.Expression) -> exp.Expression:
         """Rebuild ``a [NOT] LIKE|ILIKE 'pattern'`` (text operand, literal pattern)."""
@@ -752,7 +1334,7 @@ class _Checker:
                 "(DuckDB and Spark treat them differently)"
             )
         if left_kind not in ("text", "null"):
-            raise _Problem(f"{_show(_snippet(node))}: LIKE needs text, not a number")
+            raise _Problem(f"{_show(_snippet(node))}: LIKE needs text, not a {left_kind}")
         kwargs: dict[str, Any] = {"this": left, "expression": exp.Literal.string(pattern.this)}
         if node.args.get("negate"):
             kwargs["negate"] = True
@@ -771,7 +1353,7 @@ class _Checker:
         """Rebuild an unqualified, known column as a lower-case unquoted identifier."""
         if any(node.args.get(part) for part in ("table", "db", "catalog")):
             raise _Problem(
-                f"qualified column {_show(_snippet(node))} is not allowed in match; "
+                f"qualified column {_show(_snippet(node))} is not allowed in {self.what}; "
                 "use the bare column name"
             )
         self._only(node, "this")
@@ -780,21 +1362,84 @@ class _Checker:
             raise self._not_allowed(node)
         self._only(ident, "this", "quoted")
         name = ident.this.lower()
+        if name == CHARGE_DATE_COLUMN:
+            return exp.column(CHARGE_DATE_SQL_COLUMN, quoted=False), "date"
         if name not in ALLOWED_COLUMNS:
-            close = difflib.get_close_matches(name, ALLOWED_COLUMNS, n=3, cutoff=0.6)
+            known = (*ALLOWED_COLUMNS, CHARGE_DATE_COLUMN)
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
             hint = (
                 f"; did you mean {', '.join(close)}?"
                 if close
-                else f"; allowed columns: {', '.join(ALLOWED_COLUMNS)}"
+                else f"; allowed columns: {', '.join(known)}, and tag('key') for a tag's value"
             )
             quoted = (
                 " (text values need 'single quotes', not \"double quotes\")"
                 if ident.args.get("quoted")
                 else ""
             )
-            raise _Problem(f"unknown column {_show(ident.this)} in match{quoted}{hint}")
+            raise _Problem(f"unknown column {_show(ident.this)} in {self.what}{quoted}{hint}")
         kind = "number" if name in NUMERIC_COLUMNS else "text"
         return exp.column(name, quoted=False), kind
+
+    def _tag(self, node: exp.Expression) -> tuple[exp.Expression, str]:
+        """Rebuild ``tag('key')`` as the text column :func:`tag_column` names."""
+        self._only(node, "this", "expressions")
+        args = node.expressions
+        usage = "tag() takes one tag key in 'single quotes', e.g. tag('team')"
+        if len(args) != 1 or _string_literal(args[0]) is None or isinstance(args[0], exp.Paren):
+            raise _Problem(f"{_show(_snippet(node))} is not allowed in {self.what}: {usage}")
+        self._only(args[0], "this", "is_string")
+        key = args[0].this
+        if not key or len(key) > _TAG_KEY_MAX or not _TAG_FUNCTION_KEY_RE.fullmatch(key):
+            raise _Problem(
+                f"tag key {_show(key)} in {self.what} is not allowed: use letters, digits, "
+                f"spaces and _ . : / - only, at most {_TAG_KEY_MAX} characters"
+            )
+        column = tag_column(key)
+        if column == TAG_COLUMN_PREFIX:
+            raise _Problem(f"tag key {_show(key)} in {self.what} needs a letter or digit")
+        self.tag_keys.append(key)
+        return exp.column(column, quoted=False), "text"
+
+    def _cast(self, node: exp.Cast) -> tuple[exp.Expression, str]:
+        """Rebuild ``date 'YYYY-MM-DD'`` (also written ``cast('...' as date)``)."""
+        self._only(node, "this", "to")
+        target = node.to
+        text = _string_literal(node.this)
+        if (
+            not isinstance(target, exp.DataType)
+            or target.this != exp.DataType.Type.DATE
+            or isinstance(node.this, exp.Paren)
+            or text is None
+        ):
+            raise self._not_allowed(node)
+        self._only(target, "this", "nested")
+        self._only(node.this, "this", "is_string")
+        return _date_literal(self._iso_date(text)), "date"
+
+    def _as_date(
+        self, node: exp.Expression, kind: str, other_kind: str
+    ) -> tuple[exp.Expression, str]:
+        """Read a text literal compared with a date as a date literal."""
+        text = _string_literal(node)
+        if other_kind != "date" or kind != "text" or text is None:
+            return node, kind
+        return _date_literal(self._iso_date(text)), "date"
+
+    def _iso_date(self, text: str) -> str:
+        """Check ``text`` is a valid ``YYYY-MM-DD`` date and return it."""
+        if _DATE_RE.fullmatch(text):
+            try:
+                dt.date.fromisoformat(text)
+            except ValueError as err:
+                raise _Problem(
+                    f"{_show(text)} in {self.what} is not a valid date ({err})"
+                ) from None
+            return text
+        raise _Problem(
+            f"{_show(text)} in {self.what} is not a date; write date 'YYYY-MM-DD' "
+            "(charge_date is compared with dates)"
+        )
 
     def _literal(self, node: exp.Literal) -> tuple[exp.Expression, str]:
         """Rebuild a string or number literal."""
@@ -804,7 +1449,7 @@ class _Checker:
             raise self._not_allowed(node)
         if node.is_string:
             if "\x00" in value:
-                raise _Problem("NUL characters are not allowed in match")
+                raise _Problem(f"NUL characters are not allowed in {self.what}")
             return exp.Literal.string(value), "text"
         match = _NUMBER_RE.fullmatch(value)
         if not match or not (match.group(1) or match.group(2)):
@@ -815,9 +1460,16 @@ class _Checker:
 
     @staticmethod
     def _same_kind(node: exp.Expression, left: str, right: str) -> None:
-        """Refuse comparing text with numbers (DuckDB fails at run time, Spark silently)."""
+        """Refuse comparing different kinds (DuckDB fails at run time, Spark silently)."""
         if "null" in (left, right) or left == right:
             return
+        if "date" in (left, right):
+            other = right if left == "date" else left
+            raise _Problem(
+                f"{_show(_snippet(node))} compares a date with "
+                f"{'a number' if other == 'number' else 'text'} (compare charge_date with "
+                "date 'YYYY-MM-DD')"
+            )
         raise _Problem(
             f"{_show(_snippet(node))} compares text with a number (text values need "
             f"'single quotes'; numeric columns {', '.join(sorted(NUMERIC_COLUMNS))} "
@@ -830,12 +1482,146 @@ class _Checker:
             if key not in allowed and value not in (None, False, [], ""):
                 raise self._not_allowed(node)
 
-    @staticmethod
-    def _not_allowed(node: exp.Expression) -> _Problem:
+    def _not_allowed(self, node: exp.Expression) -> _Problem:
         """The generic "not allowed" problem for ``node``."""
         return _Problem(
-            f"{_show(_snippet(node))} is not allowed in match (allowed: {_ALLOWED_SUMMARY})"
+            f"{_show(_snippet(node))} is not allowed in {self.what} (allowed: {_ALLOWED_SUMMARY})"
         )
+
+
+# --------------------------------------------------------------------------- references
+
+
+def check_references(
+    ruleset: RuleSet,
+    *,
+    metrics: set[str],
+    customers: set[str],
+    segments: set[str],
+    where: str = "allocation.yml",
+) -> None:
+    """Check that the names rules use exist in the landed data, before dbt runs.
+
+    Args:
+        ruleset: The validated rules.
+        metrics: The telemetry metrics (compared case-insensitively); empty when there is
+            no telemetry, in which case a ``usage`` rule naming a metric fails.
+        customers: The customer ids of customers.csv (compared case-insensitively).
+        segments: The segments of customers.csv (compared after
+            :func:`normalize_segment`).
+        where: How to name the rules file in messages.
+
+    Raises:
+        UserError: One line naming the file, the rule, the unknown name and what is known.
+    """
+    metric_names = {m.lower(): m for m in sorted(metrics, key=str.lower) if isinstance(m, str)}
+    customer_ids = {c.strip().lower(): c.strip() for c in customers if isinstance(c, str)}
+    segment_names = {normalize_segment(s) for s in segments if isinstance(s, str)}
+    for rule in ruleset.rules:
+
+        def fail(problem: str, rule: Rule = rule) -> UserError:
+            return UserError(_one_line(f"{where}: rule '{rule.name}': {problem}"))
+
+        if rule.method == "usage" and rule.metric is not None:
+            if not metric_names:
+                raise fail(
+                    f"metric {_show(rule.metric)} is set but there is no telemetry "
+                    "(no usage data was landed); remove the metric or add usage/"
+                )
+            if rule.metric.lower() not in metric_names:
+                raise fail(
+                    f"metric {_show(rule.metric)} is not in the telemetry"
+                    + _known(rule.metric.lower(), metric_names, "metrics")
+                )
+        customer_refs = (
+            *((c, "weights.customer") for c, _w in rule.weights_customer),
+            *((c, "shares") for c, _s in rule.shares),
+            *((c, "scope.customers") for c in rule.scope_customers),
+        )
+        for customer, label in customer_refs:
+            if customer.lower() not in customer_ids:
+                raise fail(
+                    f"customer {_show(customer)} in {label} is not in customers.csv"
+                    + _known(customer.lower(), customer_ids, "customers")
+                )
+        segment_refs = (
+            *((s, "weights.segment") for s, _w in rule.weights_segment),
+            *((s, "scope.segments") for s in rule.scope_segments),
+        )
+        for segment, label in segment_refs:
+            if segment not in segment_names:
+                known = {name: name for name in sorted(segment_names)}
+                raise fail(
+                    f"segment {_show(segment)} in {label} is not in customers.csv"
+                    + _known(segment, known, "segments")
+                )
+
+
+def _known(name: str, known: dict[str, str], what: str) -> str:
+    """A message tail: close matches and up to a few known names (``known``: key -> shown)."""
+    if not known:
+        return f" (customers.csv has no {what})" if what != "metrics" else ""
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(_show(known[c]) for c in close)}?" if close else ""
+    shown = [known[key] for key in sorted(known)][:_KNOWN_LIST_MAX]
+    more = f", ... ({len(known)} in all)" if len(known) > _KNOWN_LIST_MAX else ""
+    return f"{hint} (known {what}: {', '.join(shown)}{more})"
+
+
+# --------------------------------------------------------------------------- diff
+
+
+def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
+    """Describe how ``new`` differs from ``old``, one human-readable line per change.
+
+    Rules are matched by name (case-insensitively). Lines say which rules were removed,
+    added, changed (their version differs; the changed keys are named) or re-ordered
+    (moved relative to the rules kept), and whether ``customer_tag_key`` changed.
+    Returns an empty list when nothing changed.
+    """
+    lines: list[str] = []
+    if old.customer_tag_key != new.customer_tag_key:
+        lines.append(
+            f"customer_tag_key changed: {_show(old.customer_tag_key)} -> "
+            f"{_show(new.customer_tag_key)}"
+        )
+    old_by_name = {rule.name.lower(): rule for rule in old.rules}
+    new_by_name = {rule.name.lower(): rule for rule in new.rules}
+    for rule in old.rules:
+        if rule.name.lower() not in new_by_name:
+            lines.append(f"removed: rule '{rule.name}' (was #{rule.position}, {rule.method})")
+    kept_old = [rule.name.lower() for rule in old.rules if rule.name.lower() in new_by_name]
+    kept_new = [rule.name.lower() for rule in new.rules if rule.name.lower() in old_by_name]
+    matcher = difflib.SequenceMatcher(a=kept_old, b=kept_new, autojunk=False)
+    in_order: set[str] = set()
+    for block in matcher.get_matching_blocks():
+        in_order.update(kept_new[block.b : block.b + block.size])
+    for rule in new.rules:
+        before = old_by_name.get(rule.name.lower())
+        if before is None:
+            lines.append(f"added: rule '{rule.name}' at #{rule.position} ({rule.method})")
+            continue
+        if before.version != rule.version:
+            keys = _changed_keys(before, rule)
+            what = f" ({', '.join(keys)})" if keys else ""
+            lines.append(
+                f"changed: rule '{rule.name}'{what}: version {before.version} -> {rule.version}"
+            )
+        if rule.name.lower() not in in_order:
+            lines.append(
+                f"re-ordered: rule '{rule.name}' moved from #{before.position} to #{rule.position}"
+            )
+    return lines
+
+
+def _changed_keys(old: Rule, new: Rule) -> list[str]:
+    """The rule keys whose written value differs between two versions of a rule."""
+    try:
+        before = json.loads(old.definition) if old.definition else {}
+        after = json.loads(new.definition) if new.definition else {}
+    except ValueError:
+        return []
+    return [key for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
 
 
 # --------------------------------------------------------------------------- helpers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,8 +12,11 @@ import duckdb
 
 from cpc.errors import UserError
 
-#: Runs one SQL query and returns its rows as dicts.
-Query = Callable[[str], list[dict[str, Any]]]
+#: Runs one SQL query and returns its rows as dicts. Parameters are written `:name` in the SQL
+#: and passed as a dict (bound by the engine, never pasted into the text).
+Query = Callable[..., list[dict[str, Any]]]
+
+_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
 @contextmanager
@@ -27,8 +31,15 @@ def open_warehouse(warehouse: Path, target: str = "duckdb", spark_session: Any =
             # dbt-duckdb, earlier in this process, still holds a read-write connection to the file.
             con = duckdb.connect(str(warehouse))
         try:
-            def query(sql: str) -> list[dict[str, Any]]:
-                cursor = con.execute(sql)
+            def query(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+                try:
+                    if params:
+                        cursor = con.execute(_PARAMETER.sub(r"$\1", sql), params)
+                    else:
+                        cursor = con.execute(sql)
+                except duckdb.Error as exc:
+                    first = str(exc).strip().splitlines()[0]
+                    raise UserError(f"{warehouse}: {first} (is it built with this version? run `cpc build`)") from exc
                 names = [column[0] for column in cursor.description]
                 return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -42,8 +53,9 @@ def open_warehouse(warehouse: Path, target: str = "duckdb", spark_session: Any =
 
     session = spark_session or spark_engine.spark_session(warehouse)
     try:
-        def spark_query(sql: str) -> list[dict[str, Any]]:
-            return [row.asDict() for row in session.sql(sql).collect()]
+        def spark_query(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+            frame = session.sql(sql, args=params) if params else session.sql(sql)
+            return [row.asDict() for row in frame.collect()]
 
         yield spark_query
     finally:

@@ -83,7 +83,7 @@ def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> N
             "select allocation_method, count(distinct rules_hash) from marts.fct_customer_costs group by 1",
         )
     )
-    assert set(methods) == {"tag", "usage", "even", "proportional_to_cost"}
+    assert set(methods) == {"tag", "usage", "even", "weighted", "fixed", "revenue", "proportional_to_cost"}
     hashes = query(
         generated_build.warehouse, "select distinct rules_hash from marts.fct_customer_costs"
     )
@@ -167,7 +167,8 @@ def test_focus_specification_examples_build_and_conserve(tmp_path: Path) -> None
 
 def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    build_ok(FIXTURES / "bad_input", warehouse)
+    # Built with the default rules, so dbt's unit tests of the models run here too.
+    build_ok(FIXTURES / "bad_input", warehouse, "--unit-tests")
     quarantined = query(
         warehouse,
         "select input_name, source_row, quarantine_reason, effective_cost from marts.quarantined_rows"

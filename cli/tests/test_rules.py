@@ -23,6 +23,7 @@ from cpc.rules import (
     compile_match,
     default_rules,
     load_rules,
+    tag_column,
 )
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -249,8 +250,18 @@ def test_example_to_dbt_vars(tmp_path: Path) -> None:
         "effective_from": "2024-01-01",
         "effective_to": None,
         "position": 3,
+        "version": ruleset.rules[2].version,
+        "basis_sql": None,
+        "weights_segment": {},
+        "weights_customer": {},
+        "default_weight": 1.0,
+        "shares": {},
+        "remainder_unattributed": False,
+        "scope_segments": [],
+        "scope_customers": [],
     }
     assert dbt_vars["cpc_rules"][1]["metric"] == "cpu_core_hours"
+    assert dbt_vars["cpc_rule_tag_keys"] == []
     for rule in dbt_vars["cpc_rules"]:
         assert set(rule) == {
             "name",
@@ -260,6 +271,15 @@ def test_example_to_dbt_vars(tmp_path: Path) -> None:
             "effective_from",
             "effective_to",
             "position",
+            "version",
+            "basis_sql",
+            "weights_segment",
+            "weights_customer",
+            "default_weight",
+            "shares",
+            "remainder_unattributed",
+            "scope_segments",
+            "scope_customers",
         }
 
 
@@ -471,20 +491,18 @@ def test_rendered_literals_keep_their_value(con: duckdb.DuckDBPyConnection) -> N
                 "rule 'a':",
                 "unknown method 'usgae'",
                 "did you mean 'usage'",
-                "supported: tag, usage, even, proportional_to_cost",
+                "supported: tag, usage, even, weighted, fixed, revenue, proportional_to_cost",
             ],
         ),
         (
             rules_yaml("{name: a, method: weighted}"),
-            [
-                (
-                    "rule 'a': method 'weighted' is not supported yet; "
-                    "supported: tag, usage, even, proportional_to_cost"
-                )
-            ],
+            ["rule 'a': weights is required for method 'weighted'"],
         ),
-        (rules_yaml("{name: a, method: fixed}"), ["method 'fixed' is not supported yet"]),
-        (rules_yaml("{name: a, method: revenue}"), ["method 'revenue' is not supported yet"]),
+        (rules_yaml("{name: a, method: fixed}"), ["rule 'a': shares is required"]),
+        (
+            rules_yaml("{name: a, method: revenue, metric: cpu}"),
+            ["rule 'a':", "metric is only allowed with method 'usage', not 'revenue'"],
+        ),
         # metric
         (
             rules_yaml("{name: a, method: even, metric: cpu}"),
@@ -534,7 +552,8 @@ def test_rendered_literals_keep_their_value(con: duckdb.DuckDBPyConnection) -> N
             [
                 (
                     "rule 'compute-by-cpu': 'lower(service_name)' is not allowed in match (allowed: "
-                    "columns, literals, comparisons, AND/OR/NOT, IN, LIKE, IS NULL)"
+                    "columns, tag('key'), charge_date, literals, date 'YYYY-MM-DD', comparisons, "
+                    "AND/OR/NOT, IN, LIKE, IS NULL)"
                 )
             ],
         ),
@@ -661,7 +680,15 @@ def test_error_names_rule_after_valid_ones(tmp_path: Path) -> None:
 
 
 def test_methods_constant() -> None:
-    assert METHODS == ("tag", "usage", "even", "proportional_to_cost")
+    assert METHODS == (
+        "tag",
+        "usage",
+        "even",
+        "weighted",
+        "fixed",
+        "revenue",
+        "proportional_to_cost",
+    )
     assert len(set(ALLOWED_COLUMNS)) == len(ALLOWED_COLUMNS) == 35
     assert NUMERIC_COLUMNS <= set(ALLOWED_COLUMNS)
 
@@ -960,6 +987,745 @@ def test_junk_files_never_raise_anything_but_user_error(tmp_path: Path, junk: st
         assert "\n" not in str(err)
 
 
+# --------------------------------------------------------------------------- methods
+
+ALL_METHODS = """\
+customer_tag_key: customer_id
+rules:
+  - name: tagged
+    method: tag
+    match: "tag('team') is null or tag('Team') <> 'internal'"
+  - name: compute-by-cpu
+    match: "service_category = 'Compute' and charge_date >= date '2024-06-01'"
+    method: usage
+    metric: cpu_core_hours
+  - name: data-team
+    match: "tag('Cost Center') = 'data'"
+    method: weighted
+    weights:
+      segment: {Enterprise: 3, Mid Market: 1}
+    default_weight: 0.5
+    scope: {segments: [enterprise, Mid Market, smb]}
+  - name: vip
+    method: weighted
+    weights:
+      customer: {Acme: 2, 012345: 1.5}
+  - name: support
+    match: "service_name = 'AWS Support (Business)'"
+    method: fixed
+    shares: {acme: 0.6, globex: 0.3}
+    remainder: unattributed
+  - name: split
+    method: fixed
+    shares: {acme: 0.1, globex: 0.2, initech: 0.7}
+  - name: platform
+    match: "service_name = 'AWS CloudTrail'"
+    method: revenue
+    scope: {customers: [Acme, globex]}
+    effective_from: 2024-01-01
+  - name: spread
+    method: even
+    scope: {segments: [SMB], customers: [initech]}
+  - name: taxes
+    match: "charge_category in ('Tax', 'Credit')"
+    method: proportional_to_cost
+    basis: "service_category = 'Compute' or tag('user:env') = 'prod'"
+  - name: rest
+    method: proportional_to_cost
+"""
+
+RULE_VAR_KEYS = {
+    "name",
+    "method",
+    "match_sql",
+    "metric",
+    "effective_from",
+    "effective_to",
+    "position",
+    "version",
+    "basis_sql",
+    "weights_segment",
+    "weights_customer",
+    "default_weight",
+    "shares",
+    "remainder_unattributed",
+    "scope_segments",
+    "scope_customers",
+}
+
+
+def _plain_json_types(value: object) -> bool:
+    """Whether ``value`` is built only from plain JSON types (no subclasses, no tuples)."""
+    if isinstance(value, dict):
+        return all(type(k) is str and _plain_json_types(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_json_types(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool)
+
+
+def test_every_method_loads(tmp_path: Path) -> None:
+    ruleset = load_rules(write(tmp_path, ALL_METHODS))
+    assert [r.method for r in ruleset.rules] == [
+        "tag",
+        "usage",
+        "weighted",
+        "weighted",
+        "fixed",
+        "fixed",
+        "revenue",
+        "even",
+        "proportional_to_cost",
+        "proportional_to_cost",
+    ]
+    assert {r.method for r in ruleset.rules} == set(METHODS)
+    assert ruleset.tag_keys == ("team", "Cost Center", "user:env")
+    assert ruleset.rules[0].tag_keys == ("team",)
+    assert ruleset.rules[8].basis == "service_category = 'Compute' or tag('user:env') = 'prod'"
+    assert all(len(r.version) == 12 and int(r.version, 16) >= 0 for r in ruleset.rules)
+    assert len({r.version for r in ruleset.rules}) == len(ruleset.rules)
+
+
+def test_every_method_to_dbt_vars(tmp_path: Path) -> None:
+    ruleset = load_rules(write(tmp_path, ALL_METHODS))
+    dbt_vars = ruleset.to_dbt_vars()
+    assert json.loads(json.dumps(dbt_vars)) == dbt_vars
+    assert _plain_json_types(dbt_vars)
+    assert dbt_vars["cpc_rule_tag_keys"] == [
+        {"key": "team", "column": "tag__team"},
+        {"key": "Cost Center", "column": "tag__cost_center"},
+        {"key": "user:env", "column": "tag__user_env"},
+    ]
+    rules = {rule["name"]: rule for rule in dbt_vars["cpc_rules"]}
+    for rule in rules.values():
+        assert set(rule) == RULE_VAR_KEYS
+        assert rule["version"] == ruleset.rules[rule["position"] - 1].version
+    assert rules["tagged"]["match_sql"] == "(tag__team IS NULL OR tag__team <> 'internal')"
+    assert rules["compute-by-cpu"]["match_sql"] == (
+        "(service_category = 'Compute' AND cost_date >= CAST('2024-06-01' AS DATE))"
+    )
+    data_team = rules["data-team"]
+    assert data_team["weights_segment"] == {"enterprise": 3.0, "mid-market": 1.0}
+    assert data_team["weights_customer"] == {}
+    assert data_team["default_weight"] == 0.5
+    assert data_team["scope_segments"] == ["enterprise", "mid-market", "smb"]
+    assert data_team["scope_customers"] == []
+    vip = rules["vip"]
+    assert vip["weights_customer"] == {"Acme": 2.0, "012345": 1.5}
+    assert vip["weights_segment"] == {}
+    assert vip["default_weight"] == 1.0
+    assert rules["support"] == {
+        "name": "support",
+        "method": "fixed",
+        "match_sql": "(service_name = 'AWS Support (Business)')",
+        "metric": None,
+        "effective_from": None,
+        "effective_to": None,
+        "position": 5,
+        "version": ruleset.rules[4].version,
+        "basis_sql": None,
+        "weights_segment": {},
+        "weights_customer": {},
+        "default_weight": 1.0,
+        "shares": {"acme": 0.6, "globex": 0.3},
+        "remainder_unattributed": True,
+        "scope_segments": [],
+        "scope_customers": [],
+    }
+    assert rules["split"]["shares"] == {"acme": 0.1, "globex": 0.2, "initech": 0.7}
+    assert rules["split"]["remainder_unattributed"] is False
+    assert rules["platform"]["scope_customers"] == ["Acme", "globex"]
+    assert rules["platform"]["effective_from"] == "2024-01-01"
+    assert rules["spread"]["scope_segments"] == ["smb"]
+    assert rules["spread"]["scope_customers"] == ["initech"]
+    assert rules["taxes"]["basis_sql"] == "(service_category = 'Compute' OR tag__user_env = 'prod')"
+    assert rules["rest"]["basis_sql"] is None
+    for name in ("tagged", "compute-by-cpu", "platform", "spread", "taxes", "rest"):
+        assert rules[name]["weights_segment"] == rules[name]["shares"] == {}
+        assert rules[name]["default_weight"] == 1.0
+
+
+def test_every_method_renders_the_same_for_spark(tmp_path: Path) -> None:
+    path = write(tmp_path, ALL_METHODS)
+    duck, spark = load_rules(path), load_rules(path, dialect="spark")
+    assert [r.match_sql for r in spark.rules] == [r.match_sql for r in duck.rules]
+    assert [r.basis_sql for r in spark.rules] == [r.basis_sql for r in duck.rules]
+    assert [r.version for r in spark.rules] == [r.version for r in duck.rules]
+    assert spark.tag_keys == duck.tag_keys
+
+
+def test_yaml_numbers_as_customer_ids_keep_their_spelling(tmp_path: Path) -> None:
+    ruleset = load_rules(
+        write(
+            tmp_path,
+            rules_yaml(
+                "{name: a, method: fixed, shares: {012345: 0.5, 1_000: 0.25, '0042': 0.25}}",
+                "{name: b, method: even, scope: {customers: [007, 12], segments: [2024]}}",
+            ),
+        )
+    )
+    assert ruleset.rules[0].to_dbt_var()["shares"] == {"012345": 0.5, "1_000": 0.25, "0042": 0.25}
+    assert ruleset.rules[1].scope_customers == ("007", "12")
+    assert ruleset.rules[1].scope_segments == ("2024",)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # fixed
+        (
+            "{name: fx, method: fixed, shares: {acme: 0.5, globex: 0.4}}",
+            ["rule 'fx':", "shares sum to 0.9, not 1", "remainder: unattributed"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {acme: 0.7, globex: 0.4}}",
+            ["rule 'fx':", "shares sum to 1.1, not 1"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {acme: 0.7, globex: 0.4}, remainder: unattributed}",
+            ["rule 'fx':", "shares sum to 1.1, more than 1"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {acme: 0.5}, remainder: nobody}",
+            ["rule 'fx':", "remainder 'nobody'", "only value is 'unattributed'"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {acme: 1}, remainder: }",
+            ["rule 'fx':", "remainder is empty"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {acme: 0}, remainder: unattributed}",
+            ["rule 'fx':", "shares 'acme' is 0; it must be > 0"],
+        ),
+        ("{name: fx, method: fixed, shares: {acme: 1.5}}", ["rule 'fx':", "at most 1"]),
+        ("{name: fx, method: fixed, shares: {acme: '1'}}", ["rule 'fx':", "must be a number"]),
+        ("{name: fx, method: fixed, shares: {}}", ["rule 'fx':", "shares is empty"]),
+        ("{name: fx, method: fixed, shares: [acme]}", ["rule 'fx':", "shares must be a mapping"]),
+        (
+            "{name: fx, method: fixed, shares: {acme: 0.5, ACME: 0.5}}",
+            ["rule 'fx':", "'ACME' and 'acme' in shares are the same"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {1.5: 1}}",
+            ["rule 'fx':", "customer id '1.5' in shares must be text"],
+        ),
+        (
+            '{name: fx, method: fixed, shares: {"it\'s": 1}}',
+            ["rule 'fx':", "customer id", "may not contain quotes"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {' acme': 1}}",
+            ["rule 'fx':", "leading or trailing spaces"],
+        ),
+        (
+            "{name: fx, method: fixed, shares: {'{{ x }}': 1}}",
+            ["rule 'fx':", "may not contain"],
+        ),
+        # weighted
+        (
+            "{name: w, method: weighted, weights: {segment: {smb: -1}}}",
+            ["rule 'w':", "weights.segment 'smb' is -1; it must be >= 0"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segment: {smb: 1}}, default_weight: -0.5}",
+            ["rule 'w':", "default_weight is -0.5; it must be >= 0"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segment: {smb: 1}, customer: {acme: 1}}}",
+            ["rule 'w':", "exactly one of 'segment' or 'customer', not both"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {}}",
+            ["rule 'w':", "exactly one of 'segment' or 'customer', none given"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segments: {smb: 1}}}",
+            ["rule 'w':", "unknown key 'segments' in weights", "did you mean 'segment'"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segment: {smb: 0}}, default_weight: 0}",
+            ["rule 'w':", "every weight and default_weight is 0"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segment: {Mid Market: 1, mid-market: 2}}}",
+            ["rule 'w':", "'mid-market' and 'Mid Market' in weights.segment are the same"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {segment: {smb: .nan}}}",
+            ["rule 'w':", "finite number"],
+        ),
+        (
+            "{name: w, method: weighted, weights: {customer: {acme: true}}}",
+            ["rule 'w':", "weights.customer 'acme' must be a number, not true/false"],
+        ),
+        ("{name: w, method: weighted, weights: 3}", ["rule 'w':", "weights must be a mapping"]),
+        # unknown keys per method, scope
+        (
+            "{name: e, method: even, weights: {segment: {smb: 1}}}",
+            ["rule 'e':", "weights is only allowed with method 'weighted', not 'even'"],
+        ),
+        (
+            "{name: f, method: fixed, metric: cpu, shares: {acme: 1}}",
+            ["rule 'f':", "metric is only allowed with method 'usage', not 'fixed'"],
+        ),
+        (
+            "{name: t, method: tag, scope: {segments: [smb]}}",
+            [
+                "rule 't':",
+                "scope is only allowed with methods 'even', 'weighted', 'revenue', not 'tag'",
+            ],
+        ),
+        (
+            "{name: f, method: fixed, shares: {acme: 1}, scope: {customers: [acme]}}",
+            ["rule 'f':", "scope is only allowed with methods", "not 'fixed'"],
+        ),
+        (
+            "{name: r, method: revenue, shares: {acme: 1}}",
+            ["rule 'r':", "shares is only allowed with method 'fixed', not 'revenue'"],
+        ),
+        (
+            "{name: u, method: usage, basis: 'true'}",
+            ["rule 'u':", "basis is only allowed with method 'proportional_to_cost'"],
+        ),
+        (
+            "{name: p, method: proportional_to_cost, remainder: unattributed}",
+            ["rule 'p':", "remainder is only allowed with method 'fixed'"],
+        ),
+        (
+            "{name: e, method: even, scope: {segment: [smb]}}",
+            ["rule 'e':", "unknown key 'segment' in scope", "did you mean 'segments'"],
+        ),
+        ("{name: e, method: even, scope: {}}", ["rule 'e':", "scope is empty"]),
+        ("{name: e, method: even, scope: [smb]}", ["rule 'e':", "scope must be a mapping"]),
+        (
+            "{name: e, method: even, scope: {segments: smb}}",
+            ["rule 'e':", "scope.segments must be a list"],
+        ),
+        (
+            "{name: e, method: even, scope: {customers: []}}",
+            ["rule 'e':", "scope.customers is empty"],
+        ),
+        (
+            "{name: e, method: revenue, scope: {customers: [acme, Acme]}}",
+            ["rule 'e':", "'Acme' is listed twice in scope.customers"],
+        ),
+        # basis
+        (
+            "{name: p, method: proportional_to_cost, basis: }",
+            ["rule 'p':", "basis is empty"],
+        ),
+        (
+            "{name: p, method: proportional_to_cost, basis: 3}",
+            ["rule 'p':", "basis must be a SQL condition written as text"],
+        ),
+        (
+            "{name: p, method: proportional_to_cost, basis: 'lower(service_name) = 1'}",
+            ["rule 'p':", "'lower(service_name)' is not allowed in basis", "tag('key')"],
+        ),
+        (
+            "{name: p, method: proportional_to_cost, basis: \"servce_name = 'x'\"}",
+            ["rule 'p':", "unknown column 'servce_name' in basis", "did you mean service_name"],
+        ),
+        # tag()
+        (
+            "{name: t, method: tag, match: \"tag(service_name) = 'x'\"}",
+            ["rule 't':", "'tag(service_name)' is not allowed in match", "tag('team')"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag() = 'x'\"}",
+            ["rule 't':", "'tag()' is not allowed in match", "one tag key"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('a', 'b') = 'x'\"}",
+            ["rule 't':", "'tag('a', 'b')' is not allowed in match", "one tag key"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('it''s') = 'x'\"}",
+            ["rule 't':", "tag key 'it's' in match is not allowed", "letters, digits"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('') = 'x'\"}",
+            ["rule 't':", "tag key '' in match is not allowed"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('--') = 'x'\"}",
+            ["rule 't':", "tag key '--' in match needs a letter or digit"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag(('team')) = 'x'\"}",
+            ["rule 't':", "is not allowed in match", "one tag key"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('team')\"}",
+            ["rule 't':", "'tag('team')' is not a condition"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('team') = 1\"}",
+            ["rule 't':", "compares text with a number"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('team') = charge_date\"}",
+            ["rule 't':", "compares a date with text"],
+        ),
+        (
+            "{name: t, method: tag, match: \"tag('cost center') = 'x' or tag('cost-center') = 'y'\"}",
+            [
+                "rule 't':",
+                "tag('cost-center') and tag('cost center') would both become column",
+                "column tag__cost_center",
+            ],
+        ),
+        # charge_date
+        (
+            "{name: d, method: tag, match: 'charge_date = 1'}",
+            ["rule 'd':", "'charge_date = 1' compares a date with a number"],
+        ),
+        (
+            "{name: d, method: tag, match: 'charge_date in (1, 2)'}",
+            ["rule 'd':", "compares a date with a number"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date = 'soon'\"}",
+            ["rule 'd':", "'soon' in match is not a date", "date 'YYYY-MM-DD'"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date = '2024-02-30'\"}",
+            ["rule 'd':", "'2024-02-30' in match is not a valid date"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date >= date '2024-2-3'\"}",
+            ["rule 'd':", "'2024-2-3' in match is not a date"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date like '2024%'\"}",
+            ["rule 'd':", "LIKE needs text, not a date"],
+        ),
+        (
+            "{name: d, method: tag, match: 'charge_date = service_name'}",
+            ["rule 'd':", "compares a date with text"],
+        ),
+        (
+            "{name: d, method: tag, match: \"service_name = date '2024-01-01'\"}",
+            ["rule 'd':", "compares a date with text"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date = timestamp '2024-01-01'\"}",
+            ["rule 'd':", "is not allowed in match"],
+        ),
+        (
+            "{name: d, method: tag, match: 'charge_date = current_date'}",
+            ["rule 'd':", "'CURRENT_DATE' is not allowed in match", "charge_date"],
+        ),
+        (
+            "{name: d, method: tag, match: \"service_name between 'a' and 'b'\"}",
+            ["rule 'd':", "is not allowed in match (allowed:"],
+        ),
+        (
+            "{name: d, method: tag, match: 'charge_date between 1 and 2'}",
+            ["rule 'd':", "compares a date with a number"],
+        ),
+        (
+            "{name: d, method: tag, match: \"charge_date between service_name and '2024-01-01'\"}",
+            ["rule 'd':", "BETWEEN needs date 'YYYY-MM-DD' bounds"],
+        ),
+        (
+            "{name: d, method: tag, match: \"chargedate = '2024-01-01'\"}",
+            ["rule 'd':", "unknown column 'chargedate'", "did you mean charge_date"],
+        ),
+        (
+            "{name: d, method: tag, match: \"cost_date = '2024-01-01'\"}",
+            ["rule 'd':", "unknown column 'cost_date'"],
+        ),
+        (
+            "{name: d, method: tag, match: \"tag__team = 'x'\"}",
+            ["rule 'd':", "unknown column 'tag__team'"],
+        ),
+    ],
+)
+def test_method_and_predicate_errors(tmp_path: Path, rule: str, expected: list[str]) -> None:
+    message = load_error(tmp_path, rules_yaml(rule))
+    for part in expected:
+        assert part in message, message
+
+
+def test_tag_slug_collision_across_rules(tmp_path: Path) -> None:
+    message = load_error(
+        tmp_path,
+        rules_yaml(
+            "{name: a, method: tag, match: \"tag('Cost Center') = 'x'\"}",
+            "{name: b, method: proportional_to_cost, basis: \"tag('cost-center') = 'y'\"}",
+        ),
+    )
+    assert "rule 'b': tag('cost-center') and tag('Cost Center') (in rule 'a')" in message
+    assert "tag__cost_center" in message
+
+
+def test_tag_keys_differing_in_case_are_one_key(tmp_path: Path) -> None:
+    ruleset = load_rules(
+        write(
+            tmp_path,
+            rules_yaml(
+                "{name: a, method: tag, match: \"tag('Team') = 'x' and tag('env') = 'p'\"}",
+                "{name: b, method: proportional_to_cost, match: \"tag('TEAM') = 'y'\","
+                " basis: \"tag('team') = 'z' or tag('owner') is null\"}",
+            ),
+        )
+    )
+    assert ruleset.tag_keys == ("Team", "env", "owner")
+    assert ruleset.rules[1].tag_keys == ("TEAM", "owner")
+    assert ruleset.rules[1].match_sql == "(tag__team = 'y')"
+    assert ruleset.to_dbt_vars()["cpc_rule_tag_keys"] == [
+        {"key": "Team", "column": "tag__team"},
+        {"key": "env", "column": "tag__env"},
+        {"key": "owner", "column": "tag__owner"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "column"),
+    [
+        ("team", "tag__team"),
+        ("Cost Center", "tag__cost_center"),
+        ("user:cost-center", "tag__user_cost_center"),
+        ("  a..b//c  ", "tag__a_b_c"),
+        ("_x_", "tag__x"),
+        ("aws:createdBy", "tag__aws_createdby"),
+    ],
+)
+def test_tag_column(key: str, column: str) -> None:
+    assert tag_column(key) == column
+
+
+@pytest.mark.parametrize(
+    ("match", "rendered"),
+    [
+        ("tag('team') = 'data'", "(tag__team = 'data')"),
+        ("TAG('Team') in ('a', 'b')", "(tag__team IN ('a', 'b'))"),
+        ("tag('team') ilike 'dat%'", "(tag__team ILIKE 'dat%')"),
+        ("tag('team') is not null", "(NOT tag__team IS NULL)"),
+        ("tag('a') = tag('b')", "(tag__a = tag__b)"),
+        ("charge_date = date '2024-06-01'", "(cost_date = CAST('2024-06-01' AS DATE))"),
+        ("charge_date >= DATE '2024-06-01'", "(cost_date >= CAST('2024-06-01' AS DATE))"),
+        ("charge_date < '2024-06-01'", "(cost_date < CAST('2024-06-01' AS DATE))"),
+        ("'2024-06-01' <= charge_date", "(CAST('2024-06-01' AS DATE) <= cost_date)"),
+        ("charge_date <> ('2024-06-01')", "(cost_date <> CAST('2024-06-01' AS DATE))"),
+        ("charge_date = cast('2024-06-01' as date)", "(cost_date = CAST('2024-06-01' AS DATE))"),
+        ("charge_date = '2024-06-01'::date", "(cost_date = CAST('2024-06-01' AS DATE))"),
+        (
+            "charge_date in ('2024-06-01', date '2024-06-03')",
+            "(cost_date IN (CAST('2024-06-01' AS DATE), CAST('2024-06-03' AS DATE)))",
+        ),
+        (
+            "charge_date between date '2024-06-01' and '2024-06-30'",
+            "(cost_date BETWEEN CAST('2024-06-01' AS DATE) AND CAST('2024-06-30' AS DATE))",
+        ),
+        (
+            "charge_date not between '2024-06-01' and '2024-06-30'",
+            "(NOT cost_date BETWEEN CAST('2024-06-01' AS DATE) AND CAST('2024-06-30' AS DATE))",
+        ),
+        ('"Charge_Date" is null', "(cost_date IS NULL)"),
+    ],
+)
+@pytest.mark.parametrize("dialect", ["duckdb", "spark"])
+def test_tag_and_charge_date_rendering(match: str, rendered: str, dialect: str) -> None:
+    assert compile_match(match, dialect) == rendered
+
+
+TAG_ROWS: dict[int, tuple[str | None, str | None, dt.date]] = {
+    # id: (tag__team, tag__cost_center, cost_date)
+    1: ("data", "cc-1", dt.date(2024, 5, 31)),
+    2: ("web", None, dt.date(2024, 6, 1)),
+    3: (None, "cc-2", dt.date(2024, 6, 15)),
+    4: ("Data", "cc-1", dt.date(2024, 6, 30)),
+    5: ("data", None, dt.date(2024, 7, 1)),
+}
+
+
+@pytest.fixture(scope="module")
+def tag_con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """DuckDB table ``t`` with the allowed columns plus cost_date and two tag columns."""
+    connection = duckdb.connect()
+    columns = ", ".join(f"{c} {_sql_type(c)}" for c in ALLOWED_COLUMNS)
+    connection.execute(
+        f"create table t (id integer, {columns}, cost_date date, "
+        "tag__team varchar, tag__cost_center varchar)"
+    )
+    names = ["id", *ALLOWED_COLUMNS, "cost_date", "tag__team", "tag__cost_center"]
+    placeholders = ", ".join("?" for _ in names)
+    for row in ROWS:
+        team, center, day = TAG_ROWS[int(row["id"])]  # type: ignore[call-overload]
+        values = {**row, "cost_date": day, "tag__team": team, "tag__cost_center": center}
+        connection.execute(
+            f"insert into t ({', '.join(names)}) values ({placeholders})",
+            [values.get(name) for name in names],
+        )
+    yield connection
+    connection.close()
+
+
+@pytest.mark.parametrize(
+    ("predicate", "ids"),
+    [
+        ("tag('team') = 'data'", [1, 5]),
+        ("tag('TEAM') ilike 'data'", [1, 4, 5]),
+        ("tag('team') is null", [3]),
+        ("tag('Cost Center') = 'cc-1' and tag('team') <> 'web'", [1, 4]),
+        ("charge_date >= date '2024-06-01'", [2, 3, 4, 5]),
+        ("charge_date < '2024-06-01'", [1]),
+        ("charge_date = '2024-06-15'", [3]),
+        ("charge_date in ('2024-06-01', DATE '2024-07-01')", [2, 5]),
+        ("charge_date between date '2024-06-01' and date '2024-06-30'", [2, 3, 4]),
+        ("charge_date not between '2024-06-01' and '2024-06-30'", [1, 5]),
+        ("not charge_date <> '2024-06-30' or tag('team') = 'web'", [2, 4]),
+        ("service_category = 'Compute' and charge_date >= '2024-06-01'", [4]),
+    ],
+)
+def test_tag_and_charge_date_predicates_execute(
+    tag_con: duckdb.DuckDBPyConnection, predicate: str, ids: list[int]
+) -> None:
+    assert matching_ids(tag_con, compile_match(predicate)) == ids
+
+
+@settings(PROPERTY_SETTINGS, max_examples=150)
+@given(
+    st.sampled_from(["=", "<>", "<", "<=", ">", ">="]),
+    st.dates(dt.date(2024, 5, 25), dt.date(2024, 7, 5)),
+    st.sampled_from(["date '{}'", "DATE '{}'", "'{}'", "cast('{}' as date)"]),
+)
+def test_charge_date_comparisons_mean_what_they_say(
+    tag_con: duckdb.DuckDBPyConnection, op: str, day: dt.date, spelling: str
+) -> None:
+    predicate = f"charge_date {op} {spelling.format(day.isoformat())}"
+    compare = {
+        "=": lambda a, b: a == b,
+        "<>": lambda a, b: a != b,
+        "<": lambda a, b: a < b,
+        "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b,
+        ">=": lambda a, b: a >= b,
+    }[op]
+    expected = [i for i, (_t, _c, d) in sorted(TAG_ROWS.items()) if compare(d, day)]
+    assert matching_ids(tag_con, compile_match(predicate)) == expected
+    assert compile_match(predicate, "spark") == compile_match(predicate, "duckdb")
+
+
+# --------------------------------------------------------------------------- versions
+
+
+def _versions(ruleset: RuleSet) -> dict[str, str]:
+    """Rule name -> version."""
+    return {rule.name: rule.version for rule in ruleset.rules}
+
+
+def test_version_changes_only_for_the_edited_rule(tmp_path: Path) -> None:
+    original = load_rules(write(tmp_path, ALL_METHODS, "a.yml"))
+    edits = {
+        "support": ALL_METHODS.replace("acme: 0.6, globex: 0.3", "acme: 0.5, globex: 0.3"),
+        "data-team": ALL_METHODS.replace("default_weight: 0.5", "default_weight: 0.25"),
+        "platform": ALL_METHODS.replace("effective_from: 2024-01-01", "effective_from: 2024-02-01"),
+        "taxes": ALL_METHODS.replace("tag('user:env') = 'prod'", "tag('user:env') = 'dev'"),
+        "spread": ALL_METHODS.replace("customers: [initech]", "customers: [initech, acme]"),
+        "compute-by-cpu": ALL_METHODS.replace("metric: cpu_core_hours", "metric: vcpu_hours"),
+    }
+    for edited, text in edits.items():
+        assert text != ALL_METHODS
+        changed = load_rules(write(tmp_path, text, f"{edited}.yml"))
+        assert changed.content_hash != original.content_hash
+        before, after = _versions(original), _versions(changed)
+        assert [name for name in before if before[name] != after[name]] == [edited], edited
+
+
+def test_version_ignores_position_description_comments_and_dialect(tmp_path: Path) -> None:
+    original = load_rules(write(tmp_path, ALL_METHODS, "a.yml"))
+    reordered_text = ALL_METHODS.replace(
+        "  - name: rest\n    method: proportional_to_cost\n", ""
+    ).replace("rules:\n", "rules:\n  - name: rest\n    method: proportional_to_cost\n")
+    reordered = load_rules(write(tmp_path, reordered_text, "b.yml"))
+    assert reordered.rules[0].name == "rest"
+    assert _versions(reordered) == _versions(original)
+    described = load_rules(
+        write(
+            tmp_path,
+            ALL_METHODS.replace("    method: revenue\n", "    method: revenue  # why\n")
+            .replace("    method: even\n", "    method: even\n    description: spread it\n")
+            .replace("default_weight: 0.5", "default_weight: 0.50")
+            .replace("{Enterprise: 3, Mid Market: 1}", "{Mid Market: 1.0, Enterprise: 3}"),
+            "c.yml",
+        )
+    )
+    assert described.rules[7].description == "spread it"
+    assert _versions(described) == _versions(original)
+    spark = load_rules(tmp_path / "a.yml", dialect="spark")
+    assert _versions(spark) == _versions(original)
+
+
+def test_default_rule_versions_are_stable() -> None:
+    first, second = default_rules(), default_rules("spark")
+    assert _versions(first) == _versions(second)
+    assert all(len(v) == 12 for v in _versions(first).values())
+    expected = hashlib.sha256(
+        json.dumps(
+            {
+                "match": "charge_category in ('Tax', 'Credit')",
+                "method": "proportional_to_cost",
+                "name": "taxes-and-credits",
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+    ).hexdigest()[:12]
+    assert first.rules[2].version == expected
+
+
+# --------------------------------------------------------------------------- junk, new keys
+
+
+@settings(PROPERTY_SETTINGS, max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "rules:\n",
+                "  - name: a\n",
+                "    method: weighted\n",
+                "    method: fixed\n",
+                "    method: revenue\n",
+                "    method: even\n",
+                "    method: proportional_to_cost\n",
+                "    weights: {segment: {smb: 1}}\n",
+                "    weights: {customer: {012: -1, a: .inf}}\n",
+                "    weights: {segment: [a]}\n",
+                "    weights: {segment: {? [a]: 1}}\n",
+                "    default_weight: x\n",
+                "    shares: {a: 0.5, b: 0.5}\n",
+                "    shares: {a: !!binary aGk=}\n",
+                "    shares: {2024-01-01: 1}\n",
+                "    remainder: unattributed\n",
+                "    remainder: [x]\n",
+                "    scope: {segments: [smb, null], customers: [1.5]}\n",
+                "    scope: {customers: {a: 1}}\n",
+                "    basis: \"tag('x') = charge_date\"\n",
+                "    basis: \"charge_date between date '2024-01-01' and null\"\n",
+                "    match: \"tag('a') = 'b' and charge_date > '2024-01-01'\"\n",
+                "    match: \"tag(tag('a')) = 'b'\"\n",
+                "    match: \"charge_date in (date 'x')\"\n",
+                "    description: {}\n",
+            ]
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_junk_rule_files_with_new_keys_only_raise_user_errors(tmp_path: Path, junk: str) -> None:
+    path = tmp_path / "junk.yml"
+    path.write_text(junk, encoding="utf-8")
+    try:
+        ruleset = load_rules(path)
+    except UserError as err:
+        assert "\n" not in str(err)
+        return
+    dbt_vars = ruleset.to_dbt_vars()
+    assert json.loads(json.dumps(dbt_vars)) == dbt_vars
+
+
 # --------------------------------------------------------------------------- Spark
 
 
@@ -1008,6 +1774,56 @@ def test_spark_rendering_matches_duckdb(con: duckdb.DuckDBPyConnection) -> None:
             query = f"select id from {view} where {rendered} order by id"
             got = [row[0] for row in spark.sql(query).collect()]
             assert got == matching_ids(con, compile_match(predicate, "duckdb")), predicate
+    finally:
+        if existing is None:
+            spark.stop()
+
+
+SPARK_TAG_AND_DATE_PREDICATES = [
+    "tag('team') = 'data'",
+    "tag('TEAM') ilike 'data'",
+    "tag('team') is null or tag('Cost Center') = 'cc-2'",
+    "charge_date >= date '2024-06-01'",
+    "charge_date < '2024-06-01'",
+    "charge_date in ('2024-06-01', DATE '2024-07-01')",
+    "charge_date between date '2024-06-01' and '2024-06-30'",
+    "charge_date not between '2024-06-01' and '2024-06-30'",
+    "service_category = 'Compute' and charge_date >= '2024-06-01'",
+]
+
+
+@pytest.mark.spark
+def test_spark_tag_and_charge_date_rendering_matches_duckdb(
+    tag_con: duckdb.DuckDBPyConnection,
+) -> None:
+    """tag__ columns and charge_date predicates select the same rows on Spark and DuckDB."""
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    if shutil.which("java") is None:
+        pytest.skip("java is not installed")
+    existing = pyspark_sql.SparkSession.getActiveSession()
+    spark = existing or (
+        pyspark_sql.SparkSession.builder.master("local[1]")
+        .appName("cpc-test-rules-tags")
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    schema = ", ".join(
+        f"{c} {'double' if c in NUMERIC_COLUMNS else 'string'}" for c in ALLOWED_COLUMNS
+    )
+    rows = []
+    for row in ROWS:
+        team, center, day = TAG_ROWS[int(row["id"])]  # type: ignore[call-overload]
+        rows.append((row["id"], *[row.get(c) for c in ALLOWED_COLUMNS], day, team, center))
+    try:
+        view = "cpc_test_rules_tags"
+        spark.createDataFrame(
+            rows, f"id int, {schema}, cost_date date, tag__team string, tag__cost_center string"
+        ).createOrReplaceTempView(view)
+        for predicate in SPARK_TAG_AND_DATE_PREDICATES:
+            rendered = compile_match(predicate, "spark")
+            query = f"select id from {view} where {rendered} order by id"
+            got = [row[0] for row in spark.sql(query).collect()]
+            assert got == matching_ids(tag_con, compile_match(predicate, "duckdb")), predicate
     finally:
         if existing is None:
             spark.stop()

@@ -7,7 +7,7 @@
 
 {% macro default__allocation_rules() -%}
     {%- set rules = var('cpc_rules') -%}
-    {%- set methods = ['tag', 'usage', 'even', 'proportional_to_cost'] -%}
+    {%- set methods = ['tag', 'usage', 'even', 'weighted', 'fixed', 'revenue', 'proportional_to_cost'] -%}
     {%- if rules is string or rules is mapping or rules | length == 0 -%}
         {{ exceptions.raise_compiler_error("var cpc_rules must be a non-empty list of rules, got: " ~ rules) }}
     {%- endif -%}
@@ -35,6 +35,20 @@
 {% macro default__rule_match_column(rule) -%}matches_rule_{{ rule.position }}{%- endmacro %}
 
 
+{#- The name of the boolean column saying whether a charge's cost is followed by a
+    proportional_to_cost rule (its `basis`; every charge when the rule has none). -#}
+{% macro rule_basis_column(rule) -%}
+    {{ return(adapter.dispatch('rule_basis_column', 'cost_per_customer')(rule)) }}
+{%- endmacro %}
+{% macro default__rule_basis_column(rule) -%}followed_by_rule_{{ rule.position }}{%- endmacro %}
+
+
+{#- The proportional_to_cost rules (those with a basis column). -#}
+{% macro cost_following_rules() -%}
+    {{ return(cost_per_customer.allocation_rules() | selectattr('method', 'equalto', 'proportional_to_cost') | list) }}
+{%- endmacro %}
+
+
 {#- SQL predicate: the rule is in effect on the given day ([effective_from, effective_to)). -#}
 {% macro rule_in_effect(rule, day_column) -%}
     {{ return(adapter.dispatch('rule_in_effect', 'cost_per_customer')(rule, day_column)) }}
@@ -52,4 +66,52 @@
 {%- endmacro %}
 {% macro default__text_literal(value) -%}
     {%- if value is none -%}cast(null as {{ dbt.type_string() }}){%- else -%}'{{ value | replace("'", "''") }}'{%- endif -%}
+{%- endmacro %}
+
+
+{#- SQL predicate: the customer (a relation with customer_id and segment) is in the rule's scope
+    (scope_segments / scope_customers; no scope = everyone). -#}
+{% macro rule_scope(rule, customers_relation) -%}
+    {{ return(adapter.dispatch('rule_scope', 'cost_per_customer')(rule, customers_relation)) }}
+{%- endmacro %}
+{% macro default__rule_scope(rule, customers_relation) -%}
+    {%- set segments = rule.scope_segments or [] -%}
+    {%- set customers = rule.scope_customers or [] -%}
+    {%- if segments or customers -%}
+    (
+        {%- if segments %}{{ customers_relation }}.segment in ({% for segment in segments %}{{ cost_per_customer.text_literal(segment) }}{{ ", " if not loop.last }}{% endfor %}){% endif %}
+        {%- if segments and customers %} or {% endif %}
+        {%- if customers %}lower({{ customers_relation }}.customer_id) in ({% for customer_id in customers %}lower({{ cost_per_customer.text_literal(customer_id) }}){{ ", " if not loop.last }}{% endfor %}){% endif -%}
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- SQL expression: a weighted rule's weight for a customer (by customer id, else by segment, else
+    default_weight). -#}
+{% macro rule_weight(rule, customers_relation) -%}
+    {{ return(adapter.dispatch('rule_weight', 'cost_per_customer')(rule, customers_relation)) }}
+{%- endmacro %}
+{% macro default__rule_weight(rule, customers_relation) -%}
+    case
+        {%- for customer_id, weight in (rule.weights_customer or {}).items() %}
+        when lower({{ customers_relation }}.customer_id) = lower({{ cost_per_customer.text_literal(customer_id) }}) then cast({{ weight }} as double)
+        {%- endfor %}
+        {%- for segment, weight in (rule.weights_segment or {}).items() %}
+        when {{ customers_relation }}.segment = {{ cost_per_customer.text_literal(segment) }} then cast({{ weight }} as double)
+        {%- endfor %}
+        else cast({{ rule.default_weight if rule.default_weight is not none else 1 }} as double)
+    end
+{%- endmacro %}
+
+
+{#- The charge attributes that decide how rules treat a charge-day: charge-days alike in these (and
+    in their rule matches) form one allocation candidate (int_cost_candidates). -#}
+{% macro candidate_columns() -%}
+    {{ return([
+        'billing_currency', 'billing_account_id', 'service_name', 'service_category', 'region_id',
+        'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment',
+    ]) }}
 {%- endmacro %}

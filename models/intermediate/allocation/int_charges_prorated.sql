@@ -1,14 +1,20 @@
 {#- One row per good charge per UTC day it touches, with the day's share of its costs (by overlap
-    duration with [ChargePeriodStart, ChargePeriodEnd)) and, per allocation rule, whether the charge
-    satisfies the rule's `match`. A charge's days add up exactly to the charge; a zero-length charge
-    stays whole on its start day. -#}
+    duration with [ChargePeriodStart, ChargePeriodEnd)), and, per allocation rule, whether the
+    charge-day satisfies the rule's `match` (and, for proportional_to_cost rules, its `basis`).
+    Predicates may read tags (`tag('team')`, as tag__<key> columns) and the day (`charge_date`).
+    A charge's days add up exactly to the charge; a zero-length charge stays whole on its start day. -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
+{%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set carried = [
     'charge_id', 'billing_currency', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',
     'customer_tag', 'is_unused_commitment', 'charge_period_start_at', 'charge_period_end_at',
 ] -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
+{%- set candidate_key = ['matched.cost_date'] -%}
+{%- for column in cost_per_customer.candidate_columns() %}{% do candidate_key.append('matched.' ~ column) %}{% endfor -%}
+{%- for rule in rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_match_column(rule)) %}{% endfor -%}
+{%- for rule in following_rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_basis_column(rule)) %}{% endfor -%}
 with
 
 charges as (
@@ -18,17 +24,12 @@ charges as (
 
 ),
 
-matched as (
+with_rule_tags as (
 
     select
-        {%- for column in carried %}
-        charges.{{ column }},
-        {%- endfor %}
-        {%- for column in amounts %}
-        charges.{{ column }},
-        {%- endfor %}
-        {%- for rule in rules %}
-        coalesce({{ rule.match_sql }}, false) as {{ cost_per_customer.rule_match_column(rule) }},
+        charges.*,
+        {%- for tag in var('cpc_rule_tag_keys', []) %}
+        {{ cost_per_customer.map_tag_value('charges.tags_map', tag.key) }} as {{ tag.column }},
         {%- endfor %}
         {{ cost_per_customer.period_last_day('charges.charge_period_start_at', 'charges.charge_period_end_at') }} as period_last_date
 
@@ -39,15 +40,16 @@ matched as (
 days as (
 
     select
-        matched.*,
-        {{ cost_per_customer.explode_days('matched.charge_period_start_at', 'matched.charge_period_end_at') }} as cost_date
+        with_rule_tags.*,
+        {{ cost_per_customer.explode_days('with_rule_tags.charge_period_start_at', 'with_rule_tags.charge_period_end_at') }} as cost_date
 
-    from matched
+    from with_rule_tags
 
 ),
 
-{#- How far through the charge period the day begins and ends, as fractions of its duration. -#}
-day_bounds as (
+{#- How far through the charge period the day begins and ends, as fractions of its duration, and
+    which rules the charge-day satisfies (predicates see the charge's columns and cost_date). -#}
+matched as (
 
     select
         days.*,
@@ -60,7 +62,13 @@ day_bounds as (
             when days.cost_date = days.period_last_date then 1.0
             else cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', cost_per_customer.day_start('days.cost_date', 1)) }} as double)
                 / cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', 'days.charge_period_end_at') }} as double)
-        end as fraction_through_day
+        end as fraction_through_day,
+        {%- for rule in following_rules %}
+        coalesce({{ rule.basis_sql or 'true' }}, false) as {{ cost_per_customer.rule_basis_column(rule) }},
+        {%- endfor %}
+        {%- for rule in rules %}
+        coalesce({{ rule.match_sql }}, false) as {{ cost_per_customer.rule_match_column(rule) }}{{ "," if not loop.last }}
+        {%- endfor %}
 
     from days
 
@@ -71,21 +79,25 @@ day_bounds as (
 prorated as (
 
     select
-        day_bounds.cost_date,
+        {{ cost_per_customer.hash_key(candidate_key) }} as candidate_id,
+        matched.cost_date,
         {%- for column in carried %}
-        day_bounds.{{ column }},
+        matched.{{ column }},
         {%- endfor %}
         {%- for rule in rules %}
-        day_bounds.{{ cost_per_customer.rule_match_column(rule) }},
+        matched.{{ cost_per_customer.rule_match_column(rule) }},
+        {%- endfor %}
+        {%- for rule in following_rules %}
+        matched.{{ cost_per_customer.rule_basis_column(rule) }},
         {%- endfor %}
         {%- for column in amounts %}
         cast(
-            {{ cost_per_customer.accrued_money('day_bounds.' ~ column, 'day_bounds.fraction_through_day') }}
-            - {{ cost_per_customer.accrued_money('day_bounds.' ~ column, 'day_bounds.fraction_before_day') }}
+            {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_through_day') }}
+            - {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_before_day') }}
         as {{ cost_per_customer.money_type() }}) as {{ column }}{{ "," if not loop.last }}
         {%- endfor %}
 
-    from day_bounds
+    from matched
 
 )
 

@@ -1,18 +1,22 @@
-{#- One row per day x group of charges that every rule treats alike (same service, region, account,
-    category, resource, customer tag, commitment status and rule matches), with the rule that places
-    it: for each group, the first rule in order that matches, is in effect that day, and can place it
-    (tag: the charge carries the customer tag; usage: the metric has usage that day for the service,
-    at resource, region or service level; even: some customer is active; proportional_to_cost: direct
-    rules placed cost on that day and billing account). Groups no rule places get a reason.
-    Charges whose EffectiveCost is zero that day move no money and are left out. -#}
+{#- One row per allocation candidate: the charge-days of one day that every rule treats alike (same
+    service, region, account, category, resource, customer tag, commitment status and rule
+    matches), with the rule that places it: the first rule in order that matches, is in effect
+    that day, and can place it — tag: the charge carries the customer tag; usage: the metric has
+    usage that day for the service (at resource, region or service level); even, weighted, revenue,
+    fixed: the rule has a recipient with positive weight that day (int_rule_recipients_daily);
+    proportional_to_cost: direct rules placed cost it follows on that day and billing account.
+    A candidate no rule places gets the reason. pool_id names the cost pool it joins. Charge-days
+    whose EffectiveCost is zero move no money and are left out. -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
+{%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set has_tag_rule = rules | selectattr('method', 'equalto', 'tag') | list | length > 0 -%}
-{%- set group_columns = [
-    'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',
-    'region_id', 'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment',
+{%- set group_columns = ['cost_date'] + cost_per_customer.candidate_columns() -%}
+{%- set pool_columns = [
+    'resolved.cost_date', 'resolved.billing_currency', 'resolved.billing_account_id', 'resolved.service_name',
+    'resolved.service_category', 'resolved.region_id', 'resolved.charge_category', 'resolved.rule_position',
+    'resolved.allocation_method', 'resolved.driver_metric', 'resolved.driver_level', 'resolved.driver_value',
+    'resolved.pool_customer_tag', 'resolved.unattributed_reason',
 ] -%}
-{%- set key_columns = group_columns | list -%}
-{%- for rule in rules %}{% do key_columns.append('grouped.' ~ cost_per_customer.rule_match_column(rule)) %}{% endfor -%}
 with
 
 charge_days as (
@@ -27,20 +31,24 @@ drivers as (
 
 ),
 
-active_customers as (
+recipients as (
 
-    select * from {{ ref('int_customers_active_daily') }}
+    select * from {{ ref('int_rule_recipients_daily') }}
 
 ),
 
-grouped as (
+candidates as (
 
     select
+        charge_days.candidate_id,
         {%- for column in group_columns %}
         charge_days.{{ column }},
         {%- endfor %}
         {%- for rule in rules %}
         charge_days.{{ cost_per_customer.rule_match_column(rule) }},
+        {%- endfor %}
+        {%- for rule in following_rules %}
+        charge_days.{{ cost_per_customer.rule_basis_column(rule) }},
         {%- endfor %}
         sum(charge_days.effective_cost) as effective_cost,
         sum(charge_days.billed_cost) as billed_cost,
@@ -49,23 +57,17 @@ grouped as (
 
     from charge_days
     group by
+        charge_days.candidate_id,
         {%- for column in group_columns %}
         charge_days.{{ column }},
         {%- endfor %}
         {%- for rule in rules %}
-        charge_days.{{ cost_per_customer.rule_match_column(rule) }}{{ "," if not loop.last }}
+        charge_days.{{ cost_per_customer.rule_match_column(rule) }}{{ "," if not loop.last or following_rules }}
+        {%- endfor %}
+        {%- for rule in following_rules %}
+        charge_days.{{ cost_per_customer.rule_basis_column(rule) }}{{ "," if not loop.last }}
         {%- endfor %}
     having sum(charge_days.effective_cost) <> 0
-
-),
-
-candidates as (
-
-    select
-        {{ cost_per_customer.hash_key(key_columns) }} as candidate_id,
-        grouped.*
-
-    from grouped
 
 ),
 
@@ -76,6 +78,7 @@ candidate_rules as (
         candidates.candidate_id,
         {{ rule.position }} as rule_position,
         {{ cost_per_customer.text_literal(rule.name) }} as rule_name,
+        {{ cost_per_customer.text_literal(rule.version) }} as rule_version,
         {{ cost_per_customer.text_literal(rule.method) }} as allocation_method,
         {{ cost_per_customer.text_literal(rule.metric) }} as rule_metric
 
@@ -117,14 +120,15 @@ driver_totals as (
 
 ),
 
-active_counts as (
+recipient_totals as (
 
     select
-        active_customers.cost_date,
-        count(*) as active_customer_count
+        recipients.rule_position,
+        recipients.cost_date,
+        sum(recipients.recipient_weight) as total_weight
 
-    from active_customers
-    group by active_customers.cost_date
+    from recipients
+    group by 1, 2
 
 ),
 
@@ -142,15 +146,16 @@ rule_options as (
         candidates.service_name,
         candidates.region_id,
         candidates.resource_id,
-        active_counts.active_customer_count
+        recipient_totals.total_weight as recipient_weight
 
     from candidate_rules
     inner join candidates
         on candidate_rules.candidate_id = candidates.candidate_id
     left join service_metrics
         on candidates.service_name = service_metrics.service_name
-    left join active_counts
-        on candidates.cost_date = active_counts.cost_date
+    left join recipient_totals
+        on candidate_rules.rule_position = recipient_totals.rule_position
+        and candidates.cost_date = recipient_totals.cost_date
 
 ),
 
@@ -194,10 +199,11 @@ direct_placeable as (
 
     select
         usage_resolved.*,
-        case usage_resolved.allocation_method
-            when 'tag' then usage_resolved.customer_tag is not null
-            when 'usage' then usage_resolved.driver_level is not null
-            when 'even' then coalesce(usage_resolved.active_customer_count, 0) > 0
+        case
+            when usage_resolved.allocation_method = 'tag' then usage_resolved.customer_tag is not null
+            when usage_resolved.allocation_method = 'usage' then usage_resolved.driver_level is not null
+            when usage_resolved.allocation_method in ('even', 'weighted', 'revenue', 'fixed')
+                then coalesce(usage_resolved.recipient_weight, 0) > 0
             else false
         end as is_placeable_directly
 
@@ -218,22 +224,40 @@ candidate_positions as (
 
 ),
 
-{#- Cost placed by direct rules on groups no cost-following rule claims first: what
-    proportional_to_cost rules follow, per day and billing account. -#}
-cost_basis as (
+{#- Cost placed by direct rules on candidates no cost-following rule claims first: what each
+    proportional_to_cost rule follows (within its basis), per day and billing account. -#}
+basis_candidates as (
 
-    select
-        candidates.cost_date,
-        coalesce(candidates.billing_account_id, '') as billing_account_key,
-        sum(candidates.effective_cost) as basis_cost
-
+    select candidates.*
     from candidates
     inner join candidate_positions
         on candidates.candidate_id = candidate_positions.candidate_id
     where candidate_positions.direct_position is not null
         and (candidate_positions.first_following_position is null
             or candidate_positions.direct_position < candidate_positions.first_following_position)
-    group by 1, 2
+
+),
+
+cost_basis as (
+
+    {%- for rule in following_rules %}
+    select
+        {{ rule.position }} as rule_position,
+        basis_candidates.cost_date,
+        coalesce(basis_candidates.billing_account_id, '') as billing_account_key,
+        sum(basis_candidates.effective_cost) as basis_cost
+    from basis_candidates
+    where basis_candidates.{{ cost_per_customer.rule_basis_column(rule) }}
+    group by 1, 2, 3
+    union all
+    {%- endfor %}
+    select
+        cast(null as integer) as rule_position,
+        cast(null as date) as cost_date,
+        cast(null as {{ dbt.type_string() }}) as billing_account_key,
+        cast(null as {{ cost_per_customer.money_type() }}) as basis_cost
+    from candidates
+    where 1 = 0
 
 ),
 
@@ -247,7 +271,8 @@ placeable as (
 
     from direct_placeable
     left join cost_basis
-        on direct_placeable.cost_date = cost_basis.cost_date
+        on direct_placeable.rule_position = cost_basis.rule_position
+        and direct_placeable.cost_date = cost_basis.cost_date
         and coalesce(direct_placeable.billing_account_id, '') = cost_basis.billing_account_key
 
 ),
@@ -271,16 +296,21 @@ resolved as (
         {%- for column in group_columns %}
         candidates.{{ column }},
         {%- endfor %}
+        {%- for rule in following_rules %}
+        candidates.{{ cost_per_customer.rule_basis_column(rule) }},
+        {%- endfor %}
         candidates.effective_cost,
         candidates.billed_cost,
         candidates.list_cost,
         candidates.charge_day_count,
         placeable.rule_position,
         placeable.rule_name,
+        placeable.rule_version,
         placeable.allocation_method,
         placeable.driver_metric,
         placeable.driver_level,
         placeable.driver_value,
+        case when placeable.allocation_method = 'tag' then candidates.customer_tag end as pool_customer_tag,
         coalesce(
             candidate_positions.direct_position is not null
             and placeable.rule_position = candidate_positions.direct_position
@@ -307,6 +337,16 @@ resolved as (
     left join candidate_positions
         on candidates.candidate_id = candidate_positions.candidate_id
 
+),
+
+pooled as (
+
+    select
+        {{ cost_per_customer.hash_key(pool_columns) }} as pool_id,
+        resolved.*
+
+    from resolved
+
 )
 
-select * from resolved
+select * from pooled

@@ -1,10 +1,13 @@
 {#- The allocation ledger before presentation: one row per day x cost pool x recipient, where a
     recipient is a customer or an unattributed reason. Shares by method: tag (the tagged customer, or
     unknown_customer), usage (the customer's share of the day's driver quantity; telemetry without a
-    known customer is unknown_customer), even (equal shares among customers active that day),
-    proportional_to_cost (the customer's share of the cost direct rules placed on that day and billing
+    known customer is unknown_customer), even, weighted, revenue and fixed (the rule's recipients
+    that day by weight, see int_rule_recipients_daily; a fixed rule's unplaced remainder is
+    fixed_remainder), proportional_to_cost (the customer's share of the cost direct rules placed on that day and billing
     account). Amounts are rounded to the money type and the rounding remainder goes to the pool's
     largest recipient, so each pool's rows add up to the pool exactly. -#}
+{%- set following_rules = cost_per_customer.cost_following_rules() -%}
+{%- set remainder_positions = cost_per_customer.allocation_rules() | selectattr('remainder_unattributed') | map(attribute='position') | list -%}
 with
 
 pools as (
@@ -26,9 +29,9 @@ drivers as (
 
 ),
 
-active_customers as (
+recipients as (
 
-    select * from {{ ref('int_customers_active_daily') }}
+    select * from {{ ref('int_rule_recipients_daily') }}
 
 ),
 
@@ -71,20 +74,46 @@ usage_shares as (
 
 ),
 
-even_shares as (
+{#- even, weighted, revenue and fixed: the rule's recipients that day, by weight. A fixed rule with
+    `remainder: unattributed` places exactly its fractions; the rest becomes a fixed_remainder row. -#}
+recipient_shares as (
 
     select
         pools.pool_id,
-        active_customers.customer_id,
+        recipients.customer_id,
         cast(null as {{ dbt.type_string() }}) as unattributed_reason,
-        1.0 / cast(count(*) over (partition by pools.pool_id) as double) as allocation_share,
-        cast(1 as {{ cost_per_customer.money_type() }}) as driver_quantity,
-        cast(count(*) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+        recipients.recipient_weight
+            / case
+                when pools.rule_position in ({{ remainder_positions | join(', ') if remainder_positions else 'null' }}) then 1.0
+                else sum(recipients.recipient_weight) over (partition by pools.pool_id)
+            end as allocation_share,
+        cast(recipients.recipient_weight as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(sum(recipients.recipient_weight) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
 
     from pools
-    inner join active_customers
-        on pools.cost_date = active_customers.cost_date
-    where pools.allocation_method = 'even'
+    inner join recipients
+        on pools.rule_position = recipients.rule_position
+        and pools.cost_date = recipients.cost_date
+    where pools.allocation_method in ('even', 'weighted', 'revenue', 'fixed')
+
+),
+
+remainder_shares as (
+
+    select
+        recipient_shares.pool_id,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        'fixed_remainder' as unattributed_reason,
+        1.0 - sum(recipient_shares.allocation_share) as allocation_share,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from recipient_shares
+    inner join pools
+        on recipient_shares.pool_id = pools.pool_id
+    where pools.rule_position in ({{ remainder_positions | join(', ') if remainder_positions else 'null' }})
+    group by recipient_shares.pool_id
+    having 1.0 - sum(recipient_shares.allocation_share) > 0
 
 ),
 
@@ -94,37 +123,53 @@ direct_shares as (
     union all
     select * from usage_shares
     union all
-    select * from even_shares
+    select * from recipient_shares
+    union all
+    select * from remainder_shares
 
 ),
 
-{#- What proportional_to_cost follows: each known customer's part of the basis cost of direct pools. -#}
+{#- What each proportional_to_cost rule follows: each known customer's part of the basis cost
+    (basis_cost_rule_<position>) of the direct pools. -#}
 customer_basis as (
 
+    {%- for rule in following_rules %}
     select
+        {{ rule.position }} as rule_position,
         pools.cost_date,
         coalesce(pools.billing_account_id, '') as billing_account_key,
         direct_shares.customer_id,
-        sum({{ cost_per_customer.scale_money('pools.basis_cost', 'direct_shares.allocation_share') }}) as basis_cost
+        sum({{ cost_per_customer.scale_money('pools.basis_cost_rule_' ~ rule.position, 'direct_shares.allocation_share') }}) as basis_cost
 
     from direct_shares
     inner join pools
         on direct_shares.pool_id = pools.pool_id
     where direct_shares.customer_id is not null
-        and pools.basis_cost <> 0
-    group by 1, 2, 3
+        and pools.basis_cost_rule_{{ rule.position }} <> 0
+    group by 1, 2, 3, 4
+    union all
+    {%- endfor %}
+    select
+        cast(null as integer) as rule_position,
+        cast(null as date) as cost_date,
+        cast(null as {{ dbt.type_string() }}) as billing_account_key,
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ cost_per_customer.money_type() }}) as basis_cost
+    from pools
+    where 1 = 0
 
 ),
 
 basis_totals as (
 
     select
+        customer_basis.rule_position,
         customer_basis.cost_date,
         customer_basis.billing_account_key,
         sum(customer_basis.basis_cost) as basis_cost
 
     from customer_basis
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -140,10 +185,12 @@ proportional_shares as (
 
     from pools
     inner join basis_totals
-        on pools.cost_date = basis_totals.cost_date
+        on pools.rule_position = basis_totals.rule_position
+        and pools.cost_date = basis_totals.cost_date
         and coalesce(pools.billing_account_id, '') = basis_totals.billing_account_key
     inner join customer_basis
-        on basis_totals.cost_date = customer_basis.cost_date
+        on basis_totals.rule_position = customer_basis.rule_position
+        and basis_totals.cost_date = customer_basis.cost_date
         and basis_totals.billing_account_key = customer_basis.billing_account_key
     where pools.allocation_method = 'proportional_to_cost'
         and basis_totals.basis_cost > 0

@@ -27,6 +27,7 @@ described as (
         ledger.customer_id,
         ledger.pool_id,
         pools.rule_name,
+        pools.rule_version,
         pools.allocation_method,
         pools.driver_metric,
         pools.service_name,
