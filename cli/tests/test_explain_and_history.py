@@ -10,7 +10,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import yaml
-
 from conftest import BuiltInput, build_ok, query, run_cpc
 
 

@@ -209,7 +209,7 @@ def test_same_seed_same_bytes_other_seed_other_data(tmp_path: Path) -> None:
     assert runs[0].keys() == runs[2].keys()
     assert runs[0]["billing/focus-2024-01.csv.gz"] != runs[2]["billing/focus-2024-01.csv.gz"]
     assert runs[0]["ground_truth.csv"] != runs[2]["ground_truth.csv"]
-    assert runs[0]["allocation.yml"] == runs[2]["allocation.yml"]
+    # allocation.yml names the seed's largest EU customers in its fixed rule, so it may differ.
 
 
 def test_every_customer_id_is_known(con: duckdb.DuckDBPyConnection) -> None:
