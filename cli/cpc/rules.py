@@ -112,7 +112,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -290,6 +290,9 @@ _COMPARISONS: tuple[type[exp.Expression], ...] = (
 
 #: A mapping emitted to dbt, kept as ordered pairs so rules stay hashable.
 Pairs = tuple[tuple[str, float], ...]
+
+#: Validates a customer id or segment name read from YAML (value, label) -> name.
+_NameCheck = Callable[[Any, str], str]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -846,7 +849,7 @@ def _scope(value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return segments, customers
 
 
-def _name_list(scope: dict[str, Any], key: str, check: Any) -> list[str]:
+def _name_list(scope: dict[str, Any], key: str, check: _NameCheck) -> list[str]:
     """Validate one ``scope`` list with ``check`` (a name validator); refuse repeats."""
     if key not in scope:
         return []
@@ -918,7 +921,7 @@ def _remainder(value: Any, given: bool) -> bool:
 def _number_map(
     value: Any,
     label: str,
-    check: Any,
+    check: _NameCheck,
     *,
     minimum: float,
     inclusive: bool,

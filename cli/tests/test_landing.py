@@ -26,9 +26,10 @@ from cpc.landing import (
     landed_columns,
 )
 
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-FOCUS_EXAMPLES = SHARED_DATA / "focus-spec-examples"
-PROVIDER_EXPORTS = SHARED_DATA / "provider-exports"
+# Real public files, copied into the project with their notices (tests/fixtures/*/NOTICE.md).
+FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
+FOCUS_EXAMPLES = FIXTURES / "focus_spec_examples"
+PROVIDER_EXPORTS = FIXTURES / "provider_exports"
 
 BILLING_HEADER = "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BilledCost,SubAccountId"
 CUSTOMERS = "customer_id,customer_name,segment\nc1,Acme,smb\n"
@@ -497,7 +498,6 @@ def _data_lines(path: Path) -> int:
     return len(lines) - 1
 
 
-@pytest.mark.skipif(not FOCUS_EXAMPLES.is_dir(), reason="shared FOCUS example files absent")
 def test_focus_spec_examples_all_land(tmp_path: Path, con) -> None:
     shutil.copytree(FOCUS_EXAMPLES, tmp_path / "billing")
     write(tmp_path / "customers.csv", CUSTOMERS)
@@ -530,7 +530,6 @@ def test_focus_spec_examples_all_land(tmp_path: Path, con) -> None:
     ) == [(0,)]
 
 
-@pytest.mark.skipif(not PROVIDER_EXPORTS.is_dir(), reason="shared provider export files absent")
 def test_non_focus_provider_export_is_rejected_clearly(tmp_path: Path, con) -> None:
     source = next(PROVIDER_EXPORTS.glob("aws-cur-legacy/*.csv"))
     make_input(tmp_path, {"cur.csv": source.read_bytes()})

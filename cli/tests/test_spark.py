@@ -4,6 +4,7 @@ must hold the same figures as on DuckDB."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -46,7 +47,7 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
         check=False,
         text=True,
         timeout=600,
-        env={**__import__("os").environ, "SPARK_LOCAL_IP": "127.0.0.1"},
+        env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"},
     )
     assert read.returncode == 0, read.stderr[-3000:]
     spark = json.loads(read.stdout.strip().splitlines()[-1])
@@ -76,3 +77,32 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     assert (
         spark["ledger_rows"] == query(duck, "select count(*) from marts.fct_customer_costs")[0][0]
     )
+
+
+def test_spark_runs_the_unit_tests_and_quarantines_like_duckdb(tmp_path: Path) -> None:
+    """The bad-input fixture on Spark with the default rules, so dbt's unit tests of the models
+    (hand-computed fixtures) run on Spark too; quarantined rows and customer totals match DuckDB's."""
+    from conftest import FIXTURES
+
+    spark_dir = tmp_path / "spark-warehouse"
+    build_ok(FIXTURES / "bad_input", spark_dir, "--target", "spark", "--unit-tests", "--quiet")
+    duck = tmp_path / "duck.duckdb"
+    build_ok(FIXTURES / "bad_input", duck, "--quiet")
+    script = (
+        "import json, sys\nfrom pathlib import Path\nfrom cpc.warehouse import open_warehouse\n"
+        "with open_warehouse(Path(sys.argv[1]), 'spark') as run:\n"
+        "    rows = run('select input_name, source_row, quarantine_reason from marts.quarantined_rows')\n"
+        "    costs = run('select customer_id, cast(sum(allocated_cost) as string) as cost"
+        " from marts.fct_customer_costs group by customer_id')\n"
+        "print(json.dumps({'rows': rows, 'costs': costs}))\n"
+    )
+    read = subprocess.run([sys.executable, "-c", script, str(spark_dir)], capture_output=True, text=True,
+                          timeout=600, check=False, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
+    assert read.returncode == 0, read.stderr[-3000:]
+    spark = json.loads(read.stdout.strip().splitlines()[-1])
+    spark_rows = sorted((row["input_name"], row["source_row"], row["quarantine_reason"]) for row in spark["rows"])
+    duck_rows = sorted(query(duck, "select input_name, source_row, quarantine_reason from marts.quarantined_rows"))
+    assert spark_rows == duck_rows
+    spark_costs = {row["customer_id"]: Decimal(row["cost"]) for row in spark["costs"]}
+    duck_costs = dict(query(duck, "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1"))
+    assert spark_costs == duck_costs

@@ -115,3 +115,13 @@
         'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment',
     ]) }}
 {%- endmacro %}
+
+
+{#- Where a proportional_to_cost rule looks for the cost it follows: the same billing account by
+    default; with a `basis` predicate, the basis alone decides (any account: '*'). -#}
+{% macro basis_account_key(rule, account_column) -%}
+    {{ return(adapter.dispatch('basis_account_key', 'cost_per_customer')(rule, account_column)) }}
+{%- endmacro %}
+{% macro default__basis_account_key(rule, account_column) -%}
+    {%- if rule.basis_sql -%}'*'{%- else -%}coalesce({{ account_column }}, ''){%- endif -%}
+{%- endmacro %}

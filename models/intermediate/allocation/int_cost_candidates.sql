@@ -225,7 +225,8 @@ candidate_positions as (
 ),
 
 {#- Cost placed by direct rules on candidates no cost-following rule claims first: what each
-    proportional_to_cost rule follows (within its basis), per day and billing account. -#}
+    proportional_to_cost rule follows — per day and billing account, or, for a rule with a
+    `basis`, per day across accounts within the basis ('*'). -#}
 basis_candidates as (
 
     select candidates.*
@@ -244,7 +245,7 @@ cost_basis as (
     select
         {{ rule.position }} as rule_position,
         basis_candidates.cost_date,
-        coalesce(basis_candidates.billing_account_id, '') as billing_account_key,
+        {{ cost_per_customer.basis_account_key(rule, 'basis_candidates.billing_account_id') }} as billing_account_key,
         sum(basis_candidates.effective_cost) as basis_cost
     from basis_candidates
     where basis_candidates.{{ cost_per_customer.rule_basis_column(rule) }}
@@ -273,7 +274,7 @@ placeable as (
     left join cost_basis
         on direct_placeable.rule_position = cost_basis.rule_position
         and direct_placeable.cost_date = cost_basis.cost_date
-        and coalesce(direct_placeable.billing_account_id, '') = cost_basis.billing_account_key
+        and cost_basis.billing_account_key in ('*', coalesce(direct_placeable.billing_account_id, ''))
 
 ),
 

@@ -130,14 +130,15 @@ direct_shares as (
 ),
 
 {#- What each proportional_to_cost rule follows: each known customer's part of the basis cost
-    (basis_cost_rule_<position>) of the direct pools. -#}
+    (basis_cost_rule_<position>) of the direct pools, per day and billing account (per day across
+    accounts for a rule with a `basis`). -#}
 customer_basis as (
 
     {%- for rule in following_rules %}
     select
         {{ rule.position }} as rule_position,
         pools.cost_date,
-        coalesce(pools.billing_account_id, '') as billing_account_key,
+        {{ cost_per_customer.basis_account_key(rule, 'pools.billing_account_id') }} as billing_account_key,
         direct_shares.customer_id,
         sum({{ cost_per_customer.scale_money('pools.basis_cost_rule_' ~ rule.position, 'direct_shares.allocation_share') }}) as basis_cost
 
@@ -187,7 +188,7 @@ proportional_shares as (
     inner join basis_totals
         on pools.rule_position = basis_totals.rule_position
         and pools.cost_date = basis_totals.cost_date
-        and coalesce(pools.billing_account_id, '') = basis_totals.billing_account_key
+        and basis_totals.billing_account_key in ('*', coalesce(pools.billing_account_id, ''))
     inner join customer_basis
         on basis_totals.rule_position = customer_basis.rule_position
         and basis_totals.cost_date = customer_basis.cost_date
