@@ -84,7 +84,7 @@ def build(
     rules: Annotated[Path | None, typer.Option("--rules", help="Allocation rules (default: INPUT/allocation.yml, else the built-in defaults).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Print the cost report after a successful build.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
-    unit_tests: Annotated[bool, typer.Option("--unit-tests", help="Also run dbt's unit tests of the models (they need the default rules).")] = False,
+    unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures; a few seconds).")] = True,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails."""
     from cpc import build as builder

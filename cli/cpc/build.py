@@ -146,15 +146,14 @@ def build(
     quiet: bool = False,
     say: Callable[[str], None] = print,
     keep_spark: bool = False,
-    unit_tests: bool = False,
+    unit_tests: bool = True,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
     Raises UserError (one line) for a missing or malformed input, bad rules, or a failing test.
     With ``keep_spark`` the Spark session stays open for the caller (e.g. to print a report).
-    dbt's unit tests (hand-computed fixtures for the models, written against the default rules)
-    run only with ``unit_tests``: they test the project's SQL, not the user's data, so
-    `make test` runs them and a user's build need not.
+    dbt's unit tests (hand-computed fixtures that test the project's SQL, whatever the rules) run
+    too unless ``unit_tests`` is False.
     """
     if target not in TARGETS:
         raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")

@@ -167,8 +167,7 @@ def test_focus_specification_examples_build_and_conserve(tmp_path: Path) -> None
 
 def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    # Built with the default rules, so dbt's unit tests of the models run here too.
-    build_ok(FIXTURES / "bad_input", warehouse, "--unit-tests")
+    build_ok(FIXTURES / "bad_input", warehouse)
     quarantined = query(
         warehouse,
         "select input_name, source_row, quarantine_reason, effective_cost from marts.quarantined_rows"

@@ -115,3 +115,17 @@ def test_rules_naming_what_the_input_lacks_fail_before_dbt(generated_build: Buil
         assert done.returncode == 2
         last = done.stderr.strip().splitlines()
         assert len(last) == 1 and expected in last[0] and "dbt" not in last[0], done.stderr
+
+
+def test_explain_can_build_an_input_folder_itself() -> None:
+    from conftest import FIXTURES
+
+    done = run_cpc("explain", "--input", str(FIXTURES / "bad_input"), "--customer", "acme",
+                   "--month", "2024-03", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage.
+    assert Decimal(result["total_cost"]) == Decimal("6.1")
+    by_rule = {row["rule_name"]: Decimal(row["allocated_cost"]) for row in result["breakdown"]}
+    assert by_rule == {"tagged": Decimal("2.5"), "usage-by-service": Decimal("3.6")}
+    assert {charge["charge_id"] for charge in result["charges"]} == {"billing/march.csv:1", "billing/march.csv:2"}
