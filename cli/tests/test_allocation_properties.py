@@ -125,7 +125,7 @@ def _charges(
         category = draw(st.sampled_from(("Usage", "Usage", "Usage", "Usage", "Tax", "Credit")))
         service = draw(st.sampled_from(services))
         start_minute = draw(st.integers(0, period_minutes - 60))
-        duration = draw(st.integers(60, 3 * 24 * 60))
+        duration = draw(_rich_first(60, 3 * 24 * 60))
         start = START + dt.timedelta(minutes=start_minute)
         end = START + dt.timedelta(minutes=min(start_minute + duration, period_minutes))
         magnitude = Decimal(draw(st.integers(1, 10_000_000))).scaleb(-4)
@@ -162,6 +162,11 @@ def _predicates(services: list[str], accounts: list[str]) -> st.SearchStrategy[s
             *(f"service_name = '{service}'" for service in services),
             *(f"billing_account_id = '{account}'" for account in accounts),
             "charge_category = 'Usage'",
+            *(
+                f"service_name = '{service}' and billing_account_id = '{account}'"
+                for service in services
+                for account in accounts
+            ),
         ]
     )
 
