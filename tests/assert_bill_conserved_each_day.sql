@@ -1,6 +1,6 @@
 {#- Conservation, per day: the input bill's EffectiveCost (good rows prorated to days, plus
-    quarantined rows on their own date) equals what the ledger allocated to customers plus what it
-    left unattributed. Returns the days that do not add up. -#}
+    quarantined rows on their own date) and the priced support tickets equal what the ledger
+    allocated to customers plus what it left unattributed. Returns the days that do not add up. -#}
 with
 
 input_by_day as (
@@ -10,6 +10,8 @@ input_by_day as (
         select cost_date, effective_cost from {{ ref('int_charges_prorated') }}
         union all
         select cost_date, effective_cost from {{ ref('quarantined_rows') }} where input_name = 'billing'
+        union all
+        select cost_date, support_cost as effective_cost from {{ ref('int_support_costs') }} where is_priced
     ) as input_rows
     group by cost_date
 

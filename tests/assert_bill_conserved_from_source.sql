@@ -1,6 +1,6 @@
 {#- Conservation end to end: every readable EffectiveCost in the landed billing files (read straight
-    from the source, independently of staging) equals allocated + unattributed in the marts, per
-    currency; also fails unless every landed billing row is either prorated (good) or quarantined.
+    from the source, independently of staging) equals allocated + unattributed in the marts (the
+    support-ticket pools, charge_category 'Support', aside), per currency; also fails unless every landed billing row is either prorated (good) or quarantined.
     Returns the mismatching totals. -#}
 with
 
@@ -34,8 +34,10 @@ mart_totals as (
     select currency, sum(cost) as mart_cost
     from (
         select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }}
+        where coalesce(charge_category, '') <> 'Support'
         union all
         select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
+        where coalesce(charge_category, '') <> 'Support'
     ) as mart_rows
     group by currency
 

@@ -10,12 +10,19 @@ input contract::
                                                 service_name, region_id, sub_account_id
     customers.csv    customer_id, customer_name, segment, region, active_from, active_to
     revenue.csv      customer_id, month, revenue, currency
+    support_tickets.csv  ticket_id, customer_id, opened_at, handle_minutes, agent_tier
+    support_rates.csv    agent_tier, hourly_rate, currency, effective_from, effective_to
     allocation.yml   demo allocation rules (one usage rule per shared service)
     ground_truth.csv customer_id, month, true_cost: what each customer really drove
 
 Telemetry measures each customer's consumption of the *shared* services only (dedicated
 resources are identified by their ``customer_id`` tag). It carries a little noise (lognormal,
 sigma 0.05) and about 1 % of its rows lost the customer id.
+
+Support tickets are opened by active customers (heavy-tailed volume by segment, enterprise most,
+free very few) and handled by agents of three tiers (tier1, tier2, engineer) whose hourly rates
+are in support_rates.csv; the engineer rate rises in the middle of the window (``effective_to``
+is exclusive and empty when open). About 2 % of the tickets name deleted customers.
 
 The ground truth is computed from the noise-free consumption, per customer and day:
 
@@ -28,7 +35,10 @@ The ground truth is computed from the noise-free consumption, per customer and d
 * tax and credits: split over the customers of the billing account by their share of that
   account-day's attributed cost;
 * unused commitment, CloudTrail and resources tagged with unknown (deleted) customers belong
-  to nobody.
+  to nobody;
+* support: each ticket costs handle_minutes / 60 x the hourly rate of its tier in effect on the
+  ticket's UTC date (effective_from <= date < effective_to); it adds to its customer's month
+  (tickets of deleted customers belong to nobody).
 
 Everything is vectorised with numpy and written with duckdb; the same arguments give
 byte-identical files.
@@ -164,6 +174,19 @@ LAMBDA_PRICE = 0.0000166667  # per GB-second
 CLOUDWATCH_PRICE = 0.50  # per GB ingested
 CLOUDTRAIL_PRICE = 2.00  # per 100,000 events
 TAX_RATE = 0.08
+
+#: Support: agent tiers, their hourly rates (USD) and how often each handles a ticket.
+SUPPORT_TIERS: tuple[str, ...] = ("tier1", "tier2", "engineer")
+SUPPORT_RATE = np.array([40.0, 65.0, 120.0])
+SUPPORT_TIER_P = np.array([0.75, 0.20, 0.05])
+#: The engineer rate from the middle of the window on.
+ENGINEER_RATE_RAISED = 135.0
+ENGINEER = SUPPORT_TIERS.index("engineer")
+#: Mean tickets per active customer-day by segment (free, smb, mid-market, enterprise).
+SEGMENT_TICKETS = np.array([0.02, 0.06, 0.15, 0.4])
+SUPPORT_MINUTES_MEDIAN = 25.0
+SUPPORT_UNKNOWN_SHARE = 0.02
+SUPPORT_RATES_SINCE = date(2020, 1, 1)
 
 CUSTOMER_TAG_KEYS: tuple[str, ...] = (
     "customer_id",
@@ -403,6 +426,7 @@ class GenerateSummary:
     files_written: int
     total_effective_cost: float
     total_true_cost: float
+    support_tickets: int = 0
     files: tuple[Path, ...] = field(default=(), repr=False)
 
 
@@ -1735,6 +1759,101 @@ class _Writer:
             self.con.close()
 
 
+@dataclass
+class _Support:
+    tickets: pd.DataFrame  # day, second, customer (-1: deleted), deleted, handle_minutes, tier
+    rates: pd.DataFrame
+    cost: np.ndarray  # (tickets,) true cost of each ticket
+    raise_day: int  # window day index from which the engineer's raised rate applies
+
+
+def _support(w: _World) -> _Support:
+    """Support tickets and agent rates for the window (vectorised over customer-days)."""
+    rng = np.random.default_rng([w.seed, 5])
+    # Heavy tail: a per-customer lognormal factor (mean 1) on the segment's daily rate.
+    factor = rng.lognormal(-0.5 * 0.9**2, 0.9, w.n)
+    rate = np.minimum(SEGMENT_TICKETS[w.segment] * factor, 5.0)
+    day = np.arange(w.days)
+    active = (day[:, None] >= w.first[None, :]) & (day[:, None] <= w.last[None, :])
+    counts = rng.poisson(np.where(active, rate[None, :], 0.0))
+    d, c = np.nonzero(counts)
+    k = counts[d, c]
+    d, c = np.repeat(d, k), np.repeat(c, k)
+    n = len(d)
+    second = rng.integers(0, 86_400, n)
+    order = np.lexsort((c, second, d))  # by time, then customer
+    d, c, second = d[order], c[order], second[order]
+    minutes = np.maximum(np.round(rng.lognormal(np.log(SUPPORT_MINUTES_MEDIAN), 0.7, n), 1), 1.0)
+    tier = rng.choice(len(SUPPORT_TIERS), size=n, p=SUPPORT_TIER_P).astype(np.int8)
+    deleted = rng.random(n) < SUPPORT_UNKNOWN_SHARE
+    ghost = rng.integers(1, 1 + max(3, 1 + w.n // 500), n)
+    raise_day = w.days // 2
+    hourly = SUPPORT_RATE[tier]
+    hourly = np.where((tier == ENGINEER) & (d >= raise_day), ENGINEER_RATE_RAISED, hourly)
+    cost = minutes / 60.0 * hourly
+    tickets = pd.DataFrame(
+        {
+            "number": np.arange(1, n + 1, dtype=np.int64),
+            "day": d.astype(np.int32),
+            "second": second.astype(np.int32),
+            "customer": pd.Categorical.from_codes(np.where(deleted, -1, c), categories=w.ids),
+            "ghost": np.where(deleted, ghost, 0).astype(np.int32),
+            "handle_minutes": minutes,
+            "agent_tier": pd.Categorical.from_codes(tier, categories=list(SUPPORT_TIERS)),
+        }
+    )
+    since = SUPPORT_RATES_SINCE if SUPPORT_RATES_SINCE < w.start else w.start - timedelta(days=365)
+    switch = (w.start + timedelta(days=raise_day)).isoformat()
+    rows = [
+        (t, float(SUPPORT_RATE[i]), since.isoformat(), None) for i, t in enumerate(SUPPORT_TIERS)
+    ]
+    rows[ENGINEER] = (rows[ENGINEER][0], rows[ENGINEER][1], rows[ENGINEER][2], switch)
+    rows.append(("engineer", ENGINEER_RATE_RAISED, switch, None))
+    rates = pd.DataFrame(
+        rows, columns=["agent_tier", "hourly_rate", "effective_from", "effective_to"]
+    )
+    return _Support(
+        tickets=tickets,
+        rates=rates,
+        cost=np.where(deleted, 0.0, cost),
+        raise_day=raise_day,
+    )
+
+
+def _support_truth(w: _World, months: list[_Month], s: _Support) -> np.ndarray:
+    """(customers, months) support cost of the known customers' tickets."""
+    month_of_day = np.empty(w.days, dtype=np.int64)
+    for i, m in enumerate(months):
+        month_of_day[m.d0 : m.d1] = i
+    out = np.zeros((w.n, len(months)))
+    codes = s.tickets["customer"].cat.codes.to_numpy()
+    known = codes >= 0
+    day = s.tickets["day"].to_numpy()
+    np.add.at(out, (codes[known], month_of_day[day[known]]), s.cost[known])
+    return out
+
+
+def _write_support(w: _World, s: _Support, out_dir: Path, writer: _Writer) -> None:
+    writer.write_csv(
+        s.tickets,
+        "SELECT printf('T%06d', number) AS ticket_id, "
+        "CASE WHEN ghost > 0 THEN printf('cust-deleted-%02d', ghost) "
+        "ELSE CAST(customer AS VARCHAR) END AS customer_id, "
+        f"strftime(TIMESTAMP '{w.start:%Y-%m-%d} 00:00:00' + to_seconds(day * 86400 + second), "
+        "'%Y-%m-%dT%H:%M:%SZ') AS opened_at, "
+        "CAST(handle_minutes AS DECIMAL(12, 1)) AS handle_minutes, "
+        "CAST(agent_tier AS VARCHAR) AS agent_tier FROM frame",
+        out_dir / "support_tickets.csv",
+    )
+    writer.write_csv(
+        s.rates,
+        "SELECT agent_tier, CAST(hourly_rate AS DECIMAL(12, 2)) AS hourly_rate, "
+        "'USD' AS currency, CAST(effective_from AS DATE) AS effective_from, "
+        "CAST(effective_to AS DATE) AS effective_to FROM frame",
+        out_dir / "support_rates.csv",
+    )
+
+
 _OWN_FILE = re.compile(r"\.?(focus|usage)-\d{4}-\d{2}\.(csv|csv\.gz|parquet|csv\.tmp)")
 
 
@@ -1803,7 +1922,7 @@ def generate(
     ext = file_format
 
     truth = np.zeros((customers, len(months)))
-    billing_rows = usage_rows = 0
+    billing_rows = usage_rows = support_tickets = 0
     total_effective = 0.0
     writer = _Writer(file_format)
     try:
@@ -1826,6 +1945,10 @@ def generate(
             )
             say(f"{month.label}: {billing_rows:,} billing rows, {usage_rows:,} usage rows so far")
             del usage
+        support = _support(world)
+        truth += _support_truth(world, months, support)
+        support_tickets = len(support.tickets)
+        _write_support(world, support, out_dir, writer)
         _write_reference(world, months, truth, out_dir, writer)
     finally:
         writer.close()
@@ -1839,6 +1962,7 @@ def generate(
         files_written=len(writer.files),
         total_effective_cost=round(total_effective, 6),
         total_true_cost=round(float(np.round(truth, 6).sum()), 6),
+        support_tickets=support_tickets,
         files=tuple(writer.files),
     )
 

@@ -55,6 +55,8 @@ __all__ = [
     "LINEAGE_COLUMNS",
     "REVENUE_COLUMNS",
     "REVENUE_REQUIRED",
+    "SUPPORT_RATES_COLUMNS",
+    "SUPPORT_TICKETS_COLUMNS",
     "TABLES",
     "USAGE_COLUMNS",
     "USAGE_REQUIRED",
@@ -167,6 +169,22 @@ CUSTOMERS_REQUIRED: tuple[str, ...] = ("customer_id", "segment")
 
 REVENUE_COLUMNS: tuple[str, ...] = ("customer_id", "month", "revenue", "currency")
 REVENUE_REQUIRED: tuple[str, ...] = ("customer_id", "month", "revenue")
+SUPPORT_TICKETS_COLUMNS: tuple[str, ...] = (
+    "ticket_id",
+    "customer_id",
+    "opened_at",
+    "handle_minutes",
+    "agent_tier",
+)
+SUPPORT_TICKETS_REQUIRED: tuple[str, ...] = ("ticket_id", "customer_id", "opened_at", "handle_minutes")
+SUPPORT_RATES_COLUMNS: tuple[str, ...] = (
+    "agent_tier",
+    "hourly_rate",
+    "currency",
+    "effective_from",
+    "effective_to",
+)
+SUPPORT_RATES_REQUIRED: tuple[str, ...] = ("agent_tier", "hourly_rate")
 
 #: Lineage columns appended to every landed table, as (name, type).
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -275,6 +293,24 @@ TABLES: tuple[TableSpec, ...] = (
         filename="revenue.csv",
         input_required=False,
         hint="(expected customer_id, month, revenue, currency)",
+    ),
+    TableSpec(
+        name="support_tickets",
+        columns=_plain(SUPPORT_TICKETS_COLUMNS),
+        required=SUPPORT_TICKETS_REQUIRED,
+        folder=None,
+        filename="support_tickets.csv",
+        input_required=False,
+        hint="(expected ticket_id, customer_id, opened_at, handle_minutes [, agent_tier])",
+    ),
+    TableSpec(
+        name="support_rates",
+        columns=_plain(SUPPORT_RATES_COLUMNS),
+        required=SUPPORT_RATES_REQUIRED,
+        folder=None,
+        filename="support_rates.csv",
+        input_required=False,
+        hint="(expected agent_tier, hourly_rate [, currency, effective_from, effective_to])",
     ),
 )
 _TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}

@@ -56,8 +56,25 @@ def marts_total(warehouse: Path) -> tuple[Decimal, Decimal]:
     return Decimal(allocated), Decimal(unattributed)
 
 
+def raw_support_cost(input_dir: Path) -> Decimal:
+    """Every support ticket priced here in Python: minutes / 60 x its tier's rate on its UTC day."""
+    with (input_dir / "support_rates.csv").open(newline="") as handle:
+        rates = list(csv.DictReader(handle))
+    total = Decimal(0)
+    with (input_dir / "support_tickets.csv").open(newline="") as handle:
+        for ticket in csv.DictReader(handle):
+            day = ticket["opened_at"][:10]
+            rate = next(
+                Decimal(r["hourly_rate"]) for r in rates
+                if r["agent_tier"] == ticket["agent_tier"] and r["effective_from"] <= day
+                and (not r["effective_to"] or day < r["effective_to"])
+            )
+            total += Decimal(ticket["handle_minutes"]) / 60 * rate
+    return total
+
+
 def test_generated_bill_is_conserved_dollar_for_dollar(generated_build: BuiltInput) -> None:
-    bill = raw_effective_cost(generated_build.input_dir)
+    bill = raw_effective_cost(generated_build.input_dir) + raw_support_cost(generated_build.input_dir)
     allocated, unattributed = marts_total(generated_build.warehouse)
     assert abs(allocated + unattributed - bill) <= RELATIVE_TOLERANCE * abs(bill)
     # The generator's data is mostly attributable: what is left is unused commitment and
@@ -83,7 +100,9 @@ def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> N
             "select allocation_method, count(distinct rules_hash) from marts.fct_customer_costs group by 1",
         )
     )
-    assert set(methods) == {"tag", "usage", "even", "weighted", "fixed", "revenue", "proportional_to_cost"}
+    assert set(methods) == {
+        "tag", "usage", "even", "weighted", "fixed", "revenue", "proportional_to_cost", "direct"
+    }
     hashes = query(
         generated_build.warehouse, "select distinct rules_hash from marts.fct_customer_costs"
     )
@@ -184,6 +203,9 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
         ("customers", 4, "missing segment", None),
         ("customers", 5, "active_to not after active_from", None),
         ("revenue", 2, "unparseable month", None),
+        ("support_rates", 2, "unparseable hourly_rate", None),
+        ("support_tickets", 3, "unparseable handle_minutes", None),
+        ("support_tickets", 4, "no support rate for agent_tier tier2 on that day", None),
         ("usage", 4, "unparseable usage_date", None),
         ("usage", 5, "negative quantity", None),
         ("usage", 6, "missing metric", None),
@@ -195,17 +217,19 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
             "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1",
         )
     )
-    # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage; globex 1/5.
-    assert customers == {"acme": Decimal("6.1"), "globex": Decimal("1.2")}
+    # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage, plus a 30-minute
+    # tier1 ticket at 60/h; globex 1/5 of the untagged cost.
+    assert customers == {"acme": Decimal("36.1"), "globex": Decimal("1.2")}
     reasons = dict(
         query(
             warehouse,
             "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1",
         )
     )
-    # 1/5 of the usage had no customer; a tag names 'nobody'; quarantined rows keep their readable cost.
-    assert reasons == {"unknown_customer": Decimal("3.2"), "quarantined_input": Decimal(9)}
-    assert sum(customers.values()) + sum(reasons.values()) == Decimal("19.5")
+    # 1/5 of the usage had no customer, a tag names 'nobody', a ticket names 'nobody' (15.00);
+    # quarantined billing rows keep their readable cost.
+    assert reasons == {"unknown_customer": Decimal("18.2"), "quarantined_input": Decimal(9)}
+    assert sum(customers.values()) + sum(reasons.values()) == Decimal("19.5") + Decimal(45)
 
 
 def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> None:

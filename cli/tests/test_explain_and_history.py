@@ -124,8 +124,10 @@ def test_explain_can_build_an_input_folder_itself() -> None:
                    "--month", "2024-03", "--format", "json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
-    # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage.
-    assert Decimal(result["total_cost"]) == Decimal("6.1")
+    # acme: its tagged 2.50, 3/5 of the untagged 6.00 split by cpu usage, and a 30.00 ticket.
+    assert Decimal(result["total_cost"]) == Decimal("36.1")
     by_rule = {row["rule_name"]: Decimal(row["allocated_cost"]) for row in result["breakdown"]}
-    assert by_rule == {"tagged": Decimal("2.5"), "usage-by-service": Decimal("3.6")}
+    assert by_rule == {
+        "tagged": Decimal("2.5"), "usage-by-service": Decimal("3.6"), "support-tickets": Decimal(30)
+    }
     assert {charge["charge_id"] for charge in result["charges"]} == {"billing/march.csv:1", "billing/march.csv:2"}

@@ -93,7 +93,7 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
         read_csv('{out}/billing/*.csv', all_varchar = true, header = true)""")
     db.execute(f"""CREATE TABLE usage AS SELECT * FROM
         read_csv('{out}/usage/*.csv', all_varchar = true, header = true)""")
-    for name in ("customers", "revenue", "ground_truth"):
+    for name in ("customers", "revenue", "ground_truth", "support_tickets", "support_rates"):
         db.execute(f"""CREATE VIEW {name} AS SELECT * FROM
             read_csv('{out}/{name}.csv', all_varchar = true, header = true)""")
     # Charges tagged with a customer id that customers.csv does not know.
@@ -101,6 +101,19 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
     tags = [r[0] for r in db.execute("SELECT DISTINCT Tags FROM billing").fetchall()]
     unknown = [t for t in tags if _customer_in_tags(t) not in (None, *known)]
     db.execute("CREATE TABLE unknown_tags (tags VARCHAR)")
+    # Each ticket's cost from the files: minutes / 60 x the rate of its tier on its UTC date.
+    db.execute("""CREATE TABLE ticket_costs AS
+        SELECT t.ticket_id, t.agent_tier, t.customer_id IN (SELECT customer_id FROM customers)
+                   AS known,
+               count(r.agent_tier) AS matches,
+               any_value(CAST(t.handle_minutes AS DOUBLE) / 60 * CAST(r.hourly_rate AS DOUBLE))
+                   AS cost
+        FROM support_tickets t LEFT JOIN support_rates r ON r.agent_tier = t.agent_tier
+            AND CAST(r.effective_from AS DATE)
+                <= CAST(strptime(t.opened_at, '%Y-%m-%dT%H:%M:%SZ') AS DATE)
+            AND (r.effective_to IS NULL OR CAST(strptime(t.opened_at, '%Y-%m-%dT%H:%M:%SZ')
+                AS DATE) < CAST(r.effective_to AS DATE))
+        GROUP BY ALL""")
     db.executemany("INSERT INTO unknown_tags VALUES (?)", [[t] for t in unknown])
     return db
 
@@ -116,9 +129,17 @@ def test_writes_the_input_contract(
     for month in MONTHS:
         assert (out / "billing" / f"focus-{month}.csv").is_file()
         assert (out / "usage" / f"usage-{month}.csv").is_file()
-    for name in ("customers.csv", "revenue.csv", "allocation.yml", "ground_truth.csv"):
+    for name in (
+        "customers.csv",
+        "revenue.csv",
+        "allocation.yml",
+        "ground_truth.csv",
+        "support_tickets.csv",
+        "support_rates.csv",
+    ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 4
+    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 6
+    assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
     assert summary.customers == CUSTOMERS and summary.days == DAYS
     assert summary.billing_rows == _one(con, "SELECT count(*) FROM billing")
     assert summary.usage_rows == _one(con, "SELECT count(*) FROM usage")
@@ -139,6 +160,12 @@ def test_writes_the_input_contract(
     )
     assert (out / "revenue.csv").read_text().splitlines()[0] == "customer_id,month,revenue,currency"
     assert (out / "ground_truth.csv").read_text().splitlines()[0] == "customer_id,month,true_cost"
+    assert (out / "support_tickets.csv").read_text().splitlines()[0] == (
+        "ticket_id,customer_id,opened_at,handle_minutes,agent_tier"
+    )
+    assert (out / "support_rates.csv").read_text().splitlines()[0] == (
+        "agent_tier,hourly_rate,currency,effective_from,effective_to"
+    )
 
 
 def test_billing_has_parseable_focus_columns(
@@ -342,8 +369,9 @@ def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -
         FROM billing
     """).fetchall()[0]
     truth = _one(con, "SELECT sum(CAST(true_cost AS DECIMAL(38, 6))) FROM ground_truth")
-    assert not_attributable > 0
-    assert float(truth) == pytest.approx(float(total - not_attributable), rel=1e-6)
+    support = _one(con, "SELECT sum(cost) FROM ticket_costs WHERE known")
+    assert not_attributable > 0 and support > 0
+    assert float(truth) == pytest.approx(float(total - not_attributable) + support, rel=1e-6)
     assert _one(con, "SELECT count(*) FROM ground_truth WHERE CAST(true_cost AS DOUBLE) = 0") == 0
     assert (
         _one(
@@ -357,6 +385,80 @@ def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -
         r[0] for r in con.execute("SELECT DISTINCT month FROM ground_truth ORDER BY 1").fetchall()
     ]
     assert months == list(MONTHS)
+
+
+def test_support_tickets_and_rates(con: duckdb.DuckDBPyConnection) -> None:
+    rates = con.execute("""
+        SELECT agent_tier, CAST(hourly_rate AS DOUBLE), currency, effective_from, effective_to
+        FROM support_rates ORDER BY agent_tier, effective_from""").fetchall()
+    assert {r[0] for r in rates} == {"tier1", "tier2", "engineer"}
+    assert {r[2] for r in rates} == {"USD"}
+    assert all(r[3] < START.isoformat() for r in rates if r[0] != "engineer" or r[4])
+    engineer = [r for r in rates if r[0] == "engineer"]
+    assert len(engineer) == 2
+    assert engineer[0][4] == engineer[1][3] and engineer[1][4] is None
+    assert START.isoformat() < engineer[1][3] < "2024-03-05" and engineer[1][1] > engineer[0][1]
+
+    bad = _one(
+        con,
+        """
+        SELECT count(*) FROM support_tickets WHERE
+            NOT regexp_full_match(ticket_id, 'T[0-9]{6,}')
+            OR NOT regexp_full_match(opened_at, '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z')
+            OR strptime(opened_at, '%Y-%m-%dT%H:%M:%SZ') < TIMESTAMP '2024-01-20'
+            OR strptime(opened_at, '%Y-%m-%dT%H:%M:%SZ') >= TIMESTAMP '2024-03-05'
+            OR NOT regexp_full_match(handle_minutes, '[0-9]+(\\.[0-9])?')
+            OR CAST(handle_minutes AS DOUBLE) <= 0
+            OR agent_tier NOT IN ('tier1', 'tier2', 'engineer')""",
+    )
+    assert bad == 0
+    assert _one(con, "SELECT count(DISTINCT ticket_id) = count(*) FROM support_tickets")
+    assert _one(con, "SELECT min(ticket_id) FROM support_tickets") == "T000001"
+    # Known customers open tickets only inside their active window [active_from, active_to).
+    assert (
+        _one(
+            con,
+            """
+        SELECT count(*) FROM support_tickets t JOIN customers c USING (customer_id)
+        WHERE CAST(strptime(t.opened_at, '%Y-%m-%dT%H:%M:%SZ') AS DATE)
+              < CAST(c.active_from AS DATE)
+           OR CAST(strptime(t.opened_at, '%Y-%m-%dT%H:%M:%SZ') AS DATE)
+              >= coalesce(CAST(c.active_to AS DATE), DATE '9999-12-31')""",
+        )
+        == 0
+    )
+    # Every ticket has exactly one rate in effect for its tier on its UTC date.
+    assert _one(con, "SELECT count(*) FROM ticket_costs WHERE matches <> 1") == 0
+    unknown, tiers = con.execute(
+        "SELECT avg(CASE WHEN known THEN 0 ELSE 1 END), list(DISTINCT agent_tier) FROM ticket_costs"
+    ).fetchall()[0]
+    assert unknown < 0.1 and set(tiers) <= {"tier1", "tier2", "engineer"}
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM support_tickets ANTI JOIN customers USING (customer_id)
+        WHERE NOT regexp_full_match(customer_id, 'cust-deleted-[0-9]{2,}')""",
+        )
+        == 0
+    )
+    # Enterprise customers open more tickets per customer than free ones.
+    per = dict(
+        con.execute("""
+        SELECT c.segment, count(t.ticket_id) / count(DISTINCT c.customer_id)
+        FROM customers c LEFT JOIN support_tickets t USING (customer_id) GROUP BY 1""").fetchall()
+    )
+    assert per["enterprise"] > per["free"]
+
+
+def test_support_unknown_customers_are_about_two_percent(tmp_path: Path) -> None:
+    generate(tmp_path, customers=400, days=30, seed=2, file_format="csv")
+    db = duckdb.connect()
+    share = _one(
+        db,
+        f"""SELECT avg(CASE WHEN customer_id LIKE 'cust-deleted-%' THEN 1 ELSE 0 END)
+        FROM read_csv('{tmp_path}/support_tickets.csv', all_varchar = true, header = true)""",
+    )
+    assert 0.005 < share < 0.05
 
 
 def test_tags_are_partial_and_messy(con: duckdb.DuckDBPyConnection) -> None:

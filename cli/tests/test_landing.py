@@ -18,6 +18,8 @@ from cpc.landing import (
     BILLING_REQUIRED,
     CUSTOMERS_COLUMNS,
     REVENUE_COLUMNS,
+    SUPPORT_RATES_COLUMNS,
+    SUPPORT_TICKETS_COLUMNS,
     TABLES,
     USAGE_COLUMNS,
     LandingSummary,
@@ -107,6 +109,8 @@ def test_landed_tables_have_fixed_varchar_columns(tmp_path: Path, con) -> None:
         "usage": list(USAGE_COLUMNS),
         "customers": list(CUSTOMERS_COLUMNS),
         "revenue": list(REVENUE_COLUMNS),
+        "support_tickets": list(SUPPORT_TICKETS_COLUMNS),
+        "support_rates": list(SUPPORT_RATES_COLUMNS),
     }
     for table, data_columns in expected.items():
         described = rows(con, f"DESCRIBE cpc_raw.{table}")
@@ -210,7 +214,8 @@ def test_csv_gz_and_parquet_in_subfolders(tmp_path: Path, con) -> None:
     ]
     assert summary.file_rows["billing/2024/02.csv.gz"] == 2
     assert summary.file_rows["billing/2024/03.parquet"] == 3
-    assert summary.table_rows == {"billing": 7, "usage": 0, "customers": 1, "revenue": 0}
+    assert summary.table_rows == {"billing": 7, "usage": 0, "customers": 1, "revenue": 0,
+                                  "support_tickets": 0, "support_rates": 0}
     assert summary.skipped_files == {"billing/README.md": "not a .csv, .csv.gz or .parquet file"}
     assert summary.unknown_columns == {"billing/2024/03.parquet": ["x_Other"]}
     got = rows(
@@ -330,7 +335,8 @@ def test_empty_optional_inputs_give_empty_tables(tmp_path: Path, con) -> None:
     (tmp_path / "usage").mkdir()
     write(tmp_path / "usage" / "header-only.csv", "usage_date,customer_id,metric,quantity")
     summary = land(tmp_path, con)
-    assert summary.table_rows == {"billing": 0, "usage": 0, "customers": 1, "revenue": 0}
+    assert summary.table_rows == {"billing": 0, "usage": 0, "customers": 1, "revenue": 0,
+                                  "support_tickets": 0, "support_rates": 0}
     assert summary.file_rows["usage/header-only.csv"] == 0
     assert any("revenue.csv" in note for note in summary.notes)
     assert rows(con, "SELECT count(*) FROM cpc_raw.revenue") == [(0,)]
@@ -445,7 +451,7 @@ def test_failed_landing_keeps_previous_tables(tmp_path: Path, con) -> None:
         ("billing/a.csv", 1)
     ]
     tables = {row[0] for row in rows(con, "SELECT table_name FROM duckdb_tables()")}
-    assert tables == {"billing", "usage", "customers", "revenue"}
+    assert tables == {"billing", "usage", "customers", "revenue", "support_tickets", "support_rates"}
 
 
 def test_empty_file_lands_zero_rows(tmp_path: Path, con) -> None:
@@ -474,7 +480,7 @@ def test_export_parquet(tmp_path: Path, con) -> None:
     make_input(tmp_path / "in", {"a.csv": BILLING_HEADER + "\n2024-01-01,2024-01-02,1,1,007\n"})
     land(tmp_path / "in", con)
     paths = export_parquet(con, tmp_path / "out")
-    assert set(paths) == {"billing", "usage", "customers", "revenue"}
+    assert set(paths) == {"billing", "usage", "customers", "revenue", "support_tickets", "support_rates"}
     for table, path in paths.items():
         assert path == tmp_path / "out" / f"{table}.parquet" and path.exists()
         described = rows(con, f"DESCRIBE SELECT * FROM read_parquet('{path}')")

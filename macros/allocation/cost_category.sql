@@ -13,5 +13,5 @@
 
 {#- The cost categories, in report order (columns of customer_costs_monthly). -#}
 {% macro cost_categories() -%}
-    {{ return(['compute', 'storage', 'database', 'network', 'observability', 'security', 'overhead', 'other']) }}
+    {{ return(['compute', 'storage', 'database', 'network', 'observability', 'security', 'support', 'overhead', 'other']) }}
 {%- endmacro %}

@@ -2,7 +2,9 @@
     region, billing account, charge category, currency, and driver — a usage metric at resource,
     region or service level — or customer tag for tag rules), or, for cost no rule places, the
     charges left unattributed for the same reason. pool_cost is what the pool moves; for each
-    proportional_to_cost rule, basis_cost_rule_<position> is the part of it that rule follows. -#}
+    proportional_to_cost rule, basis_cost_rule_<position> is the part of it that rule follows.
+    Support tickets (int_support_costs) form one pool per day, currency and agent tier, placed
+    directly on their customers (allocation_method 'direct', charge_category 'Support'). -#}
 {%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set pool_columns = [
     'pool_id', 'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',
@@ -39,6 +41,55 @@ pooled as (
         candidates.{{ column }}{{ "," if not loop.last }}
         {%- endfor %}
 
+),
+
+support_tickets as (
+
+    select * from {{ ref('int_support_costs') }}
+    where is_priced
+
+),
+
+support_pools as (
+
+    select
+        {{ cost_per_customer.hash_key(["'support'", 'support_tickets.cost_date', 'support_tickets.currency', 'support_tickets.agent_tier']) }} as pool_id,
+        support_tickets.cost_date,
+        support_tickets.currency as billing_currency,
+        cast(null as {{ dbt.type_string() }}) as billing_account_id,
+        'Customer support' as service_name,
+        'Support' as service_category,
+        cast(null as {{ dbt.type_string() }}) as region_id,
+        'Support' as charge_category,
+        cast(null as integer) as rule_position,
+        'support-tickets' as rule_name,
+        cast(null as {{ dbt.type_string() }}) as rule_version,
+        'direct' as allocation_method,
+        'handle_minutes' as driver_metric,
+        'agent_tier' as driver_level,
+        support_tickets.agent_tier as driver_value,
+        cast(null as {{ dbt.type_string() }}) as pool_customer_tag,
+        cast(null as {{ dbt.type_string() }}) as unattributed_reason,
+        sum(support_tickets.support_cost) as pool_cost,
+        {%- for rule in following_rules %}
+        cast(0 as {{ cost_per_customer.money_type() }}) as basis_cost_rule_{{ rule.position }},
+        {%- endfor %}
+        cast(null as {{ cost_per_customer.money_type() }}) as billed_cost,
+        cast(null as {{ cost_per_customer.money_type() }}) as list_cost,
+        count(*) as charge_day_count,
+        count(*) as candidate_count
+
+    from support_tickets
+    group by support_tickets.cost_date, support_tickets.currency, support_tickets.agent_tier
+
+),
+
+all_pools as (
+
+    select * from pooled
+    union all
+    select * from support_pools
+
 )
 
-select * from pooled
+select * from all_pools

@@ -117,8 +117,40 @@ remainder_shares as (
 
 ),
 
+support_tickets as (
+
+    select * from {{ ref('int_support_costs') }}
+    where is_priced
+
+),
+
+{#- Support: each ticket's cost is its customer's (unknown_customer when the ticket names none of
+    customers.csv), summed per customer in the day's tier pool. -#}
+support_shares as (
+
+    select
+        pools.pool_id,
+        support_tickets.customer_id,
+        case when support_tickets.customer_id is null then 'unknown_customer' end as unattributed_reason,
+        cast(sum(support_tickets.support_cost) as double) / cast(max(pools.pool_cost) as double) as allocation_share,
+        cast(sum(support_tickets.handle_minutes) as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(sum(sum(support_tickets.handle_minutes)) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+
+    from pools
+    inner join support_tickets
+        on pools.cost_date = support_tickets.cost_date
+        and pools.billing_currency = support_tickets.currency
+        and pools.driver_value = support_tickets.agent_tier
+    where pools.allocation_method = 'direct'
+        and pools.pool_cost <> 0
+    group by pools.pool_id, support_tickets.customer_id
+
+),
+
 direct_shares as (
 
+    select * from support_shares
+    union all
     select * from tag_shares
     union all
     select * from usage_shares

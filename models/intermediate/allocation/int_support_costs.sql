@@ -1,0 +1,77 @@
+{#- One row per good support ticket: its cost, handle_minutes / 60 x the hourly rate of its agent
+    tier in effect on the ticket's UTC day (the latest effective_from wins where windows overlap),
+    on the day it was opened. customer_id is NULL when the ticket names no customer of
+    customers.csv (its cost becomes unknown_customer). A ticket whose tier has no rate that day
+    cannot be priced: is_priced is false and it is reported in quarantined_rows. -#}
+with
+
+tickets as (
+
+    select * from {{ ref('stg_telemetry__support_tickets') }}
+    where quarantine_reason is null
+
+),
+
+rates as (
+
+    select * from {{ ref('stg_telemetry__support_rates') }}
+    where quarantine_reason is null
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_telemetry__customers') }}
+    where quarantine_reason is null
+
+),
+
+rated as (
+
+    select
+        tickets.ticket_id,
+        tickets.source_file,
+        tickets.source_row,
+        tickets.cost_date,
+        tickets.agent_tier,
+        tickets.customer_id as ticket_customer_id,
+        tickets.handle_minutes,
+        rates.hourly_rate,
+        rates.rate_currency,
+        row_number() over (
+            partition by tickets.ticket_id
+            order by rates.effective_from_date desc nulls last, rates.source_row desc
+        ) as rate_rank
+
+    from tickets
+    left join rates
+        on tickets.agent_tier = rates.agent_tier
+        and (rates.effective_from_date is null or tickets.cost_date >= rates.effective_from_date)
+        and (rates.effective_to_date is null or tickets.cost_date < rates.effective_to_date)
+
+),
+
+priced as (
+
+    select
+        rated.ticket_id,
+        rated.source_file,
+        rated.source_row,
+        rated.cost_date,
+        rated.agent_tier,
+        rated.ticket_customer_id,
+        customers.customer_id,
+        coalesce(rated.rate_currency, '{{ var("cpc_default_currency", "USD") }}') as currency,
+        rated.handle_minutes,
+        rated.hourly_rate,
+        rated.hourly_rate is not null as is_priced,
+        {{ cost_per_customer.scale_money('rated.hourly_rate', 'cast(rated.handle_minutes as double) / 60.0') }} as support_cost
+
+    from rated
+    left join customers
+        on lower(rated.ticket_customer_id) = lower(customers.customer_id)
+    where rated.rate_rank = 1
+
+)
+
+select * from priced

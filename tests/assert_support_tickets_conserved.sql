@@ -1,0 +1,34 @@
+{#- Support cost is conserved: the priced tickets' cost equals what the ledger placed on customers
+    plus what it left unattributed in the support pools, per currency. Returns the mismatches. -#}
+with
+
+tickets as (
+
+    select currency, sum(support_cost) as ticket_cost
+    from {{ ref('int_support_costs') }}
+    where is_priced
+    group by currency
+
+),
+
+ledger as (
+
+    select currency, sum(cost) as ledger_cost
+    from (
+        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }} where charge_category = 'Support'
+        union all
+        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }} where charge_category = 'Support'
+    ) as support_rows
+    group by currency
+
+)
+
+select
+    coalesce(tickets.currency, ledger.currency) as currency,
+    tickets.ticket_cost,
+    ledger.ledger_cost
+
+from tickets
+full outer join ledger
+    on tickets.currency = ledger.currency
+where coalesce(tickets.ticket_cost, 0) <> coalesce(ledger.ledger_cost, 0)
