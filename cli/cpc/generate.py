@@ -183,7 +183,7 @@ SUPPORT_TIER_P = np.array([0.75, 0.20, 0.05])
 ENGINEER_RATE_RAISED = 135.0
 ENGINEER = SUPPORT_TIERS.index("engineer")
 #: Mean tickets per active customer-day by segment (free, smb, mid-market, enterprise).
-SEGMENT_TICKETS = np.array([0.02, 0.06, 0.15, 0.4])
+SEGMENT_TICKETS = np.array([0.005, 0.015, 0.04, 0.1])  # tickets per active customer-day, by segment
 SUPPORT_MINUTES_MEDIAN = 25.0
 SUPPORT_UNKNOWN_SHARE = 0.02
 SUPPORT_RATES_SINCE = date(2020, 1, 1)

@@ -451,7 +451,7 @@ def test_support_tickets_and_rates(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_support_unknown_customers_are_about_two_percent(tmp_path: Path) -> None:
-    generate(tmp_path, customers=400, days=30, seed=2, file_format="csv")
+    generate(tmp_path, customers=2000, days=30, seed=2, file_format="csv")
     db = duckdb.connect()
     share = _one(
         db,
