@@ -34,10 +34,10 @@ mart_totals as (
     select currency, sum(cost) as mart_cost
     from (
         select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }}
-        where coalesce(charge_category, '') <> 'Support'
+        where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
         union all
         select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
-        where coalesce(charge_category, '') <> 'Support'
+        where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
     ) as mart_rows
     group by currency
 

@@ -15,9 +15,9 @@ ledger as (
 
     select currency, sum(cost) as ledger_cost
     from (
-        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }} where charge_category = 'Support'
+        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }} where charge_category = {{ cost_per_customer.support_charge_category() }}
         union all
-        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }} where charge_category = 'Support'
+        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }} where charge_category = {{ cost_per_customer.support_charge_category() }}
     ) as support_rows
     group by currency
 

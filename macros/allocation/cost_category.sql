@@ -15,3 +15,11 @@
 {% macro cost_categories() -%}
     {{ return(['compute', 'storage', 'database', 'network', 'observability', 'security', 'support', 'overhead', 'other']) }}
 {%- endmacro %}
+
+
+{#- The charge_category the project gives its own support-ticket pools (not a FOCUS value), so
+    tests and marts can tell support cost from the cloud bill. -#}
+{% macro support_charge_category() -%}
+    {{ return(adapter.dispatch('support_charge_category', 'cost_per_customer')()) }}
+{%- endmacro %}
+{% macro default__support_charge_category() -%}'Support'{%- endmacro %}

@@ -60,7 +60,7 @@ support_pools as (
         'Customer support' as service_name,
         'Support' as service_category,
         cast(null as {{ dbt.type_string() }}) as region_id,
-        'Support' as charge_category,
+        {{ cost_per_customer.support_charge_category() }} as charge_category,
         cast(null as integer) as rule_position,
         'support-tickets' as rule_name,
         cast(null as {{ dbt.type_string() }}) as rule_version,
