@@ -1,12 +1,16 @@
-{#- Proration conserves money: for every prorated charge, its days' EffectiveCost, BilledCost and
-    ListCost add up exactly to the charge's. (That no good charge is missing is checked by
-    assert_bill_conserved_from_source.) Returns the charges that do not add up. -#}
+{#- Proration conserves money in the charge's own currency: for every prorated charge, its days'
+    EffectiveCost, BilledCost and ListCost before conversion (the *_in_source_currency columns) add
+    up exactly to the charge's, and every day keeps the charge's currency. (That no good charge is
+    missing is checked by assert_bill_conserved_from_source; a Kubernetes node charge is checked as
+    its split lines here, and the lines against the charge by
+    assert_kubernetes_split_conserves_each_node_charge; that every day was converted, by
+    assert_charges_have_fx_rates.) Returns the charges that do not add up. -#}
 with
 
 charges as (
 
-    select charge_id, effective_cost, billed_cost, list_cost
-    from {{ ref('stg_focus__charges') }}
+    select charge_id, billing_currency, effective_cost, billed_cost, list_cost
+    from {{ ref('int_charges_split') }}
 
 ),
 
@@ -14,9 +18,11 @@ days_summed as (
 
     select
         charge_id,
-        sum(effective_cost) as effective_cost,
-        sum(billed_cost) as billed_cost,
-        sum(list_cost) as list_cost,
+        min(source_currency) as source_currency,
+        count(distinct source_currency) as currency_count,
+        sum(effective_cost_in_source_currency) as effective_cost,
+        sum(billed_cost_in_source_currency) as billed_cost,
+        sum(list_cost_in_source_currency) as list_cost,
         count(*) as day_count
 
     from {{ ref('int_charges_prorated') }}
@@ -26,6 +32,8 @@ days_summed as (
 
 select
     charges.charge_id,
+    charges.billing_currency as charge_currency,
+    days_summed.source_currency as days_currency,
     charges.effective_cost as charge_effective_cost,
     days_summed.effective_cost as days_effective_cost,
     charges.billed_cost as charge_billed_cost,
@@ -37,3 +45,5 @@ inner join charges
 where days_summed.effective_cost <> charges.effective_cost
     or coalesce(days_summed.billed_cost, 0) <> coalesce(charges.billed_cost, 0)
     or coalesce(days_summed.list_cost, 0) <> coalesce(charges.list_cost, 0)
+    or days_summed.currency_count <> 1
+    or days_summed.source_currency <> charges.billing_currency

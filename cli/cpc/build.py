@@ -73,12 +73,36 @@ def run_dbt(
     with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
         result = dbtRunner().invoke(command)
     if not result.success:
-        raise UserError(_failure_line(args[0], result))
+        first_row = _duckdb_first_row(warehouse) if target == "duckdb" else None
+        raise UserError(_failure_line(args[0], result, first_row))
     return result
 
 
-def _failure_line(verb: str, result: Any) -> str:
-    """One line saying which dbt nodes failed and how."""
+def _duckdb_first_row(warehouse: Path) -> Callable[[str], str | None]:
+    """A function giving a failing test's first row as 'column=value, ...' (None if unreadable)."""
+
+    def first_row(compiled_sql: str) -> str | None:
+        try:
+            # dbt-duckdb may still hold the file in this process: open it with no options.
+            with duckdb.connect(str(warehouse)) as con:
+                cursor = con.execute(f"select * from ({compiled_sql}) as failing_rows limit 1")
+                row = cursor.fetchone()
+                names = [column[0] for column in cursor.description or []]
+        except duckdb.Error:
+            return None
+        if row is None:
+            return None
+        shown = ", ".join(f"{name}={value}" for name, value in zip(names, row, strict=False))
+        return " ".join(shown.split())[:240]
+
+    return first_row
+
+
+def _failure_line(
+    verb: str, result: Any, first_row: Callable[[str], str | None] | None = None
+) -> str:
+    """One line saying which dbt nodes failed and how (with the first failing test's first row,
+    when first_row can read it: what is wrong, not only where)."""
     if result.exception is not None:
         text = " ".join(str(result.exception).split())
         return f"dbt {verb} failed: {text[:400]}"
@@ -93,7 +117,21 @@ def _failure_line(verb: str, result: Any) -> str:
     if not failed:
         return f"dbt {verb} failed (see the dbt log above)"
     more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
-    return f"dbt {verb} failed: {len(failed)} node(s) failed: " + "; ".join(failed[:5]) + more
+    line = f"dbt {verb} failed: {len(failed)} node(s) failed: " + "; ".join(failed[:5]) + more
+    example = _first_failing_row(result, first_row) if first_row else None
+    return f"{line}; first failing row of {example}" if example else line
+
+
+def _first_failing_row(result: Any, first_row: Callable[[str], str | None]) -> str | None:
+    """'<test>: column=value, ...' for the first test that returned failing rows."""
+    for node_result in getattr(result.result, "results", []) or []:
+        status = str(getattr(node_result, "status", "")).lower()
+        compiled = getattr(node_result.node, "compiled_code", None)
+        if status == "fail" and getattr(node_result, "failures", None) and compiled:
+            row = first_row(compiled)
+            if row:
+                return f"{node_result.node.name}: {row}"
+    return None
 
 
 @contextmanager

@@ -36,7 +36,7 @@ from marts.fct_customer_costs as ledger
 inner join intermediate.int_cost_pools as pools on ledger.pool_id = pools.pool_id
 inner join intermediate.int_cost_candidates as candidates on candidates.pool_id = pools.pool_id
 inner join intermediate.int_charges_prorated as charge_days on charge_days.candidate_id = candidates.candidate_id
-inner join staging.stg_focus__charges as charges on charges.charge_id = charge_days.charge_id
+inner join intermediate.int_charges_deduplicated as charges on charges.charge_id = charge_days.charge_id
 where ledger.customer_id = :customer
   and ledger.cost_date >= cast(:month as date) and ledger.cost_date < cast(:next_month as date)
 group by charge_days.charge_id

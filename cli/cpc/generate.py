@@ -12,6 +12,8 @@ input contract::
     revenue.csv      customer_id, month, revenue, currency
     support_tickets.csv  ticket_id, customer_id, opened_at, handle_minutes, agent_tier
     support_rates.csv    agent_tier, hourly_rate, currency, effective_from, effective_to
+    other_costs.csv  cost_id, description, category, amount, currency, incurred_date,
+                     amortization_months, customer_id, pool: costs outside the cloud bill
     allocation.yml   demo allocation rules (one usage rule per shared service)
     ground_truth.csv customer_id, month, true_cost: what each customer really drove
 
@@ -39,6 +41,17 @@ The ground truth is computed from the noise-free consumption, per customer and d
 * support: each ticket costs handle_minutes / 60 x the hourly rate of its tier in effect on the
   ticket's UTC date (effective_from <= date < effective_to); it adds to its customer's month
   (tickets of deleted customers belong to nobody).
+
+Other costs (other_costs.csv) are engineering salaries (booked on the 15th of each month and
+amortized from there), a hardware purchase (on 29 February when the window has one), security and
+compliance licences and audits, developer-tool licences, and a few costs naming their customer
+(dedicated security hardware and integration work for the largest customers, and one for a deleted
+customer). Each is amortized over whole months, fitted so that its schedule ends inside the window
+(so its ground truth is complete); category spellings vary (Engineering, Compliance, hardware,
+licence) and one amount is written "$1,234.00". Their ground truth follows the demo rules, which
+are the company's policy for them: a cost naming a known customer is that customer's (a deleted
+customer's belongs to nobody); engineering is split by the customers' revenue in the month of each
+day; the `platform` pool is split evenly among the customers active that day.
 
 Everything is vectorised with numpy and written with duckdb; the same arguments give
 byte-identical files.
@@ -303,6 +316,14 @@ customer_tag_key: customer_id
 rules:
   - name: tagged
     method: tag
+  # Costs outside the cloud bill (other_costs.csv): one naming its customer is placed on it before
+  # any rule; engineering follows revenue, the shared platform pool is split evenly.
+  - name: engineering-by-revenue
+    match: "category = 'engineering'"
+    method: revenue
+  - name: platform-pool-evenly
+    match: "pool = 'platform'"
+    method: even
   - name: compute-by-cpu
     match: >-
       service_name = 'Amazon Elastic Compute Cloud'
@@ -427,6 +448,7 @@ class GenerateSummary:
     total_effective_cost: float
     total_true_cost: float
     support_tickets: int = 0
+    other_costs: int = 0
     files: tuple[Path, ...] = field(default=(), repr=False)
 
 
@@ -1854,6 +1876,225 @@ def _write_support(w: _World, s: _Support, out_dir: Path, writer: _Writer) -> No
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Other costs: what the company spends outside the cloud bill (other_costs.csv)
+# --------------------------------------------------------------------------------------------
+
+#: The pool the demo rules split evenly among the customers active each day.
+OTHER_COSTS_POOL = "platform"
+#: Monthly engineering payroll per customer of the company (USD).
+ENGINEERING_PER_CUSTOMER = 8.0
+#: The customer id a cost names for a customer deleted from customers.csv.
+OTHER_COSTS_DELETED_CUSTOMER = "cust-deleted-00"
+
+
+@dataclass(frozen=True)
+class _OtherCost:
+    cost_id: str
+    description: str
+    category: str  # as written in the file (spellings vary on purpose)
+    amount: float  # whole cents
+    incurred: date
+    months: int  # amortization months; 0: expensed on the incurred day
+    customer: int | None = None  # a customer index; -1: a deleted customer; None: none named
+    customer_id: str | None = None  # as the file writes it
+    pool: str | None = None
+    currency: str | None = "USD"
+    amount_text: str | None = None  # how the file writes the amount, when not plainly
+    months_text: str | None = None  # how the file writes the months, when not plainly
+
+
+def _add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months, clamped to the target month's last day (like the
+    pipeline's add_months: 2024-02-29 + 12 months = 2025-02-28)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    first = date(day.year + year, month + 1, 1)
+    return first.replace(day=min(day.day, _days_in_month(first)))
+
+
+def _fitted_months(incurred: date, wanted: int, end: date) -> int:
+    """The most whole months, up to ``wanted``, that an amortization from ``incurred`` can run
+    and still end by ``end`` (exclusive); 0 (expensed that day) when not even one fits."""
+    months = wanted
+    while months > 0 and _add_months(incurred, months) > end:
+        months -= 1
+    return months
+
+
+def _other_cost_schedule(cost: _OtherCost) -> tuple[date, date]:
+    """The cost's amortization period [first day, end) (one day when expensed)."""
+    if cost.months == 0:
+        return cost.incurred, cost.incurred + timedelta(days=1)
+    return cost.incurred, _add_months(cost.incurred, cost.months)
+
+
+def _other_costs(w: _World) -> list[_OtherCost]:
+    """The company's other costs in the window, each amortized inside it."""
+    rng = np.random.default_rng([w.seed, 7])
+    end = w.start + timedelta(days=w.days)
+
+    def on_day(index: int) -> date:
+        return w.start + timedelta(days=min(max(index, 0), w.days - 1))
+
+    def cents(value: float) -> float:
+        return round(float(value) * float(rng.lognormal(0.0, 0.05)), 2)
+
+    costs: list[_OtherCost] = []
+    # Engineering salaries: booked on the 15th of each month, amortized over a year when the
+    # window allows it (12 months from mid-month runs across a year end), else as long as fits.
+    payday = w.start.replace(day=15)
+    if payday < w.start:
+        payday = _add_months(payday, 1)
+    while payday < end:
+        costs.append(
+            _OtherCost(
+                cost_id=f"ENG-{payday:%Y-%m}",
+                description=f"Engineering salaries {payday:%Y-%m}",
+                category="Engineering",
+                amount=cents(ENGINEERING_PER_CUSTOMER * w.n),
+                incurred=payday,
+                months=_fitted_months(payday, 12, end),
+            )
+        )
+        payday = _add_months(payday, 1)
+    # Shared platform costs, split evenly by the demo rules.
+    leap_days = [on_day(d) for d in range(w.days) if on_day(d).month == 2 and on_day(d).day == 29]
+    hardware_day = leap_days[0] if leap_days else on_day(w.days // 4)
+    costs += [
+        _OtherCost(
+            cost_id="HW-1",
+            description="Build servers" + (" bought on leap day" if leap_days else ""),
+            category="hardware",
+            amount=cents(4.0 * w.n),
+            incurred=hardware_day,
+            months=_fitted_months(hardware_day, 36, end),
+            pool=OTHER_COSTS_POOL,
+        ),
+        _OtherCost(
+            cost_id="SEC-1",
+            description="Vulnerability scanner licence",
+            category=" security ",
+            amount=cents(3.0 * w.n),
+            incurred=w.start,
+            months=_fitted_months(w.start, 12, end),
+            pool=OTHER_COSTS_POOL,
+            currency=None,
+        ),
+        _OtherCost(
+            cost_id="SEC-2",
+            description="SOC 2 compliance audit",
+            category="Compliance",
+            amount=cents(2.5 * w.n),
+            incurred=on_day(w.days // 3),
+            months=0,
+            pool=OTHER_COSTS_POOL,
+        ),
+        _OtherCost(
+            cost_id="LIC-1",
+            description="Developer tool licences",
+            category="licence",
+            amount=cents(1.0 * w.n),
+            incurred=on_day(w.days // 2),
+            months=_fitted_months(on_day(w.days // 2), 1, end),
+            pool=OTHER_COSTS_POOL,
+        ),
+    ]
+    # Costs that name their customer: the largest customers' dedicated security hardware and
+    # integration work (engineering, yet placed on the customer before any rule), and one for a
+    # customer deleted from customers.csv.
+    largest = [int(i) for i in np.argsort(-w.size, kind="stable")[:2]]
+    for rank, customer in enumerate(largest):
+        costs.append(
+            _OtherCost(
+                cost_id=f"HSM-{rank + 1}",
+                description=f"Dedicated HSM for {w.ids[customer]}",
+                category="security",
+                amount=cents(2.0 * w.n),
+                incurred=on_day(2 + rank),
+                months=_fitted_months(on_day(2 + rank), 12, end),
+                customer=customer,
+                customer_id=w.ids[customer],
+                amount_text=None if rank else "${:,.2f}",
+            )
+        )
+    costs += [
+        _OtherCost(
+            cost_id="INT-1",
+            description=f"Custom integration for {w.ids[largest[0]]}",
+            category="engineering",
+            amount=cents(1.5 * w.n),
+            incurred=on_day(w.days // 2),
+            months=0,
+            customer=largest[0],
+            customer_id=w.ids[largest[0]].upper(),
+            months_text="",
+        ),
+        _OtherCost(
+            cost_id="ONB-1",
+            description="Onboarding workshop",
+            category="engineering",
+            amount=cents(0.25 * w.n),
+            incurred=on_day(1),
+            months=0,
+            customer=-1,
+            customer_id=OTHER_COSTS_DELETED_CUSTOMER,
+        ),
+    ]
+    return costs
+
+
+def _other_costs_truth(
+    w: _World, months: list[_Month], costs: list[_OtherCost], revenue: np.ndarray
+) -> np.ndarray:
+    """(customers, months) other costs as the demo rules place them: a cost naming a known
+    customer on that customer; engineering by the customers' revenue in each day's month; the
+    platform pool evenly among the customers active each day; anything else on nobody."""
+    month_of_day = np.empty(w.days, dtype=np.int64)
+    for i, m in enumerate(months):
+        month_of_day[m.d0 : m.d1] = i
+    day = np.arange(w.days)
+    active = (day[:, None] >= w.first[None, :]) & (day[:, None] <= w.last[None, :])
+    paying = np.nan_to_num(revenue)
+    out = np.zeros((w.n, len(months)))
+    for cost in costs:
+        first, end = _other_cost_schedule(cost)
+        d0, d1 = (first - w.start).days, (end - w.start).days
+        per_day = cost.amount / (d1 - d0)
+        for d in range(d0, d1):
+            m = month_of_day[d]
+            if cost.customer is not None:
+                if cost.customer >= 0:
+                    out[cost.customer, m] += per_day
+            elif cost.category.strip().lower() == "engineering":
+                weights = np.where(paying[:, m] > 0, paying[:, m], 0.0)
+                if weights.sum() > 0:
+                    out[:, m] += per_day * weights / weights.sum()
+            elif cost.pool == OTHER_COSTS_POOL and active[d].any():
+                out[active[d], m] += per_day / active[d].sum()
+    return out
+
+
+def _write_other_costs(costs: list[_OtherCost], out_dir: Path, writer: _Writer) -> None:
+    frame = pd.DataFrame(
+        {
+            "cost_id": [c.cost_id for c in costs],
+            "description": [c.description for c in costs],
+            "category": [c.category for c in costs],
+            "amount": [(c.amount_text or "{:.2f}").format(c.amount) for c in costs],
+            "currency": [c.currency for c in costs],
+            "incurred_date": [c.incurred.isoformat() for c in costs],
+            "amortization_months": [
+                (c.months_text if c.months_text is not None else str(c.months)) or None
+                for c in costs
+            ],
+            "customer_id": [c.customer_id for c in costs],
+            "pool": [c.pool for c in costs],
+        },
+        dtype="string",
+    )
+    writer.write_csv(frame, "SELECT * FROM frame", out_dir / "other_costs.csv")
+
+
 _OWN_FILE = re.compile(r"\.?(focus|usage)-\d{4}-\d{2}\.(csv|csv\.gz|parquet|csv\.tmp)")
 
 
@@ -1949,7 +2190,11 @@ def generate(
         truth += _support_truth(world, months, support)
         support_tickets = len(support.tickets)
         _write_support(world, support, out_dir, writer)
-        _write_reference(world, months, truth, out_dir, writer)
+        revenue = _revenue(world, months)
+        other_costs = _other_costs(world)
+        truth += _other_costs_truth(world, months, other_costs, revenue)
+        _write_other_costs(other_costs, out_dir, writer)
+        _write_reference(world, months, truth, revenue, out_dir, writer)
     finally:
         writer.close()
     say(f"wrote {len(writer.files)} files to {out_dir}")
@@ -1963,12 +2208,32 @@ def generate(
         total_effective_cost=round(total_effective, 6),
         total_true_cost=round(float(np.round(truth, 6).sum()), 6),
         support_tickets=support_tickets,
+        other_costs=len(other_costs),
         files=tuple(writer.files),
     )
 
 
+def _revenue(w: _World, months: list[_Month]) -> np.ndarray:
+    """(customers, months) revenue as revenue.csv writes it: size x segment price x a per-customer
+    deal factor, prorated by the customer's active days in the month, in cents."""
+    active_days = np.zeros((w.n, len(months)))
+    for i, m in enumerate(months):
+        lo = np.maximum(w.first, m.d0)
+        hi = np.minimum(w.last + 1, m.d1)
+        active_days[:, i] = np.maximum(hi - lo, 0)
+    month_days = np.array([_days_in_month(w.start + timedelta(days=m.d0)) for m in months])
+    monthly = w.size * SEGMENT_PRICE[w.segment] * w.revenue_factor
+    revenue = np.round(monthly[:, None] * active_days / month_days[None, :], 2)
+    return np.where(active_days > 0, revenue, np.nan)
+
+
 def _write_reference(
-    w: _World, months: list[_Month], truth: np.ndarray, out_dir: Path, writer: _Writer
+    w: _World,
+    months: list[_Month],
+    truth: np.ndarray,
+    revenue: np.ndarray,
+    out_dir: Path,
+    writer: _Writer,
 ) -> None:
     """customers.csv, revenue.csv, ground_truth.csv and allocation.yml."""
     customers = pd.DataFrame(
@@ -1987,17 +2252,8 @@ def _write_reference(
     )
     writer.write_csv(customers, "SELECT * FROM frame", out_dir / "customers.csv")
 
-    # Revenue: size x segment price x a per-customer deal factor, prorated by active days.
-    n_months = len(months)
-    active_days = np.zeros((w.n, n_months))
-    for i, m in enumerate(months):
-        lo = np.maximum(w.first, m.d0)
-        hi = np.minimum(w.last + 1, m.d1)
-        active_days[:, i] = np.maximum(hi - lo, 0)
-    month_days = np.array([_days_in_month(w.start + timedelta(days=m.d0)) for m in months])
-    monthly = w.size * SEGMENT_PRICE[w.segment] * w.revenue_factor
-    revenue = np.round(monthly[:, None] * active_days / month_days[None, :], 2)
-    cust, mon = np.nonzero(active_days > 0)  # ordered by customer, month
+    # Revenue (see _revenue): one row per customer and month with active days.
+    cust, mon = np.nonzero(~np.isnan(revenue))  # ordered by customer, month
     labels = [m.label for m in months]
     writer.write_csv(
         pd.DataFrame(

@@ -2,30 +2,49 @@
 
 The input folder (the raw input contract)::
 
-    billing/        FOCUS 1.0-1.3 cost-and-usage rows: *.csv, *.csv.gz, *.parquet (subfolders ok)
-    usage/          optional: usage_date, customer_id, metric, quantity [, service_name, ...]
-    customers.csv   customer_id, customer_name, segment [, region, active_from, active_to]
-    revenue.csv     optional: customer_id, month, revenue, currency
+    billing/            billing exports, any mix of: FOCUS 1.0-1.3, AWS CUR (legacy or 2.0), Azure
+                        cost details, GCP BigQuery billing export, OCI cost report; *.csv,
+                        *.csv.gz, *.parquet, or JSON lines (*.json, *.jsonl, *.ndjson, each
+                        optionally .gz); subfolders ok
+    usage/              optional: usage_date, customer_id, metric, quantity [, service_name, ...]
+    customers.csv       customer_id, customer_name, segment [, region, active_from, active_to]
+    revenue.csv         optional: customer_id, month, revenue, currency
+    support_tickets.csv optional: ticket_id, customer_id, opened_at, handle_minutes [, agent_tier]
+    support_rates.csv   optional: agent_tier, hourly_rate [, currency, effective_from, effective_to]
+    other_costs.csv     optional: cost_id, category, amount, incurred_date [, description, ...]
+    fx_rates.csv        optional: date, currency, rate
+    k8s_usage/          optional: Kubernetes pod usage per interval (csv, csv.gz, parquet)
+    k8s_namespaces.csv  optional: cluster_id, namespace, customer_id
 
-:func:`land` creates (replacing) four tables ``{schema}.billing``, ``{schema}.usage``,
-``{schema}.customers`` and ``{schema}.revenue``. Each has a fixed set of VARCHAR columns (NULL
-where a file lacks the column) plus two lineage columns:
+Each file in billing/ is recognized by its header (:mod:`cpc.formats`) and lands in its format's
+raw table: ``billing`` (FOCUS), ``billing_aws``, ``billing_azure``, ``billing_gcp``,
+``billing_oci``. :func:`land` creates (replacing) every table of :data:`TABLES`, empty when no
+file feeds it. Each has a fixed set of VARCHAR columns (NULL where a file lacks the column) plus
+the lineage columns:
 
 * ``_source_file``: the file's path relative to the input folder, with forward slashes;
 * ``_source_row``: the 1-based data record number within that file (header not counted, blank
-  lines not counted; for parquet the file row number + 1).
+  lines not counted; for parquet the file row number + 1; for JSON lines the record number);
+* ``_delivered_at``: the file's modification time, UTC ISO 8601 text;
+* ``_source_variant``: what the billing format says about the file (``legacy``/``cur2``,
+  ``actual``/``amortized``, ...), else NULL.
 
 Values are the raw text: no trimming, no null-token handling, no type casts; staging models do
 that with ``try_cast`` and quarantine bad rows by file and row. An empty CSV field (quoted or
-not) and an empty parquet string arrive as NULL.
+not) and an empty parquet or JSON string arrive as NULL. Parquet timestamps become ISO 8601 text
+(with ``Z`` when time-zone aware); nested parquet and JSON records are flattened to dotted names
+(``service.description``), lists and maps land as JSON text.
 
-Header names match case-insensitively, ignoring surrounding whitespace, a UTF-8 BOM and any
-'_', '-' or inner spaces (``EffectiveCost``, ``effective_cost``, `` Effective Cost `` are one
-column). Columns outside the fixed set (x_ vendor columns etc.) are not landed but reported.
+Header names match with :func:`cpc.formats.base.match_key`: case-insensitive, ignoring
+whitespace, a UTF-8 BOM and ``_ - / . :`` (``EffectiveCost``, ``effective_cost``,
+`` Effective Cost `` are one column). Columns outside the fixed set (x_ vendor columns etc.) are
+not landed but reported. A billing format with tag prefixes (AWS ``resourceTags/*``, OCI
+``tags/*``) packs those columns into one JSON object text column.
 
-Landing never drops a row silently. A file that cannot be read, that lacks a required column, or
-that holds a malformed CSV record (more fields than the header, an unbalanced quote, bytes that
-are not UTF-8) raises :class:`cpc.errors.UserError` with one line naming the file and the problem.
+Landing never drops a row silently. A file that cannot be read, whose billing layout is not
+recognized, that lacks a required column, or that holds a malformed record (more fields than the
+header, an unbalanced quote, bytes that are not UTF-8, a malformed JSON line) raises
+:class:`cpc.errors.UserError` with one line naming the file and the problem.
 """
 
 from __future__ import annotations
@@ -38,7 +57,7 @@ import shutil
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,13 +65,24 @@ from pathlib import Path
 import duckdb
 
 from cpc.errors import UserError
+from cpc.formats import FORMATS, BillingFormat, detect
+from cpc.formats import focus as focus_format
+from cpc.formats.base import match_key
 
 __all__ = [
     "BILLING_COLUMNS",
     "BILLING_REQUIRED",
     "CUSTOMERS_COLUMNS",
     "CUSTOMERS_REQUIRED",
+    "FX_RATES_COLUMNS",
+    "FX_RATES_REQUIRED",
+    "K8S_NAMESPACES_COLUMNS",
+    "K8S_NAMESPACES_REQUIRED",
+    "K8S_USAGE_COLUMNS",
+    "K8S_USAGE_REQUIRED",
     "LINEAGE_COLUMNS",
+    "OTHER_COSTS_COLUMNS",
+    "OTHER_COSTS_REQUIRED",
     "REVENUE_COLUMNS",
     "REVENUE_REQUIRED",
     "SUPPORT_RATES_COLUMNS",
@@ -62,6 +92,7 @@ __all__ = [
     "USAGE_REQUIRED",
     "LandingSummary",
     "TableSpec",
+    "billing_table_spec",
     "export_parquet",
     "land",
     "landed_columns",
@@ -71,79 +102,10 @@ __all__ = [
 # The fixed column sets
 # --------------------------------------------------------------------------------------------
 
-#: FOCUS 1.0-1.3 cost-and-usage columns as (FocusName, landed snake_case name), in landed order.
-#: Deprecated and renamed columns are both kept as separate landed columns (ProviderName and
-#: ServiceProviderName, PublisherName and HostProviderName).
-BILLING_COLUMNS: tuple[tuple[str, str], ...] = (
-    # FOCUS 1.0 / 1.1 / 1.2
-    ("AvailabilityZone", "availability_zone"),
-    ("BilledCost", "billed_cost"),
-    ("BillingAccountId", "billing_account_id"),
-    ("BillingAccountName", "billing_account_name"),
-    ("BillingAccountType", "billing_account_type"),
-    ("BillingCurrency", "billing_currency"),
-    ("BillingPeriodEnd", "billing_period_end"),
-    ("BillingPeriodStart", "billing_period_start"),
-    ("CapacityReservationId", "capacity_reservation_id"),
-    ("CapacityReservationStatus", "capacity_reservation_status"),
-    ("ChargeCategory", "charge_category"),
-    ("ChargeClass", "charge_class"),
-    ("ChargeDescription", "charge_description"),
-    ("ChargeFrequency", "charge_frequency"),
-    ("ChargePeriodEnd", "charge_period_end"),
-    ("ChargePeriodStart", "charge_period_start"),
-    ("CommitmentDiscountCategory", "commitment_discount_category"),
-    ("CommitmentDiscountId", "commitment_discount_id"),
-    ("CommitmentDiscountName", "commitment_discount_name"),
-    ("CommitmentDiscountQuantity", "commitment_discount_quantity"),
-    ("CommitmentDiscountStatus", "commitment_discount_status"),
-    ("CommitmentDiscountType", "commitment_discount_type"),
-    ("CommitmentDiscountUnit", "commitment_discount_unit"),
-    ("ConsumedQuantity", "consumed_quantity"),
-    ("ConsumedUnit", "consumed_unit"),
-    ("ContractedCost", "contracted_cost"),
-    ("ContractedUnitPrice", "contracted_unit_price"),
-    ("EffectiveCost", "effective_cost"),
-    ("InvoiceId", "invoice_id"),
-    ("InvoiceIssuerName", "invoice_issuer_name"),
-    ("ListCost", "list_cost"),
-    ("ListUnitPrice", "list_unit_price"),
-    ("PricingCategory", "pricing_category"),
-    ("PricingCurrency", "pricing_currency"),
-    ("PricingCurrencyContractedUnitPrice", "pricing_currency_contracted_unit_price"),
-    ("PricingCurrencyEffectiveCost", "pricing_currency_effective_cost"),
-    ("PricingCurrencyListUnitPrice", "pricing_currency_list_unit_price"),
-    ("PricingQuantity", "pricing_quantity"),
-    ("PricingUnit", "pricing_unit"),
-    ("ProviderName", "provider_name"),
-    ("PublisherName", "publisher_name"),
-    ("ServiceProviderName", "service_provider_name"),
-    ("HostProviderName", "host_provider_name"),
-    ("RegionId", "region_id"),
-    ("RegionName", "region_name"),
-    ("ResourceId", "resource_id"),
-    ("ResourceName", "resource_name"),
-    ("ResourceType", "resource_type"),
-    ("ServiceCategory", "service_category"),
-    ("ServiceName", "service_name"),
-    ("ServiceSubcategory", "service_subcategory"),
-    ("SkuId", "sku_id"),
-    ("SkuMeter", "sku_meter"),
-    ("SkuPriceDetails", "sku_price_details"),
-    ("SkuPriceId", "sku_price_id"),
-    ("SubAccountId", "sub_account_id"),
-    ("SubAccountName", "sub_account_name"),
-    ("SubAccountType", "sub_account_type"),
-    ("Tags", "tags"),
-    # FOCUS 1.3 additions: split cost allocation and contract commitments
-    ("AllocatedMethodId", "allocated_method_id"),
-    ("AllocatedMethodDetails", "allocated_method_details"),
-    ("AllocatedResourceId", "allocated_resource_id"),
-    ("AllocatedResourceName", "allocated_resource_name"),
-    ("AllocatedTags", "allocated_tags"),
-    ("ContractApplied", "contract_applied"),
-)
-BILLING_REQUIRED: tuple[str, ...] = ("charge_period_start", "charge_period_end", "effective_cost")
+#: FOCUS 1.0-1.3 cost-and-usage columns as (FocusName, landed snake_case name), in landed order
+#: (defined with the FOCUS format in :mod:`cpc.formats.focus`).
+BILLING_COLUMNS: tuple[tuple[str, str], ...] = focus_format.FORMAT.columns
+BILLING_REQUIRED: tuple[str, ...] = focus_format.FORMAT.required
 
 USAGE_COLUMNS: tuple[str, ...] = (
     "usage_date",
@@ -186,25 +148,81 @@ SUPPORT_RATES_COLUMNS: tuple[str, ...] = (
 )
 SUPPORT_RATES_REQUIRED: tuple[str, ...] = ("agent_tier", "hourly_rate")
 
+#: Costs outside the cloud bills (licences, capital, contractors), amortized over months.
+OTHER_COSTS_COLUMNS: tuple[str, ...] = (
+    "cost_id",
+    "description",
+    "category",
+    "amount",
+    "currency",
+    "incurred_date",
+    "amortization_months",
+    "customer_id",
+    "pool",
+)
+OTHER_COSTS_REQUIRED: tuple[str, ...] = ("cost_id", "category", "amount", "incurred_date")
+
+#: Reporting-currency units per one unit of ``currency`` on ``date``.
+FX_RATES_COLUMNS: tuple[str, ...] = ("date", "currency", "rate")
+FX_RATES_REQUIRED: tuple[str, ...] = ("date", "currency", "rate")
+
+#: Kubernetes pod requests and usage per interval (customer_id: the tenant label, optional;
+#: node_cpu_cores / node_memory_bytes: the node's capacity, optional).
+K8S_USAGE_COLUMNS: tuple[str, ...] = (
+    "interval_start",
+    "interval_end",
+    "cluster_id",
+    "node_id",
+    "namespace",
+    "pod",
+    "cpu_request_cores",
+    "cpu_usage_cores",
+    "memory_request_bytes",
+    "memory_usage_bytes",
+    "customer_id",
+    "node_cpu_cores",
+    "node_memory_bytes",
+)
+K8S_USAGE_REQUIRED: tuple[str, ...] = (
+    "interval_start",
+    "interval_end",
+    "node_id",
+    "namespace",
+    "cpu_request_cores",
+    "cpu_usage_cores",
+    "memory_request_bytes",
+    "memory_usage_bytes",
+)
+
+#: Which customer a Kubernetes namespace belongs to.
+K8S_NAMESPACES_COLUMNS: tuple[str, ...] = ("cluster_id", "namespace", "customer_id")
+K8S_NAMESPACES_REQUIRED: tuple[str, ...] = ("namespace", "customer_id")
+
 #: Lineage columns appended to every landed table, as (name, type).
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_file", "VARCHAR"),
     ("_source_row", "BIGINT"),
+    ("_delivered_at", "VARCHAR"),
+    ("_source_variant", "VARCHAR"),
 )
 
 #: Tables are built under this prefix and renamed when every file has landed.
 _SHADOW_PREFIX = "_cpc_landing_"
 
+#: The folder whose files are recognized by their header and land in their format's table.
+BILLING_FOLDER = "billing"
+
 _DATA_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".parquet")
-
-
-def _match_key(name: str) -> str:
-    """Key for header matching: case-insensitive; ignores whitespace, BOM, '_' and '-'.
-
-    So ``BilledCost``, ``billedcost``, `` BilledCost `` and ``billed_cost`` all match the same
-    column, as do ``customer_id``, ``Customer ID`` and ``CustomerId``.
-    """
-    return re.sub(r"[\s_\-\ufeff]+", "", name).lower()
+_JSON_SUFFIXES: tuple[str, ...] = (
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".json.gz",
+    ".jsonl.gz",
+    ".ndjson.gz",
+)
+_DATA_WORDS = ".csv, .csv.gz or .parquet"
+_BILLING_WORDS = ".csv, .csv.gz, .parquet or JSON lines (.json, .jsonl, .ndjson, optionally .gz)"
 
 
 @dataclass(frozen=True)
@@ -212,7 +230,8 @@ class TableSpec:
     """One landed table: its columns, required columns and where its files come from."""
 
     name: str
-    #: (display name used in messages, landed column name), in landed order.
+    #: (display name used in messages, landed column name), in landed order. A landed name may
+    #: appear more than once, with different display names (aliases matched to one column).
     columns: tuple[tuple[str, str], ...]
     #: Landed names of the columns every file must have.
     required: tuple[str, ...]
@@ -224,11 +243,13 @@ class TableSpec:
     input_required: bool
     #: Appended to "missing required column(s) ..." messages.
     hint: str
+    #: The billing format whose files land here (tables fed by billing/), else None.
+    billing_format: BillingFormat | None = None
 
     @property
     def landed_names(self) -> tuple[str, ...]:
-        """The landed data column names, in order (without lineage columns)."""
-        return tuple(landed for _, landed in self.columns)
+        """The landed data column names, in order, each once (without lineage columns)."""
+        return tuple(dict.fromkeys(landed for _, landed in self.columns))
 
     @property
     def input_label(self) -> str:
@@ -243,11 +264,12 @@ class TableSpec:
         return landed
 
     def lookup(self) -> dict[str, str]:
-        """Header match key -> landed column name (display and landed names both match)."""
+        """Header match key -> landed column name (display and landed names both match; the
+        first column listed wins where two keys coincide)."""
         keys: dict[str, str] = {}
         for shown, landed in self.columns:
-            keys[_match_key(shown)] = landed
-            keys[_match_key(landed)] = landed
+            keys.setdefault(match_key(shown), landed)
+            keys.setdefault(match_key(landed), landed)
         return keys
 
 
@@ -256,16 +278,32 @@ def _plain(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     return tuple((name, name) for name in names)
 
 
-TABLES: tuple[TableSpec, ...] = (
-    TableSpec(
-        name="billing",
-        columns=BILLING_COLUMNS,
-        required=BILLING_REQUIRED,
-        folder="billing",
+def billing_table_spec(fmt: BillingFormat) -> TableSpec:
+    """The landed table of a billing format.
+
+    Its columns are the format's ``columns``, plus any required column and the tags column when
+    the format does not list them (so a format always lands what it requires).
+    """
+    columns = list(fmt.columns)
+    listed = {landed for _, landed in columns}
+    for name in (*fmt.required, fmt.tags_column):
+        if name and name not in listed:
+            columns.append((name, name))
+            listed.add(name)
+    return TableSpec(
+        name=fmt.table,
+        columns=tuple(columns),
+        required=fmt.required,
+        folder=BILLING_FOLDER,
         filename=None,
-        input_required=True,
-        hint="(FOCUS 1.0–1.3 column names expected)",
-    ),
+        input_required=False,
+        hint=f"({fmt.label} column names expected)",
+        billing_format=fmt,
+    )
+
+
+TABLES: tuple[TableSpec, ...] = (
+    *(billing_table_spec(fmt) for fmt in FORMATS),
     TableSpec(
         name="usage",
         columns=_plain(USAGE_COLUMNS),
@@ -312,8 +350,50 @@ TABLES: tuple[TableSpec, ...] = (
         input_required=False,
         hint="(expected agent_tier, hourly_rate [, currency, effective_from, effective_to])",
     ),
+    TableSpec(
+        name="other_costs",
+        columns=_plain(OTHER_COSTS_COLUMNS),
+        required=OTHER_COSTS_REQUIRED,
+        folder=None,
+        filename="other_costs.csv",
+        input_required=False,
+        hint="(expected cost_id, category, amount, incurred_date [, description, currency, "
+        "amortization_months, customer_id, pool])",
+    ),
+    TableSpec(
+        name="fx_rates",
+        columns=_plain(FX_RATES_COLUMNS),
+        required=FX_RATES_REQUIRED,
+        folder=None,
+        filename="fx_rates.csv",
+        input_required=False,
+        hint="(expected date, currency, rate)",
+    ),
+    TableSpec(
+        name="k8s_usage",
+        columns=_plain(K8S_USAGE_COLUMNS),
+        required=K8S_USAGE_REQUIRED,
+        folder="k8s_usage",
+        filename=None,
+        input_required=False,
+        hint="(expected interval_start, interval_end, node_id, namespace, cpu_request_cores, "
+        "cpu_usage_cores, memory_request_bytes, memory_usage_bytes [, cluster_id, pod, "
+        "customer_id, node_cpu_cores, node_memory_bytes])",
+    ),
+    TableSpec(
+        name="k8s_namespaces",
+        columns=_plain(K8S_NAMESPACES_COLUMNS),
+        required=K8S_NAMESPACES_REQUIRED,
+        folder=None,
+        filename="k8s_namespaces.csv",
+        input_required=False,
+        hint="(expected namespace, customer_id [, cluster_id])",
+    ),
 )
 _TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in TABLES}
+_BILLING_SPECS: dict[str, TableSpec] = {
+    spec.billing_format.name: spec for spec in TABLES if spec.billing_format is not None
+}
 
 
 def landed_columns(table: str) -> tuple[str, ...]:
@@ -333,21 +413,24 @@ class LandingSummary:
 
     input_dir: Path
     schema: str
-    #: Landed rows per table (all four tables, zero for empty ones).
+    #: Landed rows per table (every table of TABLES, zero for empty ones).
     table_rows: dict[str, int] = field(default_factory=dict)
     #: Landed rows per file, keyed by the path relative to the input dir (as in _source_file).
     file_rows: dict[str, int] = field(default_factory=dict)
     #: Table each file landed in, keyed like file_rows.
     file_tables: dict[str, str] = field(default_factory=dict)
+    #: Billing format recognized for each file of billing/ (focus, aws_cur, ...), keyed like
+    #: file_rows (an empty file, whose format cannot be told, is not listed).
+    file_formats: dict[str, str] = field(default_factory=dict)
     #: Seconds spent landing each file, keyed like file_rows.
     file_seconds: dict[str, float] = field(default_factory=dict)
     #: Files read, relative to the input dir, in landing order.
     files_read: list[str] = field(default_factory=list)
     #: Header names that match no landed column (x_ vendor columns etc.), per file.
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
-    #: Files under billing/ or usage/ that were not read, with the reason.
+    #: Files under billing/, usage/ or k8s_usage/ that were not read, with the reason.
     skipped_files: dict[str, str] = field(default_factory=dict)
-    #: Records holding a line break inside a value, per file (see notes).
+    #: Records holding a line break inside a value, per CSV file (see notes).
     multiline_records: dict[str, int] = field(default_factory=dict)
     #: Other remarks (an optional input missing, an empty file).
     notes: list[str] = field(default_factory=list)
@@ -362,10 +445,16 @@ class LandingSummary:
                 f"{self.schema} in {self.seconds:.1f} s"
             )
         ]
+        empty: list[str] = []
         for spec in TABLES:
             n_files = sum(1 for t in self.file_tables.values() if t == spec.name)
             rows = self.table_rows.get(spec.name, 0)
-            lines.append(f"  {spec.name}: {rows:,} row(s) from {n_files} file(s)")
+            if n_files or rows:
+                lines.append(f"  {spec.name}: {rows:,} row(s) from {n_files} file(s)")
+            else:
+                empty.append(spec.name)
+        if empty:
+            lines.append(f"  empty: {', '.join(empty)}")
         for path, names in self.unknown_columns.items():
             shown = ", ".join(names[:8]) + (f", … (+{len(names) - 8})" if len(names) > 8 else "")
             lines.append(f"  {path}: {len(names)} column(s) not landed: {shown}")
@@ -402,10 +491,20 @@ def _duckdb_reason(exc: BaseException) -> str:
     return _one_line(re.sub(r"^[A-Za-z ]*Error:\s*", "", first.strip()))
 
 
-def _is_data_file(name: str) -> bool:
-    """Whether a file name has one of the accepted data suffixes (case-insensitive)."""
+def _lineage_values(path: Path, rel: str, row_number: str, variant: str | None) -> list[str]:
+    """SQL for the lineage columns, in LINEAGE_COLUMNS order: ``_source_file``, ``_source_row``
+    (the given expression), ``_delivered_at`` (the file's modification time, UTC ISO 8601) and
+    ``_source_variant``."""
+    modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
+    variant_sql = _literal(variant) if variant is not None else "CAST(NULL AS VARCHAR)"
+    return [_literal(rel), row_number, _literal(modified), variant_sql]
+
+
+def _data_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
+    """The longest of the suffixes a file name ends with (case-insensitive), or None."""
     lower = name.lower()
-    return any(lower.endswith(suffix) for suffix in _DATA_SUFFIXES)
+    found = [suffix for suffix in suffixes if lower.endswith(suffix)]
+    return max(found, key=len) if found else None
 
 
 _GLOB_CHARS = re.compile(r"[*?\[\]{}]")
@@ -424,7 +523,7 @@ def _readable_path(path: Path) -> Iterator[str]:
         return
     tmp_dir = tempfile.mkdtemp(prefix="cpc_landing_")
     try:
-        suffix = ".csv.gz" if path.name.lower().endswith(".csv.gz") else path.suffix.lower()
+        suffix = _data_suffix(path.name, _DATA_SUFFIXES + _JSON_SUFFIXES) or path.suffix.lower()
         alias = Path(tmp_dir) / f"input{suffix}"
         try:
             os.symlink(path.absolute(), alias)
@@ -436,7 +535,7 @@ def _readable_path(path: Path) -> Iterator[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# CSV header inspection
+# Header inspection (CSV, JSON lines)
 # --------------------------------------------------------------------------------------------
 
 _PROBE_CHUNK = 1 << 16
@@ -502,24 +601,248 @@ def _probe_csv(path: Path, rel: str) -> _CsvHead:
     return _CsvHead(gzipped=gzipped, skip=skip, header=None)
 
 
+
+def _probe_json(path: Path, rel: str) -> tuple[bool, bool]:
+    """(gzip-compressed, empty) for a JSON lines file; checks it starts like JSON records."""
+    gzipped = False
+    try:
+        with path.open("rb") as fh:
+            gzipped = fh.read(2) == _GZIP_MAGIC
+        opener = gzip.open if gzipped else open
+        start = b""
+        read = 0
+        with opener(path, "rb") as fh:
+            while not start and read < _PROBE_LIMIT:
+                chunk = fh.read(_PROBE_CHUNK)
+                if not chunk:
+                    break
+                read += len(chunk)
+                start = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    except (OSError, EOFError, zlib.error) as exc:
+        what = "gzip-compressed JSON" if gzipped else "JSON file"
+        raise UserError(f"{rel}: cannot read {what}: {_one_line(str(exc))}") from exc
+    if not start:
+        return gzipped, True
+    if start == b"[":
+        raise UserError(
+            f"{rel}: a JSON array; expected JSON lines (one JSON object per line, as BigQuery "
+            "exports them)"
+        )
+    if start != b"{":
+        raise UserError(f"{rel}: not JSON lines (expected one JSON object per line)")
+    return gzipped, False
+
+
+# --------------------------------------------------------------------------------------------
+# Reading a file's columns
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Inspected:
+    """A data file whose columns have been read, before it lands."""
+
+    path: Path
+    rel: str
+    #: "csv", "parquet" or "json"
+    kind: str
+    #: Column names as written (nested records flattened to ``a.b``), or None for an empty file.
+    header: list[str] | None
+    #: CSV only: what the probe found.
+    csv_head: _CsvHead | None = None
+    #: Parquet and JSON only: the top-level columns and their DuckDB types.
+    types: list[tuple[str, duckdb.DuckDBPyType]] = field(default_factory=list)
+    #: JSON only: whether the file is gzip-compressed.
+    gzipped: bool = False
+
+    def detection_names(self) -> list[str]:
+        """The names a billing format's signature is matched against: the header plus, for
+        nested records, the record paths themselves (``service`` besides ``service.id``)."""
+        names = list(self.header or [])
+        for name, dtype in self.types:
+            names.extend(path for path, _ in _struct_paths(name, dtype))
+        return names
+
+
+def _is_struct(dtype: duckdb.DuckDBPyType) -> bool:
+    """Whether a DuckDB type is a STRUCT with at least one field."""
+    return dtype.id == "struct" and bool(dtype.children)
+
+
+def _struct_paths(
+    name: str, dtype: duckdb.DuckDBPyType
+) -> Iterator[tuple[str, duckdb.DuckDBPyType]]:
+    """Every (dotted path, type) of the STRUCTs nested in a column (the column itself included)."""
+    if _is_struct(dtype):
+        yield name, dtype
+        for child, child_type in dtype.children:
+            yield from _struct_paths(f"{name}.{child}", child_type)
+
+
+@dataclass(frozen=True)
+class _Leaf:
+    """One flattened column of a parquet or JSON file."""
+
+    name: str
+    #: SQL reaching the value from the file's columns.
+    expr: str
+    dtype: duckdb.DuckDBPyType
+
+
+def _flatten(
+    types: list[tuple[str, duckdb.DuckDBPyType]], keep_whole: Callable[[str], bool]
+) -> list[_Leaf]:
+    """The leaves of the columns: STRUCT fields recursively, as ``a.b`` names.
+
+    A STRUCT whose path ``keep_whole`` accepts (it names a landed column) is one leaf.
+    """
+    leaves: list[_Leaf] = []
+
+    def walk(name: str, expr: str, dtype: duckdb.DuckDBPyType) -> None:
+        if _is_struct(dtype) and not keep_whole(name):
+            for child, child_type in dtype.children:
+                walk(f"{name}.{child}", f"struct_extract({expr}, {_literal(child)})", child_type)
+        else:
+            leaves.append(_Leaf(name, expr, dtype))
+
+    for name, dtype in types:
+        walk(name, _ident(name), dtype)
+    return leaves
+
+
+def _never(_: str) -> bool:
+    """keep_whole for :func:`_flatten` that flattens every nested record."""
+    return False
+
+
+def _json_source(readable: str, gzipped: bool, columns: str | None = None) -> str:
+    """``read_json(...)`` reading newline-delimited JSON records: with ``columns`` the given
+    types, else the types detected from every record (BigQuery leaves NULL fields out of its
+    JSON export, so a field may first appear deep in a file; a sample would miss it)."""
+    options = [
+        _literal(readable),
+        "format = 'newline_delimited'",
+        "records = true",
+        f"compression = '{'gzip' if gzipped else 'none'}'",
+        f"columns = {columns}" if columns is not None else "sample_size = -1",
+    ]
+    return f"read_json({', '.join(options)})"
+
+
+def _parquet_source(readable: str) -> str:
+    """``read_parquet(...)`` with the file row number."""
+    return f"read_parquet({_literal(readable)}, file_row_number = true, binary_as_string = true)"
+
+
+def _json_error(rel: str, exc: BaseException) -> UserError:
+    """A one-line UserError for a DuckDB JSON reader error, naming the line when DuckDB does."""
+    text = str(exc)
+    if "expected records, but got non-record JSON" in text:
+        return UserError(f"{rel}: not JSON lines (expected one JSON object per line)")
+    found = re.search(r"in line (\d+): ?(.*)", text)
+    if found:
+        detail = _one_line(found.group(2).split("\n")[0].strip().rstrip("."), 160)
+        malformed = "malformed JSON: " if text.lstrip().startswith(
+            ("Invalid Input Error: Malformed", "Malformed")
+        ) else ""
+        return UserError(f"{rel}: line {found.group(1)}: {malformed}{detail}")
+    return UserError(f"{rel}: cannot read JSON: {_duckdb_reason(exc)}")
+
+
+def _kind(path: Path, suffixes: tuple[str, ...]) -> str:
+    """"parquet", "json" or "csv", from the file name."""
+    suffix = _data_suffix(path.name, suffixes) or ""
+    if suffix == ".parquet":
+        return "parquet"
+    if suffix in _JSON_SUFFIXES:
+        return "json"
+    return "csv"
+
+
+def _inspect(con: duckdb.DuckDBPyConnection, path: Path, rel: str, kind: str) -> _Inspected:
+    """Read a data file's columns (header line, parquet schema, JSON records' fields)."""
+    if kind == "csv":
+        head = _probe_csv(path, rel)
+        return _Inspected(path, rel, kind, head.header, csv_head=head)
+    if kind == "json":
+        gzipped, empty = _probe_json(path, rel)
+        if empty:
+            return _Inspected(path, rel, kind, None, gzipped=gzipped)
+        with _readable_path(path) as readable:
+            try:
+                relation = con.sql(f"SELECT * FROM {_json_source(readable, gzipped)}")
+                types = list(zip(relation.columns, relation.types, strict=True))
+            except duckdb.Error as exc:
+                raise _json_error(rel, exc) from exc
+    else:
+        gzipped = False
+        with _readable_path(path) as readable:
+            try:
+                relation = con.sql(f"SELECT * FROM {_parquet_source(readable)}")
+                types = [
+                    (name, dtype)
+                    for name, dtype in zip(relation.columns, relation.types, strict=True)
+                    if name != "file_row_number"
+                ]
+            except duckdb.Error as exc:
+                raise UserError(f"{rel}: cannot read parquet: {_duckdb_reason(exc)}") from exc
+    header = [leaf.name for leaf in _flatten(types, _never)]
+    return _Inspected(path, rel, kind, header, types=types, gzipped=gzipped)
+
+
 # --------------------------------------------------------------------------------------------
 # Column mapping
 # --------------------------------------------------------------------------------------------
 
 
-def _map_header(rel: str, header: list[str], spec: TableSpec) -> tuple[dict[str, int], list[str]]:
-    """Map header positions to landed columns.
+@dataclass
+class _HeaderMap:
+    """How a file's columns map to a table's landed columns."""
 
-    Returns (landed name -> position in the header, header names that match nothing).
+    #: landed name -> position in the header
+    matched: dict[str, int]
+    #: header names that match nothing (reported, not landed)
+    unknown: list[str]
+    #: (tag key, position in the header) of the columns packed into the tags column
+    tags: list[tuple[str, int]]
+
+
+def _tag_key(header_name: str, prefix_key: str) -> str:
+    """The tag key in a tag column's header: the text after the prefix as written.
+
+    ``resourceTags/user:Team`` -> ``user:Team``; ``resource_tags_user_team`` -> ``user_team``.
+    """
+    name = header_name.strip().lstrip("\ufeff")
+    for end in range(1, len(name) + 1):
+        if match_key(name[:end]) == prefix_key:
+            rest = name[end:]
+            while rest and not match_key(rest[0]):  # the separator after the prefix
+                rest = rest[1:]
+            return rest
+    return name
+
+
+def _map_header(rel: str, header: list[str], spec: TableSpec) -> _HeaderMap:
+    """Map header positions to landed columns (and tag columns to the tags column).
+
     Raises UserError when a required column is missing or two header names map to one column.
     """
     keys = spec.lookup()
+    fmt = spec.billing_format
+    prefix_keys = [match_key(p) for p in fmt.tag_prefixes] if fmt and fmt.tags_column else []
+    prefix_keys = [key for key in prefix_keys if key]
     matched: dict[str, int] = {}
     unknown: list[str] = []
+    tags: list[tuple[str, int]] = []
     for position, name in enumerate(header):
-        landed = keys.get(_match_key(name))
+        key = match_key(name)
+        landed = keys.get(key)
         if landed is None:
-            unknown.append(name.strip() or f"(blank header, column {position + 1})")
+            prefix = next((p for p in prefix_keys if key.startswith(p) and key != p), None)
+            if prefix is not None:
+                tags.append((_tag_key(name, prefix), position))
+            else:
+                unknown.append(name.strip() or f"(blank header, column {position + 1})")
             continue
         if landed in matched:
             first = header[matched[landed]].strip()
@@ -531,7 +854,56 @@ def _map_header(rel: str, header: list[str], spec: TableSpec) -> tuple[dict[str,
     missing = [spec.display(name) for name in spec.required if name not in matched]
     if missing:
         raise UserError(f"{rel}: missing required column(s) {', '.join(missing)} {spec.hint}")
-    return matched, unknown
+    if tags and fmt is not None and fmt.tags_column in matched:
+        # The file has the packed column itself (CUR 2.0 resource_tags): it lands as it is.
+        unknown.extend(header[position].strip() for _, position in tags)
+        tags = []
+    seen: dict[str, int] = {}
+    for tag, position in tags:
+        if tag in seen:
+            raise UserError(
+                f"{rel}: columns {header[seen[tag]].strip()!r} and {header[position].strip()!r} "
+                f"are the same tag {tag!r}; keep only one"
+            )
+        seen[tag] = position
+    return _HeaderMap(matched, unknown, tags)
+
+
+def _pack_tags(entries: list[tuple[str, str]]) -> str:
+    """SQL packing (tag key, SQL text value) pairs into one JSON object text, leaving out NULL
+    and empty values; NULL when no value is left."""
+    items = ", ".join(f"{{'k': {_literal(key)}, 'v': {value}}}" for key, value in entries)
+    kept = f"list_filter([{items}], lambda tag: tag.v IS NOT NULL AND tag.v <> '')"
+    return f"NULLIF(CAST(to_json(map_from_entries({kept})) AS VARCHAR), '{{}}')"
+
+
+def _select_list(spec: TableSpec, mapping: _HeaderMap, value: Callable[[int], str]) -> list[str]:
+    """SQL for the landed data columns, in order; ``value`` renders a header position as text."""
+    tags_column = spec.billing_format.tags_column if spec.billing_format else None
+    select: list[str] = []
+    for name in spec.landed_names:
+        if name in mapping.matched:
+            select.append(value(mapping.matched[name]))
+        elif name == tags_column and mapping.tags:
+            select.append(_pack_tags([(key, value(position)) for key, position in mapping.tags]))
+        else:
+            select.append("CAST(NULL AS VARCHAR)")
+    return select
+
+
+def _insert_sql(spec: TableSpec, target: str, select_list: list[str], source: str) -> str:
+    """INSERT ... SELECT statement landing one file into the target table."""
+    names = (*spec.landed_names, *(name for name, _ in LINEAGE_COLUMNS))
+    columns = ", ".join(_ident(c) for c in names)
+    return f"INSERT INTO {target} ({columns}) SELECT {', '.join(select_list)} FROM {source}"
+
+
+def _variant(spec: TableSpec, header: list[str], rel: str) -> str | None:
+    """The ``_source_variant`` of a file, as its billing format tells it (else None)."""
+    fmt = spec.billing_format
+    if fmt is None or fmt.variant is None:
+        return None
+    return fmt.variant(list(header), rel)
 
 
 # --------------------------------------------------------------------------------------------
@@ -576,42 +948,35 @@ def _csv_error(rel: str, exc: duckdb.Error) -> UserError:
     return UserError(f"{rel}: {where}{reason}" + (f": {snippet!r}" if snippet else ""))
 
 
-def _insert_sql(spec: TableSpec, target: str, select_list: list[str], source: str) -> str:
-    """INSERT ... SELECT statement landing one file into the target table."""
-    columns = ", ".join(_ident(c) for c in (*spec.landed_names, "_source_file", "_source_row"))
-    return f"INSERT INTO {target} ({columns}) SELECT {', '.join(select_list)} FROM {source}"
-
-
 def _land_csv(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    rel: str,
+    source: _Inspected,
     spec: TableSpec,
     target: str,
     summary: LandingSummary,
 ) -> int:
     """Land one CSV (optionally gzip-compressed) file; return the number of rows landed."""
-    head = _probe_csv(path, rel)
+    path, rel, head = source.path, source.rel, source.csv_head
+    assert head is not None
     if head.header is None:
         summary.notes.append(f"{rel} is empty (no header line); landed 0 rows")
         return 0
-    matched, unknown = _map_header(rel, head.header, spec)
-    if unknown:
-        summary.unknown_columns[rel] = unknown
+    mapping = _map_header(rel, head.header, spec)
+    if mapping.unknown:
+        summary.unknown_columns[rel] = mapping.unknown
 
     # Columns are named by position (c0, c1, ...): the header text never reaches DuckDB, so
     # duplicate, blank or odd header names cannot confuse it.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(head.header))) + "}"
-    select_list = [
-        f"c{matched[name]}" if name in matched else "CAST(NULL AS VARCHAR)"
-        for name in spec.landed_names
-    ]
+    select_list = _select_list(spec, mapping, lambda position: f"c{position}")
     # _source_row: row_number() OVER () with an empty window is planned as DuckDB's streaming
     # window, whose operator order is FIXED_ORDER: the scan feeding it delivers records in file
     # order even when the CSV is parsed by several threads and whatever preserve_insertion_order
     # says. So the number is the record's position in the file (header and blank lines not
     # counted). Tested on 4M rows with 1-16 threads, and in test_landing.py on 150k rows.
-    select_list += [_literal(rel), "row_number() OVER ()"]
+    select_list += _lineage_values(
+        path, rel, "row_number() OVER ()", _variant(spec, head.header, rel)
+    )
 
     with _readable_path(path) as readable:
 
@@ -712,65 +1077,128 @@ def _count_csv_records(path: Path, head: _CsvHead, rel: str) -> int:
         csv.field_size_limit(previous_limit)
 
 
-_NESTED_TYPE = re.compile(r"^(STRUCT|MAP|UNION)\(|\[\d*\]$")
+_NESTED_TYPES = frozenset({"struct", "list", "map", "array", "union"})
 
 
-def _parquet_value(column: str, duckdb_type: str) -> str:
-    """SQL rendering one parquet column as raw text."""
-    ident = _ident(column)
-    kind = duckdb_type.upper()
+def _text_value(expr: str, dtype: duckdb.DuckDBPyType) -> str:
+    """SQL rendering one typed (parquet) value as raw text."""
+    kind = str(dtype).upper()
+    if dtype.id in _NESTED_TYPES:
+        return f"CAST(to_json({expr}) AS VARCHAR)"
     if kind == "VARCHAR":
-        return f"NULLIF({ident}, '')"
-    if _NESTED_TYPE.search(kind):
-        return f"CAST(to_json({ident}) AS VARCHAR)"
+        return f"NULLIF({expr}, '')"
+    if kind == "JSON":
+        return f"NULLIF(CAST({expr} AS VARCHAR), '')"
     if kind in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ"):
-        utc = f"timezone('UTC', {ident})"
+        utc = f"timezone('UTC', {expr})"
         return (
             f"CASE WHEN microsecond({utc}) % 1000000 = 0 "
             f"THEN strftime({utc}, '%Y-%m-%dT%H:%M:%SZ') "
             f"ELSE strftime({utc}, '%Y-%m-%dT%H:%M:%S.%fZ') END"
         )
     if kind.startswith("TIMESTAMP"):
-        naive = f"CAST({ident} AS TIMESTAMP)"
+        naive = f"CAST({expr} AS TIMESTAMP)"
         return (
             f"CASE WHEN microsecond({naive}) % 1000000 = 0 "
             f"THEN strftime({naive}, '%Y-%m-%dT%H:%M:%S') "
             f"ELSE strftime({naive}, '%Y-%m-%dT%H:%M:%S.%f') END"
         )
-    return f"CAST({ident} AS VARCHAR)"
+    return f"CAST({expr} AS VARCHAR)"
+
+
+def _keep_whole(spec: TableSpec) -> Callable[[str], bool]:
+    """Whether a nested record's path names one of the table's landed columns (it then lands
+    whole, as JSON text, instead of being flattened)."""
+    keys = spec.lookup()
+    return lambda path: match_key(path) in keys
 
 
 def _land_parquet(
     con: duckdb.DuckDBPyConnection,
-    path: Path,
-    rel: str,
+    source: _Inspected,
     spec: TableSpec,
     target: str,
     summary: LandingSummary,
 ) -> int:
     """Land one parquet file; return the number of rows landed."""
+    path, rel = source.path, source.rel
+    leaves = _flatten(source.types, _keep_whole(spec))
+    mapping = _map_header(rel, [leaf.name for leaf in leaves], spec)
+    if mapping.unknown:
+        summary.unknown_columns[rel] = mapping.unknown
+    select_list = _select_list(
+        spec, mapping, lambda position: _text_value(leaves[position].expr, leaves[position].dtype)
+    )
+    select_list += _lineage_values(
+        path, rel, "file_row_number + 1", _variant(spec, source.header or [], rel)
+    )
     with _readable_path(path) as readable:
-        source = (
-            f"read_parquet({_literal(readable)}, file_row_number = true, binary_as_string = true)"
-        )
+        sql = _insert_sql(spec, target, select_list, _parquet_source(readable))
         try:
-            described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
-        except duckdb.Error as exc:
-            raise UserError(f"{rel}: cannot read parquet: {_duckdb_reason(exc)}") from exc
-        columns = [(str(row[0]), str(row[1])) for row in described if row[0] != "file_row_number"]
-        matched, unknown = _map_header(rel, [name for name, _ in columns], spec)
-        if unknown:
-            summary.unknown_columns[rel] = unknown
-        select_list = [
-            _parquet_value(*columns[matched[name]]) if name in matched else "CAST(NULL AS VARCHAR)"
-            for name in spec.landed_names
-        ]
-        select_list += [_literal(rel), "file_row_number + 1"]
-        try:
-            result = con.execute(_insert_sql(spec, target, select_list, source)).fetchone()
+            result = con.execute(sql).fetchone()
         except duckdb.Error as exc:
             raise UserError(f"{rel}: cannot read parquet: {_duckdb_reason(exc)}") from exc
     return int(result[0]) if result else 0
+
+
+def _json_type(path: str, dtype: duckdb.DuckDBPyType, keep_whole: Callable[[str], bool]) -> str:
+    """The type a JSON field is read as: nested records as STRUCTs, everything else as VARCHAR
+    (DuckDB then gives strings as written, numbers and booleans as their text, lists and
+    objects as JSON text), so a value never fails a type guessed from the first records."""
+    if _is_struct(dtype) and not keep_whole(path):
+        fields = ", ".join(
+            f"{_ident(child)} {_json_type(f'{path}.{child}', child_type, keep_whole)}"
+            for child, child_type in dtype.children
+        )
+        return f"STRUCT({fields})"
+    return "VARCHAR"
+
+
+def _land_json(
+    con: duckdb.DuckDBPyConnection,
+    source: _Inspected,
+    spec: TableSpec,
+    target: str,
+    summary: LandingSummary,
+) -> int:
+    """Land one JSON lines file (optionally gzip-compressed); return the number of rows landed."""
+    path, rel = source.path, source.rel
+    if source.header is None:
+        summary.notes.append(f"{rel} is empty (no JSON records); landed 0 rows")
+        return 0
+    keep_whole = _keep_whole(spec)
+    leaves = _flatten(source.types, keep_whole)
+    mapping = _map_header(rel, [leaf.name for leaf in leaves], spec)
+    if mapping.unknown:
+        summary.unknown_columns[rel] = mapping.unknown
+    columns = (
+        "{"
+        + ", ".join(
+            f"{_literal(name)}: {_literal(_json_type(name, dtype, keep_whole))}"
+            for name, dtype in source.types
+        )
+        + "}"
+    )
+    select_list = _select_list(
+        spec, mapping, lambda position: f"NULLIF({leaves[position].expr}, '')"
+    )
+    # _source_row: the record's position in the file, as for CSV (see _land_csv).
+    select_list += _lineage_values(
+        path, rel, "row_number() OVER ()", _variant(spec, source.header, rel)
+    )
+    with _readable_path(path) as readable:
+        sql = _insert_sql(spec, target, select_list, _json_source(readable, source.gzipped, columns))
+        try:
+            result = con.execute(sql).fetchone()
+        except duckdb.Error as exc:
+            raise _json_error(rel, exc) from exc
+    return int(result[0]) if result else 0
+
+
+_LANDERS: dict[
+    str,
+    Callable[[duckdb.DuckDBPyConnection, _Inspected, TableSpec, str, LandingSummary], int],
+] = {"csv": _land_csv, "parquet": _land_parquet, "json": _land_json}
 
 
 # --------------------------------------------------------------------------------------------
@@ -778,38 +1206,45 @@ def _land_parquet(
 # --------------------------------------------------------------------------------------------
 
 
-def _folder_files(input_dir: Path, spec: TableSpec, summary: LandingSummary) -> list[Path]:
-    """Data files under the spec's folder, sorted by relative path; records skipped files."""
-    assert spec.folder is not None
-    folder = input_dir / spec.folder
-    if not folder.exists():
-        if spec.input_required:
+def _folder_files(
+    input_dir: Path,
+    folder: str,
+    table: str,
+    required: bool,
+    summary: LandingSummary,
+) -> list[Path]:
+    """Data files under a folder, sorted by relative path; records skipped files."""
+    billing = folder == BILLING_FOLDER
+    suffixes = _DATA_SUFFIXES + _JSON_SUFFIXES if billing else _DATA_SUFFIXES
+    words = _BILLING_WORDS if billing else _DATA_WORDS
+    label = f"{folder}/"
+    path_dir = input_dir / folder
+    if not path_dir.exists():
+        if required:
             raise UserError(
-                f"{spec.input_label}: folder not found in {input_dir} "
-                "(put FOCUS cost-and-usage files there: .csv, .csv.gz or .parquet)"
+                f"{label}: folder not found in {input_dir} (put the billing exports there: "
+                f"FOCUS, AWS CUR, Azure, GCP or OCI files as {words})"
             )
-        summary.notes.append(f"no {spec.input_label} folder: {spec.name} table is empty")
+        summary.notes.append(f"no {label} folder: {table} table is empty")
         return []
-    if not folder.is_dir():
-        raise UserError(f"{spec.input_label}: expected a folder, found a file")
+    if not path_dir.is_dir():
+        raise UserError(f"{label}: expected a folder, found a file")
     found: list[Path] = []
-    for path in sorted(folder.rglob("*"), key=lambda p: p.relative_to(input_dir).as_posix()):
+    for path in sorted(path_dir.rglob("*"), key=lambda p: p.relative_to(input_dir).as_posix()):
         if not path.is_file():
             continue
         rel_parts = path.relative_to(input_dir).parts
         rel = "/".join(rel_parts)
         if any(part.startswith(".") for part in rel_parts):
             continue  # hidden files: .DS_Store, macOS ._resource forks, editor swap files
-        if _is_data_file(path.name):
+        if _data_suffix(path.name, suffixes):
             found.append(path)
         else:
-            summary.skipped_files[rel] = "not a .csv, .csv.gz or .parquet file"
+            summary.skipped_files[rel] = f"not a {words} file"
     if not found:
-        if spec.input_required:
-            raise UserError(
-                f"{spec.input_label}: no .csv, .csv.gz or .parquet files found in {folder}"
-            )
-        summary.notes.append(f"{spec.input_label} holds no data files: {spec.name} table is empty")
+        if required:
+            raise UserError(f"{label}: no {words} files found in {path_dir}")
+        summary.notes.append(f"{label} holds no data files: {table} table is empty")
     return found
 
 
@@ -827,23 +1262,61 @@ def _single_file(input_dir: Path, spec: TableSpec, summary: LandingSummary) -> l
     return [path]
 
 
+def _plan(
+    con: duckdb.DuckDBPyConnection, input_dir: Path, summary: LandingSummary
+) -> dict[str, list[_Inspected]]:
+    """Every input file, read for its columns, by the table it lands in (TABLES order).
+
+    Each file of billing/ goes to the table of the billing format its header matches; an empty
+    file (nothing to recognize) is listed under the first format's table and lands no rows.
+    """
+    plan: dict[str, list[_Inspected]] = {spec.name: [] for spec in TABLES}
+    billing_paths = _folder_files(input_dir, BILLING_FOLDER, "billing", True, summary)
+    for path in billing_paths:
+        rel = path.relative_to(input_dir).as_posix()
+        source = _inspect(con, path, rel, _kind(path, _DATA_SUFFIXES + _JSON_SUFFIXES))
+        if source.header is None:
+            plan[FORMATS[0].table].append(source)
+            continue
+        fmt = detect(source.detection_names(), rel)
+        summary.file_formats[rel] = fmt.name
+        plan[fmt.table].append(source)
+    for spec in TABLES:
+        if spec.billing_format is not None:
+            continue
+        if spec.folder is not None:
+            paths = _folder_files(input_dir, spec.folder, spec.name, spec.input_required, summary)
+        else:
+            paths = _single_file(input_dir, spec, summary)
+        for path in paths:
+            rel = path.relative_to(input_dir).as_posix()
+            plan[spec.name].append(_inspect(con, path, rel, _kind(path, _DATA_SUFFIXES)))
+    return plan
+
+
 # --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
 
 
 def _note_line_breaks(
-    con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec, summary: LandingSummary
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    spec: TableSpec,
+    csv_files: set[str],
+    summary: LandingSummary,
 ) -> None:
-    """Record, per file, the records holding a line break inside a (quoted) value.
+    """Record, per CSV file, the records holding a line break inside a (quoted) value.
 
     Line breaks in quoted values are valid CSV, but they are also what an unbalanced quote
     produces when a later stray quote closes it: two lines merged into one record. Flagging
     them is the only way such a merge does not go unnoticed.
     """
     condition = " OR ".join(f"contains({_ident(name)}, chr(10))" for name in spec.landed_names)
+    files = ", ".join(_literal(rel) for rel in sorted(csv_files))
     rows = con.execute(
-        f"SELECT _source_file, count(*), min(_source_row) FROM {target} WHERE {condition} "
+        f"SELECT _source_file, count(*), min(_source_row) FROM {target} "
+        f"WHERE _source_file IN ({files}) AND ({condition}) "
         "GROUP BY _source_file ORDER BY _source_file"
     ).fetchall()
     for rel, count, first in rows:
@@ -864,17 +1337,18 @@ def _create_table(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec) 
 def land(
     input_dir: Path, con: duckdb.DuckDBPyConnection, schema: str = "cpc_raw"
 ) -> LandingSummary:
-    """Land the input folder into ``{schema}.billing/usage/customers/revenue``.
+    """Land the input folder into ``{schema}.<table>`` for every table of :data:`TABLES`.
 
-    All four tables are created (replacing earlier ones) with a fixed column set, every data
-    column VARCHAR, plus ``_source_file`` and ``_source_row``. Missing optional inputs give
-    empty tables. Files land in shadow tables that replace the previous tables only when every
-    file has landed, so a failed landing leaves earlier landed tables untouched. Call it outside
-    an open transaction.
+    Every table is created (replacing earlier ones) with a fixed column set, every data column
+    VARCHAR, plus the lineage columns. Missing optional inputs give empty tables. Each file of
+    billing/ lands in the table of the billing format its header matches. Files land in shadow
+    tables that replace the previous tables only when every file has landed, so a failed landing
+    leaves earlier landed tables untouched. Call it outside an open transaction.
 
     Raises:
-        UserError: a required input is missing, or a file is unreadable, lacks a required
-            column or holds a malformed record; the one-line message names the file.
+        UserError: a required input is missing, or a file is unreadable, has an unrecognized
+            billing layout, lacks a required column or holds a malformed record; the one-line
+            message names the file.
     """
     started = time.perf_counter()
     input_dir = Path(input_dir)
@@ -882,13 +1356,9 @@ def land(
         raise UserError(f"{input_dir}: input folder not found")
     summary = LandingSummary(input_dir=input_dir, schema=schema)
 
-    # Find every input first, so a missing required input fails before any work is done.
-    plan: list[tuple[TableSpec, list[Path]]] = []
-    for spec in TABLES:
-        if spec.folder is not None:
-            plan.append((spec, _folder_files(input_dir, spec, summary)))
-        else:
-            plan.append((spec, _single_file(input_dir, spec, summary)))
+    # Find every input and read its columns first, so a missing required input or an
+    # unrecognized billing file fails before any work is done.
+    plan = _plan(con, input_dir, summary)
 
     # Land into shadow tables, then swap them in with one short transaction: a failed landing
     # leaves the tables of the previous landing untouched. (Not one big transaction: a failed
@@ -898,25 +1368,26 @@ def land(
         spec.name: f"{_ident(schema)}.{_ident(_SHADOW_PREFIX + spec.name)}" for spec in TABLES
     }
     try:
-        for spec, paths in plan:
+        for spec in TABLES:
             target = shadows[spec.name]
             _create_table(con, target, spec)
             total = 0
-            for path in paths:
-                rel = path.relative_to(input_dir).as_posix()
+            for source in plan[spec.name]:
                 file_started = time.perf_counter()
-                if path.name.lower().endswith(".parquet"):
-                    rows = _land_parquet(con, path, rel, spec, target, summary)
-                else:
-                    rows = _land_csv(con, path, rel, spec, target, summary)
-                summary.files_read.append(rel)
-                summary.file_rows[rel] = rows
-                summary.file_seconds[rel] = time.perf_counter() - file_started
-                summary.file_tables[rel] = spec.name
+                rows = _LANDERS[source.kind](con, source, spec, target, summary)
+                summary.files_read.append(source.rel)
+                summary.file_rows[source.rel] = rows
+                summary.file_seconds[source.rel] = time.perf_counter() - file_started
+                summary.file_tables[source.rel] = spec.name
                 total += rows
             summary.table_rows[spec.name] = total
-            if total:
-                _note_line_breaks(con, target, spec, summary)
+            csv_files = {
+                source.rel
+                for source in plan[spec.name]
+                if source.kind == "csv" and summary.file_rows[source.rel]
+            }
+            if csv_files:
+                _note_line_breaks(con, target, spec, csv_files, summary)
         con.execute("BEGIN TRANSACTION")
         try:
             for spec in TABLES:

@@ -56,13 +56,13 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
         " sum(total_cost) as total_cost, sum(revenue) as revenue,"
         " sum(compute_cost) as compute_cost, sum(storage_cost) as storage_cost,"
         " sum(database_cost) as database_cost, sum(network_cost) as network_cost,"
-        " sum(support_cost) as support_cost"
+        " sum(support_cost) as support_cost, sum(engineering_cost) as engineering_cost"
         " from marts.customer_costs_monthly group by customer_id"
         f" order by total_cost desc, customer_id limit {int(top)}"
     )
     table = Table(title=f"Top {top} customers by cost", title_justify="left")
     for heading in ("customer", "segment", "cost", "compute", "storage", "database", "network",
-                    "support", "revenue", "cost/revenue"):
+                    "support", "engineering", "revenue", "cost/revenue"):
         table.add_column(heading, justify="left" if heading in ("customer", "segment") else "right",
                          no_wrap=True)
     for row in customers:
@@ -71,7 +71,8 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
         table.add_row(row["customer_id"], row["segment"], _money(row["total_cost"]),
                       _money(row["compute_cost"]), _money(row["storage_cost"]),
                       _money(row["database_cost"]), _money(row["network_cost"]),
-                      _money(row["support_cost"]), _money(revenue), _percent(ratio))
+                      _money(row["support_cost"]), _money(row["engineering_cost"]), _money(revenue),
+                      _percent(ratio))
     console.print(table)
 
     segments = query(

@@ -3,6 +3,10 @@
 Users describe the allocation in ``allocation.yml``::
 
     customer_tag_key: customer_id          # optional, default "customer_id"
+    reporting_currency: USD                 # optional, default var cpc_default_currency (USD)
+    fx_max_gap_days: 7                      # optional, default 7
+    kubernetes:                             # optional: how node cost splits (docs/kubernetes.md)
+      share_idle: none                      # none | even | weighted
     rules:                                  # in order; for each charge-day the first
       - name: tagged                        # rule that matches AND can place it wins
         method: tag
@@ -37,6 +41,25 @@ and handed to dbt as project variables (see :meth:`RuleSet.to_dbt_vars`); the SQ
 loop over the rules in Jinja. Names used in rules (metrics, customers, segments) are
 checked against the landed data by :func:`check_references` before dbt runs.
 
+Top-level keys
+--------------
+``customer_tag_key``
+    The resource tag naming the customer (default ``customer_id``).
+``reporting_currency``
+    The ISO 4217 code (three letters, case-insensitive) every amount is converted to and
+    reported in. Without it, the dbt variable ``cpc_default_currency`` (USD) is used.
+``fx_max_gap_days``
+    How many days a rate of ``fx_rates.csv`` is carried forward to days without one: a
+    whole number from 0 to :data:`MAX_FX_GAP_DAYS` (default :data:`DEFAULT_FX_MAX_GAP_DAYS`).
+``kubernetes``
+    Optional mapping for the Kubernetes node cost split (docs/kubernetes.md):
+    ``cpu_hourly_price`` and ``ram_gib_hourly_price`` (positive numbers per core-hour and per
+    GiB-hour; their ratio splits a node's cost into CPU and RAM; defaults
+    :data:`KUBERNETES_DEFAULTS`, OpenCost's default prices) and ``share_idle`` (``none``: idle
+    stays unattributed; ``even`` / ``weighted``: shared among the node's customers).
+``rules``
+    The list of rules (below).
+
 Rule keys
 ---------
 ``name``
@@ -53,9 +76,12 @@ Rule keys
     * ``proportional_to_cost`` -- split in proportion to the cost already attributed.
 ``match``
     Optional SQL condition over the snake_case FOCUS columns in :data:`ALLOWED_COLUMNS`,
-    ``charge_date`` (the UTC day being allocated) and ``tag('key')`` (a resource tag's
-    value). Only columns, string/number literals, ``date 'YYYY-MM-DD'``, TRUE/FALSE/NULL,
-    comparisons (``= <> != < <= > >=``), AND/OR/NOT, parentheses,
+    ``charge_date`` (the UTC day being allocated), ``tag('key')`` (a resource tag's
+    value), ``category`` (the charge's cost category, lower-case: compute, storage,
+    database, network, observability, security, support, engineering, overhead, other) and
+    ``pool`` (the ``pool`` other_costs.csv gives a cost; NULL elsewhere), see
+    :data:`PSEUDO_COLUMNS`. Only columns, string/number literals, ``date 'YYYY-MM-DD'``,
+    TRUE/FALSE/NULL, comparisons (``= <> != < <= > >=``), AND/OR/NOT, parentheses,
     ``[NOT] IN (literals)``, ``[NOT] LIKE``/``ILIKE 'pattern'``, ``IS [NOT] NULL`` and
     ``charge_date [NOT] BETWEEN date 'a' AND date 'b'`` are accepted. The condition is
     parsed (DuckDB syntax), checked, and re-rendered for the target dialect. Without
@@ -172,6 +198,10 @@ NUMERIC_COLUMNS: frozenset[str] = frozenset(
 CHARGE_DATE_COLUMN = "charge_date"
 CHARGE_DATE_SQL_COLUMN = "cost_date"
 
+#: Text pseudo-columns a predicate may use, and the charge-day columns they render as:
+#: ``category`` the project's cost category, ``pool`` the pool other_costs.csv names.
+PSEUDO_COLUMNS: dict[str, str] = {"category": "cost_category", "pool": "pool_name"}
+
 #: Prefix of the column a ``tag('key')`` reference renders as (see :func:`tag_column`).
 TAG_COLUMN_PREFIX = "tag__"
 
@@ -196,7 +226,26 @@ DIALECTS: tuple[str, ...] = ("duckdb", "spark")
 DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 
 #: Keys allowed at the top level of ``allocation.yml``.
-TOP_LEVEL_KEYS: tuple[str, ...] = ("customer_tag_key", "rules")
+TOP_LEVEL_KEYS: tuple[str, ...] = (
+    "customer_tag_key", "reporting_currency", "fx_max_gap_days", "kubernetes", "rules"
+)
+
+#: The ``kubernetes:`` settings and their defaults: OpenCost's default CPU and RAM prices
+#: (configs/default.json of opencost/opencost) and idle kept unattributed.
+KUBERNETES_DEFAULTS: dict[str, Any] = {
+    "cpu_hourly_price": 0.031611,
+    "ram_gib_hourly_price": 0.004237,
+    "share_idle": "none",
+}
+
+#: What ``kubernetes: share_idle`` accepts.
+SHARE_IDLE_MODES: tuple[str, ...] = ("none", "even", "weighted")
+
+#: Days a published exchange rate is carried forward when the file does not say.
+DEFAULT_FX_MAX_GAP_DAYS = 7
+
+#: The largest ``fx_max_gap_days`` accepted (a rate older than a year is not a rate of the day).
+MAX_FX_GAP_DAYS = 366
 
 #: Keys every rule may have, whatever its method.
 COMMON_RULE_KEYS: tuple[str, ...] = (
@@ -267,6 +316,7 @@ _TAG_KEY_MAX = 128
 _TAG_FUNCTION_KEY_RE = re.compile(r"[A-Za-z0-9_.:/ -]+")
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _NUMBER_RE = re.compile(r"(\d*)(?:\.(\d*))?([eE][+-]?\d+)?")
 _UNSAFE_NAME_RE = re.compile(r"['\"\\`\x00-\x1f\x7f]")
 _ID_MAX = 256
@@ -390,6 +440,10 @@ class RuleSet:
         dialect: The dialect the ``match_sql`` predicates were rendered for.
         tag_keys: The distinct ``tag('key')`` keys used by all rules, in order of first
             use (keys differing only in letter case count once, spelt as first used).
+        reporting_currency: The upper-case ISO code amounts are reported in, or None for
+            the dbt variable ``cpc_default_currency``.
+        fx_max_gap_days: Days a published exchange rate is carried forward.
+        kubernetes: The ``kubernetes:`` settings, defaults filled in (KUBERNETES_DEFAULTS).
     """
 
     customer_tag_key: str
@@ -398,6 +452,9 @@ class RuleSet:
     content_hash: str
     dialect: str = READ_DIALECT
     tag_keys: tuple[str, ...] = ()
+    reporting_currency: str | None = None
+    fx_max_gap_days: int = DEFAULT_FX_MAX_GAP_DAYS
+    kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
 
     def to_dbt_vars(self) -> dict[str, Any]:
         """Return the dbt project variables describing this rule set (JSON-able).
@@ -412,6 +469,11 @@ class RuleSet:
             "cpc_rules_hash": self.content_hash,
             "cpc_rules_source": self.source,
             "cpc_rule_tag_keys": [{"key": key, "column": tag_column(key)} for key in self.tag_keys],
+            "cpc_reporting_currency": self.reporting_currency,
+            "cpc_fx_max_gap_days": self.fx_max_gap_days,
+            "cpc_kubernetes_cpu_hourly_price": self.kubernetes["cpu_hourly_price"],
+            "cpc_kubernetes_ram_gib_hourly_price": self.kubernetes["ram_gib_hourly_price"],
+            "cpc_kubernetes_share_idle": self.kubernetes["share_idle"],
         }
 
 
@@ -566,6 +628,9 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
                 f" (allowed: {', '.join(TOP_LEVEL_KEYS)})"
             )
     tag_key = _customer_tag_key(data.get("customer_tag_key", DEFAULT_CUSTOMER_TAG_KEY), where)
+    reporting_currency = _reporting_currency(data.get("reporting_currency"), where)
+    fx_max_gap_days = _fx_max_gap_days(data.get("fx_max_gap_days", DEFAULT_FX_MAX_GAP_DAYS), where)
+    kubernetes = _kubernetes(data.get("kubernetes"), where)
     if "rules" not in data:
         raise UserError(f"{where}: 'rules' is missing; list at least one rule")
     items = data["rules"]
@@ -611,7 +676,69 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         content_hash=digest,
         dialect=dialect,
         tag_keys=tuple(tag_keys),
+        reporting_currency=reporting_currency,
+        fx_max_gap_days=fx_max_gap_days,
+        kubernetes=kubernetes,
     )
+
+
+def _kubernetes(value: Any, where: str) -> dict[str, Any]:
+    """Validate ``kubernetes:``: prices positive numbers, share_idle one of SHARE_IDLE_MODES."""
+    settings = dict(KUBERNETES_DEFAULTS)
+    if value is None:
+        return settings
+    if not isinstance(value, dict):
+        raise UserError(f"{where}: kubernetes must be a mapping, not {_type_name(value)}")
+    for key, item in value.items():
+        if key not in KUBERNETES_DEFAULTS:
+            raise UserError(
+                f"{where}: unknown key {_show(key)} in kubernetes"
+                f"{_did_you_mean(key, tuple(KUBERNETES_DEFAULTS))}"
+                f" (allowed: {', '.join(KUBERNETES_DEFAULTS)})"
+            )
+        if key == "share_idle":
+            if not isinstance(item, str) or item.strip().lower() not in SHARE_IDLE_MODES:
+                raise UserError(
+                    f"{where}: kubernetes share_idle must be one of {', '.join(SHARE_IDLE_MODES)}, "
+                    f"not {_show(item) if isinstance(item, str) else _type_name(item)}"
+                )
+            settings[key] = item.strip().lower()
+            continue
+        try:
+            settings[key] = _number(item, f"kubernetes {key}", minimum=0, inclusive=False)
+        except _Problem as problem:
+            raise UserError(f"{where}: {problem}") from None
+    return settings
+
+
+def _reporting_currency(value: Any, where: str) -> str | None:
+    """Validate ``reporting_currency``: a three-letter ISO 4217 code, returned upper-case."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise UserError(
+            f"{where}: reporting_currency must be a three-letter currency code such as USD, "
+            f"not {_type_name(value)}"
+        )
+    code = value.strip().upper()
+    if not _CURRENCY_RE.fullmatch(code):
+        raise UserError(
+            f"{where}: reporting_currency {_show(value)} is not a three-letter currency code "
+            "(ISO 4217, e.g. USD, EUR, GBP)"
+        )
+    return code
+
+
+def _fx_max_gap_days(value: Any, where: str) -> int:
+    """Validate ``fx_max_gap_days``: a whole number of days from 0 to MAX_FX_GAP_DAYS."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        shown = _show(value) if isinstance(value, (float, str)) else _type_name(value)
+        raise UserError(f"{where}: fx_max_gap_days must be a whole number of days, not {shown}")
+    if value < 0 or value > MAX_FX_GAP_DAYS:
+        raise UserError(
+            f"{where}: fx_max_gap_days must be between 0 and {MAX_FX_GAP_DAYS} days, got {int(value)}"
+        )
+    return int(value)
 
 
 def _customer_tag_key(value: Any, where: str) -> str:
@@ -1061,6 +1188,7 @@ def compile_match(text: str, dialect: str = READ_DIALECT) -> str:
     The predicate is read as DuckDB SQL, checked against the allowed grammar (see the
     module docstring) and rebuilt from scratch, so only whitelisted syntax reaches dbt.
     Columns come out lower-case and unquoted; ``charge_date`` comes out as ``cost_date``,
+    ``category`` as ``cost_category``, ``pool`` as ``pool_name``,
     ``tag('key')`` as the column :func:`tag_column` names, date literals as
     ``CAST('YYYY-MM-DD' AS DATE)``; a bare TRUE/FALSE comes out as ``true``/``false``
     without parentheses (Spark would read ``WHERE (TRUE)`` after a table name as a
@@ -1367,8 +1495,10 @@ class _Checker:
         name = ident.this.lower()
         if name == CHARGE_DATE_COLUMN:
             return exp.column(CHARGE_DATE_SQL_COLUMN, quoted=False), "date"
+        if name in PSEUDO_COLUMNS:
+            return exp.column(PSEUDO_COLUMNS[name], quoted=False), "text"
         if name not in ALLOWED_COLUMNS:
-            known = (*ALLOWED_COLUMNS, CHARGE_DATE_COLUMN)
+            known = (*ALLOWED_COLUMNS, CHARGE_DATE_COLUMN, *PSEUDO_COLUMNS)
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
             hint = (
                 f"; did you mean {', '.join(close)}?"
@@ -1579,7 +1709,8 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
 
     Rules are matched by name (case-insensitively). Lines say which rules were removed,
     added, changed (their version differs; the changed keys are named) or re-ordered
-    (moved relative to the rules kept), and whether ``customer_tag_key`` changed.
+    (moved relative to the rules kept), and whether ``customer_tag_key``,
+    ``reporting_currency`` or ``fx_max_gap_days`` changed.
     Returns an empty list when nothing changed.
     """
     lines: list[str] = []
@@ -1588,6 +1719,13 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
             f"customer_tag_key changed: {_show(old.customer_tag_key)} -> "
             f"{_show(new.customer_tag_key)}"
         )
+    if old.reporting_currency != new.reporting_currency:
+        lines.append(
+            f"reporting_currency changed: {old.reporting_currency or 'default'} -> "
+            f"{new.reporting_currency or 'default'}"
+        )
+    if old.fx_max_gap_days != new.fx_max_gap_days:
+        lines.append(f"fx_max_gap_days changed: {old.fx_max_gap_days} -> {new.fx_max_gap_days}")
     old_by_name = {rule.name.lower(): rule for rule in old.rules}
     new_by_name = {rule.name.lower(): rule for rule in new.rules}
     for rule in old.rules:

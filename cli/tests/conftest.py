@@ -39,8 +39,14 @@ def run_cpc(*args: str, timeout: int = 900) -> Completed:
     return Completed(done.returncode, done.stdout, done.stderr)
 
 
-def build_ok(input_dir: Path, warehouse: Path, *extra: str) -> Completed:
-    """`cpc build`, asserting success (the failure shows dbt's output)."""
+def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = False) -> Completed:
+    """`cpc build`, asserting success (the failure shows dbt's output).
+
+    dbt's unit tests do not depend on the input, so they run in one build of the suite (the
+    session's generated_build) rather than in every build: they take about 12 s a build.
+    """
+    if not unit_tests and "--no-unit-tests" not in extra:
+        extra = (*extra, "--no-unit-tests")
     done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), *extra)
     assert done.returncode == 0, f"cpc build failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     return done
@@ -69,4 +75,25 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltInput:
     )
     assert done.returncode == 0, done.stderr
     warehouse = root / "warehouse.duckdb"
-    return BuiltInput(input_dir, warehouse, build_ok(input_dir, warehouse))
+    return BuiltInput(input_dir, warehouse, build_ok(input_dir, warehouse, unit_tests=True))
+
+
+def land_and_stage(input_dir: Path, root: Path, *models: str) -> Path:
+    """`cpc land` an input folder into ``root/warehouse.duckdb``, then `dbt build` just the given
+    staging models (with their data tests, without unit tests); returns the warehouse."""
+    warehouse = root / "warehouse.duckdb"
+    landed = run_cpc("land", "--input", str(input_dir), "--warehouse", str(warehouse))
+    assert landed.returncode == 0, landed.stdout + landed.stderr
+    built = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dbt")), "build",
+            "--select", *models, "--exclude-resource-type", "unit_test",
+            "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"),
+            "--target", "duckdb",
+            "--target-path", str(root / "dbt" / "target"), "--log-path", str(root / "dbt" / "logs"),
+        ],
+        capture_output=True, text=True, timeout=600, check=False, cwd=PROJECT_DIR,
+        env={**os.environ, "CPC_WAREHOUSE": str(warehouse)},
+    )
+    assert built.returncode == 0, built.stdout[-5000:] + built.stderr[-2000:]
+    return warehouse

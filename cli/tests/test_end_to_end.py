@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import os
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -73,8 +75,19 @@ def raw_support_cost(input_dir: Path) -> Decimal:
     return total
 
 
+def raw_other_costs(input_dir: Path) -> Decimal:
+    """Every amount of other_costs.csv, read here with Python's csv module ("$1,000.00" is 1000)."""
+    path = input_dir / "other_costs.csv"
+    if not path.is_file():
+        return Decimal(0)
+    with path.open(newline="") as handle:
+        return sum((Decimal(row["amount"].replace("$", "").replace(",", "").strip())
+                    for row in csv.DictReader(handle)), Decimal(0))
+
+
 def test_generated_bill_is_conserved_dollar_for_dollar(generated_build: BuiltInput) -> None:
-    bill = raw_effective_cost(generated_build.input_dir) + raw_support_cost(generated_build.input_dir)
+    bill = (raw_effective_cost(generated_build.input_dir) + raw_support_cost(generated_build.input_dir)
+            + raw_other_costs(generated_build.input_dir))
     allocated, unattributed = marts_total(generated_build.warehouse)
     assert abs(allocated + unattributed - bill) <= RELATIVE_TOLERANCE * abs(bill)
     # The generator's data is mostly attributable: what is left is unused commitment and
@@ -144,12 +157,15 @@ def test_report_prints_customers_segments_reasons_and_truth(generated_build: Bui
 
 
 def _focus_examples_input(tmp_path: Path) -> Path:
+    """The spec's examples as one delivery: every file flat in billing/.
+
+    The examples are independent scenarios that share billing accounts and periods; kept in
+    their own folders they would be separate deliveries, each restating the previous one.
+    """
     input_dir = tmp_path / "input"
-    shutil.copytree(
-        FIXTURES / "focus_spec_examples",
-        input_dir / "billing",
-        ignore=shutil.ignore_patterns("*.md"),
-    )
+    (input_dir / "billing").mkdir(parents=True)
+    for path in sorted((FIXTURES / "focus_spec_examples").rglob("*.csv")):
+        shutil.copyfile(path, input_dir / "billing" / path.name)
     (input_dir / "customers.csv").write_text(
         "customer_id,customer_name,segment\nacme,Acme,enterprise\n"
     )
@@ -169,7 +185,7 @@ def test_focus_specification_examples_build_and_conserve(tmp_path: Path) -> None
         "select source_file, source_row, quarantine_reason, effective_cost from marts.quarantined_rows",
     )
     assert (
-        "billing/commitment_discount_scenarios/commitment_discount_purchase_scenario_3.csv",
+        "billing/commitment_discount_purchase_scenario_3.csv",
         4,
         "unparseable ChargePeriodEnd",
         Decimal("0E-10"),
@@ -182,6 +198,23 @@ def test_focus_specification_examples_build_and_conserve(tmp_path: Path) -> None
         )
     )
     assert reasons["unused_commitment"] > 0
+    # Golden amortization (the spec's commitment-flexibility examples, each file one commitment
+    # for one hour): Used + Unused EffectiveCost = the purchase's BilledCost, and the purchase
+    # itself carries EffectiveCost 0, so nothing is counted twice.
+    golden = query(
+        warehouse,
+        "select source_file,"
+        " sum(case when charge_category = 'Purchase' then billed_cost else 0 end),"
+        " sum(case when charge_category = 'Purchase' then effective_cost else 0 end),"
+        " sum(case when commitment_discount_status in ('Used', 'Unused') then effective_cost else 0 end)"
+        " from intermediate.int_charges_deduplicated"
+        " where commitment_discount_id is not null and superseded_reason is null"
+        " and source_file like '%utilization%' group by 1 order by 1",
+    )
+    assert len(golden) == 4
+    for source_file, purchase_billed, purchase_effective, used_and_unused in golden:
+        assert purchase_billed > 0 and purchase_effective == 0, source_file
+        assert used_and_unused == purchase_billed, source_file
 
 
 def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> None:
@@ -243,7 +276,7 @@ def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> No
     )
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: dbt build failed") and "assert_single_billing_currency" in last
+    assert last.startswith("error: dbt build failed") and "assert_charges_have_fx_rates" in last
     assert "Traceback" not in done.stderr
 
 
@@ -269,3 +302,60 @@ def test_user_errors_end_with_one_clear_line(tmp_path: Path, setup: str, expecte
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error:") and expected in lines[0], done.stderr
+
+
+def test_redelivered_and_restated_billing_counts_once(tmp_path: Path) -> None:
+    """A month re-delivered in a newer folder with one charge restated replaces the old delivery;
+    an identical copy of a file in the same folder counts once; nothing else changes."""
+    input_dir = tmp_path / "input"
+    done = run_cpc(
+        "generate", "--customers", "30", "--days", "35", "--seed", "5",
+        "--format", "csv", "--out", str(input_dir),
+    )
+    assert done.returncode == 0, done.stderr
+    original_bill = raw_effective_cost(input_dir) + raw_support_cost(input_dir) + raw_other_costs(input_dir)
+    january, february = sorted((input_dir / "billing").glob("*.csv"))
+    # Re-delivery of January, written later, with its first charge restated up by 100.
+    with january.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0]["EffectiveCost"] = str(Decimal(rows[0]["EffectiveCost"]) + 100)
+    redelivered = input_dir / "billing" / "redelivered" / january.name
+    redelivered.parent.mkdir()
+    with redelivered.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    stamp = january.stat().st_mtime
+    os.utime(january, (stamp - 3600, stamp - 3600))
+    os.utime(redelivered, (stamp, stamp))
+    # An identical copy of February beside it.
+    shutil.copyfile(february, february.with_name("copy-of-" + february.name))
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_ok(input_dir, warehouse)
+    allocated, unattributed = marts_total(warehouse)
+    assert allocated + unattributed == original_bill + 100
+    superseded = dict(query(
+        warehouse,
+        "select superseded_reason, count(*) from marts.superseded_billing_rows group by 1",
+    ))
+    assert superseded == {"restated": len(rows), "duplicate_file": _data_rows(february)}
+    periods = query(
+        warehouse,
+        "select billing_period_start_date, max(delivery_count), min(delivery_id) from marts.billing_periods"
+        " group by 1 order by 1",
+    )
+    assert periods[0][1] == 2 and periods[0][2].startswith("billing/redelivered")
+    assert periods[1][1] == 1
+
+
+def _data_rows(path: Path) -> int:
+    with path.open(newline="") as handle:
+        return sum(1 for _ in csv.DictReader(handle))
+
+
+def test_the_generated_build_ran_every_unit_test(generated_build: BuiltInput) -> None:
+    """dbt's unit tests (hand-computed fixtures of every model) ran, and passed, in this build."""
+    text = " ".join(generated_build.build.stdout.split())  # the console wraps long lines
+    found = re.search(r"Built .*? (\d+) unit_tests", text)
+    assert found and int(found.group(1)) >= 39, text[-2000:]

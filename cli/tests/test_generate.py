@@ -4,14 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 from cpc.errors import UserError
-from cpc.generate import BILLING_COLUMNS, GenerateSummary, generate
+from cpc.generate import (
+    BILLING_COLUMNS,
+    GenerateSummary,
+    _add_months,
+    _build_world,
+    _months,
+    _other_cost_schedule,
+    _other_costs,
+    _other_costs_truth,
+    _revenue,
+    generate,
+)
 
 START = date(2024, 1, 20)  # mid-month start and (with 45 days) a mid-month end
 DAYS = 45
@@ -93,7 +104,14 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
         read_csv('{out}/billing/*.csv', all_varchar = true, header = true)""")
     db.execute(f"""CREATE TABLE usage AS SELECT * FROM
         read_csv('{out}/usage/*.csv', all_varchar = true, header = true)""")
-    for name in ("customers", "revenue", "ground_truth", "support_tickets", "support_rates"):
+    for name in (
+        "customers",
+        "revenue",
+        "ground_truth",
+        "support_tickets",
+        "support_rates",
+        "other_costs",
+    ):
         db.execute(f"""CREATE VIEW {name} AS SELECT * FROM
             read_csv('{out}/{name}.csv', all_varchar = true, header = true)""")
     # Charges tagged with a customer id that customers.csv does not know.
@@ -136,10 +154,12 @@ def test_writes_the_input_contract(
         "ground_truth.csv",
         "support_tickets.csv",
         "support_rates.csv",
+        "other_costs.csv",
     ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 6
+    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 7
     assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
+    assert summary.other_costs == _one(con, "SELECT count(*) FROM other_costs") > 0
     assert summary.customers == CUSTOMERS and summary.days == DAYS
     assert summary.billing_rows == _one(con, "SELECT count(*) FROM billing")
     assert summary.usage_rows == _one(con, "SELECT count(*) FROM usage")
@@ -165,6 +185,10 @@ def test_writes_the_input_contract(
     )
     assert (out / "support_rates.csv").read_text().splitlines()[0] == (
         "agent_tier,hourly_rate,currency,effective_from,effective_to"
+    )
+    assert (out / "other_costs.csv").read_text().splitlines()[0] == (
+        "cost_id,description,category,amount,currency,incurred_date,amortization_months,"
+        "customer_id,pool"
     )
 
 
@@ -370,8 +394,18 @@ def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -
     """).fetchall()[0]
     truth = _one(con, "SELECT sum(CAST(true_cost AS DECIMAL(38, 6))) FROM ground_truth")
     support = _one(con, "SELECT sum(cost) FROM ticket_costs WHERE known")
-    assert not_attributable > 0 and support > 0
-    assert float(truth) == pytest.approx(float(total - not_attributable) + support, rel=1e-6)
+    # Other costs are all placed (inside the window, by a rule or on a known customer) except
+    # the one naming a deleted customer.
+    other = _one(
+        con,
+        """SELECT sum(CAST(replace(replace(amount, '$', ''), ',', '') AS DECIMAL(38, 2)))
+        FROM other_costs WHERE customer_id IS NULL
+            OR lower(customer_id) IN (SELECT customer_id FROM customers)""",
+    )
+    assert not_attributable > 0 and support > 0 and other > 0
+    assert float(truth) == pytest.approx(
+        float(total - not_attributable) + support + float(other), rel=1e-6
+    )
     assert _one(con, "SELECT count(*) FROM ground_truth WHERE CAST(true_cost AS DOUBLE) = 0") == 0
     assert (
         _one(
@@ -564,6 +598,61 @@ def test_allocation_rules_fit_the_data(
     assert matched_unused == 0
     rules_module = pytest.importorskip("cpc.rules")
     rules_module.load_rules(out / "allocation.yml")
+
+
+def test_other_costs_fit_the_window_and_the_rules(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    out, _ = dataset
+    rows = con.execute("SELECT * FROM other_costs").fetchall()
+    columns = [d[0] for d in con.description]
+    costs = [dict(zip(columns, row, strict=True)) for row in rows]
+    known = {r[0] for r in con.execute("SELECT customer_id FROM customers").fetchall()}
+    end = START + timedelta(days=DAYS)
+    assert len({c["cost_id"] for c in costs}) == len(costs)
+    for cost in costs:
+        incurred = date.fromisoformat(cost["incurred_date"])
+        months = int(cost["amortization_months"] or 0)
+        assert START <= incurred < end and months >= 0
+        assert _add_months(incurred, months) <= end if months else incurred < end
+        category = cost["category"].strip().lower()
+        assert category in {"engineering", "security", "compliance", "hardware", "licence"}
+        assert float(cost["amount"].replace("$", "").replace(",", "")) > 0
+        customer = cost["customer_id"]
+        if customer is None:
+            # Every cost naming no customer is matched by a demo rule.
+            assert category == "engineering" or cost["pool"] == "platform"
+        else:
+            assert customer.lower() in known or customer.startswith("cust-deleted-")
+    assert {c["pool"] for c in costs} <= {None, "platform"}
+    # Messy on purpose: mixed-case categories, a dollar amount, a blank currency, an upper-case id.
+    assert any(c["amount"].startswith("$") for c in costs)
+    assert any(c["currency"] is None for c in costs)
+    assert any(c["customer_id"] and c["customer_id"] != c["customer_id"].lower() for c in costs)
+    spec = yaml.safe_load((out / "allocation.yml").read_text())
+    matches = {rule["name"]: rule.get("match") for rule in spec["rules"]}
+    assert matches["engineering-by-revenue"] == "category = 'engineering'"
+    assert matches["platform-pool-evenly"] == "pool = 'platform'"
+
+
+def test_other_costs_amortize_across_a_year_end_and_from_a_leap_day() -> None:
+    """Over a window of three years from 29 February 2024, salaries booked mid-month amortize
+    over 12 months across the year end, the servers bought on the leap day over 36 months (to
+    2027-02-28), and the ground truth places every cost that names no deleted customer."""
+    start, days = date(2024, 2, 29), 1096
+    world = _build_world(4, days, 1, start)
+    months = _months(start, days)
+    costs = {cost.cost_id: cost for cost in _other_costs(world)}
+    salary = costs["ENG-2024-03"]
+    assert (salary.incurred, salary.months) == (date(2024, 3, 15), 12)
+    assert _other_cost_schedule(salary) == (date(2024, 3, 15), date(2025, 3, 15))
+    servers = costs["HW-1"]
+    assert (servers.incurred, servers.months) == (date(2024, 2, 29), 36)
+    assert _other_cost_schedule(servers) == (date(2024, 2, 29), date(2027, 2, 28))
+    assert all(_other_cost_schedule(c)[1] <= start + timedelta(days=days) for c in costs.values())
+    truth = _other_costs_truth(world, months, list(costs.values()), _revenue(world, months))
+    placed = sum(c.amount for c in costs.values() if c.customer is None or c.customer >= 0)
+    assert truth.sum() == pytest.approx(placed, rel=1e-9)
 
 
 def test_parquet_keeps_ids_as_text(tmp_path: Path) -> None:

@@ -17,6 +17,11 @@ from cpc.landing import (
     BILLING_COLUMNS,
     BILLING_REQUIRED,
     CUSTOMERS_COLUMNS,
+    FX_RATES_COLUMNS,
+    K8S_NAMESPACES_COLUMNS,
+    K8S_USAGE_COLUMNS,
+    LINEAGE_COLUMNS,
+    OTHER_COSTS_COLUMNS,
     REVENUE_COLUMNS,
     SUPPORT_RATES_COLUMNS,
     SUPPORT_TICKETS_COLUMNS,
@@ -31,10 +36,16 @@ from cpc.landing import (
 # Real public files, copied into the project with their notices (tests/fixtures/*/NOTICE.md).
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
 FOCUS_EXAMPLES = FIXTURES / "focus_spec_examples"
-PROVIDER_EXPORTS = FIXTURES / "provider_exports"
 
 BILLING_HEADER = "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BilledCost,SubAccountId"
 CUSTOMERS = "customer_id,customer_name,segment\nc1,Acme,smb\n"
+LINEAGE = [name for name, _ in LINEAGE_COLUMNS]
+ALL_TABLES = {spec.name for spec in TABLES}
+
+
+def table_rows(**non_empty: int) -> dict[str, int]:
+    """The expected summary.table_rows: zero for every table but the ones given."""
+    return {spec.name: non_empty.get(spec.name, 0) for spec in TABLES}
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,21 +115,32 @@ def test_billing_columns_are_snake_case_of_focus_names() -> None:
 
 def test_landed_tables_have_fixed_varchar_columns(tmp_path: Path, con) -> None:
     land(make_input(tmp_path, {"a.csv": BILLING_HEADER + "\n"}), con)
+    billing_tables = {
+        spec.name: list(spec.landed_names) for spec in TABLES if spec.billing_format is not None
+    }
     expected = {
-        "billing": [landed for _, landed in BILLING_COLUMNS],
+        **billing_tables,
         "usage": list(USAGE_COLUMNS),
         "customers": list(CUSTOMERS_COLUMNS),
         "revenue": list(REVENUE_COLUMNS),
         "support_tickets": list(SUPPORT_TICKETS_COLUMNS),
         "support_rates": list(SUPPORT_RATES_COLUMNS),
+        "other_costs": list(OTHER_COSTS_COLUMNS),
+        "fx_rates": list(FX_RATES_COLUMNS),
+        "k8s_usage": list(K8S_USAGE_COLUMNS),
+        "k8s_namespaces": list(K8S_NAMESPACES_COLUMNS),
     }
+    assert billing_tables["billing"] == [landed for _, landed in BILLING_COLUMNS]
+    assert list(billing_tables) == [
+        "billing", "billing_aws", "billing_azure", "billing_gcp", "billing_oci"
+    ]
     for table, data_columns in expected.items():
         described = rows(con, f"DESCRIBE cpc_raw.{table}")
         names = [row[0] for row in described]
         types = [row[1] for row in described]
-        assert names == [*data_columns, "_source_file", "_source_row"]
+        assert names == [*data_columns, *LINEAGE]
         assert names == list(landed_columns(table))
-        assert types == ["VARCHAR"] * len(data_columns) + ["VARCHAR", "BIGINT"]
+        assert types == ["VARCHAR"] * len(data_columns) + ["VARCHAR", "BIGINT", "VARCHAR", "VARCHAR"]
     assert [spec.name for spec in TABLES] == list(expected)
 
 
@@ -155,11 +177,12 @@ def test_header_variants_extra_and_missing_optional_columns(tmp_path: Path, con)
 
 
 def test_missing_required_column_names_file_and_columns(tmp_path: Path, con) -> None:
-    make_input(tmp_path, {"x.csv": "ChargePeriodStart,BilledCost\n2024-01-01,1\n"})
+    # recognized as FOCUS (ChargePeriodStart, ChargePeriodEnd, BilledCost), but no EffectiveCost
+    make_input(tmp_path, {"x.csv": "chargeperiodstart,ChargePeriodEnd,BilledCost\n2024-01-01,,1\n"})
     with pytest.raises(UserError) as excinfo:
         land(tmp_path, con)
     assert user_error(excinfo) == (
-        "billing/x.csv: missing required column(s) ChargePeriodEnd, EffectiveCost "
+        "billing/x.csv: missing required column(s) EffectiveCost "
         "(FOCUS 1.0–1.3 column names expected)"
     )
 
@@ -214,9 +237,11 @@ def test_csv_gz_and_parquet_in_subfolders(tmp_path: Path, con) -> None:
     ]
     assert summary.file_rows["billing/2024/02.csv.gz"] == 2
     assert summary.file_rows["billing/2024/03.parquet"] == 3
-    assert summary.table_rows == {"billing": 7, "usage": 0, "customers": 1, "revenue": 0,
-                                  "support_tickets": 0, "support_rates": 0}
-    assert summary.skipped_files == {"billing/README.md": "not a .csv, .csv.gz or .parquet file"}
+    assert summary.table_rows == table_rows(billing=7, customers=1)
+    assert summary.skipped_files == {
+        "billing/README.md": "not a .csv, .csv.gz, .parquet or JSON lines (.json, .jsonl,"
+        " .ndjson, optionally .gz) file"
+    }
     assert summary.unknown_columns == {"billing/2024/03.parquet": ["x_Other"]}
     got = rows(
         con,
@@ -335,12 +360,11 @@ def test_empty_optional_inputs_give_empty_tables(tmp_path: Path, con) -> None:
     (tmp_path / "usage").mkdir()
     write(tmp_path / "usage" / "header-only.csv", "usage_date,customer_id,metric,quantity")
     summary = land(tmp_path, con)
-    assert summary.table_rows == {"billing": 0, "usage": 0, "customers": 1, "revenue": 0,
-                                  "support_tickets": 0, "support_rates": 0}
+    assert summary.table_rows == table_rows(customers=1)
     assert summary.file_rows["usage/header-only.csv"] == 0
     assert any("revenue.csv" in note for note in summary.notes)
     assert rows(con, "SELECT count(*) FROM cpc_raw.revenue") == [(0,)]
-    assert len(rows(con, "DESCRIBE cpc_raw.revenue")) == len(REVENUE_COLUMNS) + 2
+    assert len(rows(con, "DESCRIBE cpc_raw.revenue")) == len(REVENUE_COLUMNS) + len(LINEAGE)
 
 
 def test_usage_folder_lands(tmp_path: Path, con) -> None:
@@ -357,7 +381,9 @@ def test_usage_folder_lands(tmp_path: Path, con) -> None:
     )
     summary = land(tmp_path, con)
     assert summary.table_rows["usage"] == 2
-    assert rows(con, "SELECT * FROM cpc_raw.usage ORDER BY _source_file") == [
+    assert rows(
+        con, "SELECT * EXCLUDE (_delivered_at, _source_variant) FROM cpc_raw.usage ORDER BY _source_file"
+    ) == [
         ("2024-02-01", "8", "gb", "2.5", "svc", None, None, None, "usage/feb.parquet", 1),
         ("2024-01-01", "007", "api_calls", "1e3", None, None, "eu", None, "usage/jan.csv", 1),
     ]
@@ -432,7 +458,7 @@ def test_missing_required_inputs(tmp_path: Path, con) -> None:
     with pytest.raises(UserError, match=r"^billing/: folder not found"):
         land(tmp_path, con)
     write(tmp_path / "billing" / "notes.txt", "x")
-    with pytest.raises(UserError, match=r"^billing/: no \.csv, \.csv\.gz or \.parquet files"):
+    with pytest.raises(UserError, match=r"^billing/: no \.csv, \.csv\.gz, \.parquet or JSON"):
         land(tmp_path, con)
     write(tmp_path / "billing" / "a.csv", BILLING_HEADER + "\n")
     with pytest.raises(UserError, match=r"^customers\.csv: not found"):
@@ -451,7 +477,7 @@ def test_failed_landing_keeps_previous_tables(tmp_path: Path, con) -> None:
         ("billing/a.csv", 1)
     ]
     tables = {row[0] for row in rows(con, "SELECT table_name FROM duckdb_tables()")}
-    assert tables == {"billing", "usage", "customers", "revenue", "support_tickets", "support_rates"}
+    assert tables == ALL_TABLES
 
 
 def test_empty_file_lands_zero_rows(tmp_path: Path, con) -> None:
@@ -480,7 +506,7 @@ def test_export_parquet(tmp_path: Path, con) -> None:
     make_input(tmp_path / "in", {"a.csv": BILLING_HEADER + "\n2024-01-01,2024-01-02,1,1,007\n"})
     land(tmp_path / "in", con)
     paths = export_parquet(con, tmp_path / "out")
-    assert set(paths) == {"billing", "usage", "customers", "revenue", "support_tickets", "support_rates"}
+    assert set(paths) == ALL_TABLES
     for table, path in paths.items():
         assert path == tmp_path / "out" / f"{table}.parquet" and path.exists()
         described = rows(con, f"DESCRIBE SELECT * FROM read_parquet('{path}')")
@@ -534,17 +560,6 @@ def test_focus_spec_examples_all_land(tmp_path: Path, con) -> None:
         "SELECT count(*) FROM cpc_raw.billing WHERE _source_file LIKE '%flexibility%'"
         " AND sku_price_id IS NULL",
     ) == [(0,)]
-
-
-def test_non_focus_provider_export_is_rejected_clearly(tmp_path: Path, con) -> None:
-    source = next(PROVIDER_EXPORTS.glob("aws-cur-legacy/*.csv"))
-    make_input(tmp_path, {"cur.csv": source.read_bytes()})
-    with pytest.raises(UserError) as excinfo:
-        land(tmp_path, con)
-    assert user_error(excinfo) == (
-        "billing/cur.csv: missing required column(s) ChargePeriodStart, ChargePeriodEnd, "
-        "EffectiveCost (FOCUS 1.0–1.3 column names expected)"
-    )
 
 
 def test_csv_module_agrees_with_landing_on_tricky_file(tmp_path: Path, con) -> None:

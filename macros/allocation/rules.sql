@@ -112,7 +112,8 @@
 {% macro candidate_columns() -%}
     {{ return([
         'billing_currency', 'billing_account_id', 'service_name', 'service_category', 'region_id',
-        'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment',
+        'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment', 'cost_category',
+        'direct_customer_id', 'direct_unattributed_reason',
     ]) }}
 {%- endmacro %}
 

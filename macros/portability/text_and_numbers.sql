@@ -45,14 +45,16 @@
     end
 {%- endmacro %}
 {% macro spark__parse_timestamp(column) -%}
-    {%- set value = cost_per_customer.clean_text(column) -%}
-    coalesce(
+    {#- The value is written once and bound to ts_text (each format would otherwise repeat it, and
+        Spark's metastore caps a view's SQL text). BigQuery writes '2024-01-01 00:00:00 UTC';
+        DuckDB reads that suffix, Spark's patterns need 'Z'. -#}
+    transform(array(regexp_replace({{ cost_per_customer.clean_text(column) }}, ' UTC$', 'Z')), ts_text -> coalesce(
         {%- for fmt in ["yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]X", "yyyy-MM-dd HH:mm:ss[.SSSSSS]XXX",
                         "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]", "yyyy-MM-dd HH:mm:ss[.SSSSSS]", "yyyy-MM-dd'T'HH:mm[X]", "yyyy-MM-dd",
                         "M/d/yy", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"] %}
-        try_to_timestamp({{ value }}, "{{ fmt }}"){{ "," if not loop.last }}
+        try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}
         {%- endfor %}
-    )
+    ))[0]
 {%- endmacro %}
 
 

@@ -2,13 +2,19 @@
     duration with [ChargePeriodStart, ChargePeriodEnd)), and, per allocation rule, whether the
     charge-day satisfies the rule's `match` (and, for proportional_to_cost rules, its `basis`).
     Predicates may read tags (`tag('team')`, as tag__<key> columns) and the day (`charge_date`).
-    A charge's days add up exactly to the charge; a zero-length charge stays whole on its start day. -#}
+    A charge's days add up exactly to the charge in its own currency (the *_in_source_currency
+    columns); a zero-length charge stays whole on its start day. Each day's amounts are then
+    converted to the reporting currency at that day's rate (int_fx_rates_daily; the reporting
+    currency at 1), rounded to money_type's scale: effective_cost, billed_cost and list_cost and
+    billing_currency are in the reporting currency from here on. A day without a usable rate keeps
+    its row with NULL converted amounts (assert_charges_have_fx_rates fails the build). -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
 {%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set carried = [
-    'charge_id', 'billing_currency', 'billing_account_id', 'sub_account_id', 'service_name',
+    'charge_id', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',
-    'customer_tag', 'is_unused_commitment', 'charge_period_start_at', 'charge_period_end_at',
+    'customer_tag', 'is_unused_commitment', 'charge_period_start_at', 'charge_period_end_at', 'cost_category', 'direct_customer_id',
+    'parent_charge_id', 'direct_unattributed_reason',
 ] -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
 {%- set candidate_key = ['matched.cost_date'] -%}
@@ -19,8 +25,13 @@ with
 
 charges as (
 
-    select * from {{ ref('stg_focus__charges') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_charges_split') }}
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -90,15 +101,61 @@ prorated as (
         {%- for rule in following_rules %}
         matched.{{ cost_per_customer.rule_basis_column(rule) }},
         {%- endfor %}
+        matched.billing_currency as source_currency,
         {%- for column in amounts %}
         cast(
             {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_through_day') }}
             - {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_before_day') }}
-        as {{ cost_per_customer.money_type() }}) as {{ column }}{{ "," if not loop.last }}
+        as {{ cost_per_customer.money_type() }}) as {{ column }}_in_source_currency{{ "," if not loop.last }}
         {%- endfor %}
 
     from matched
 
+),
+
+{#- The day's rate of the charge's currency (1 for the reporting currency). -#}
+rated as (
+
+    select
+        prorated.*,
+        {{ cost_per_customer.fx_rate_or_one('prorated.source_currency', 'fx_rates.fx_rate') }} as fx_rate,
+        fx_rates.rate_date as fx_rate_date
+
+    from prorated
+    left join fx_rates
+        on prorated.source_currency = fx_rates.currency
+        and prorated.cost_date = fx_rates.cost_date
+
+),
+
+{#- The day's amounts in the reporting currency (rounded to money_type's scale), the charge's own beside. -#}
+converted as (
+
+    select
+        rated.candidate_id,
+        rated.cost_date,
+        {%- for column in carried %}
+        rated.{{ column }},
+        {%- endfor %}
+        {%- for rule in rules %}
+        rated.{{ cost_per_customer.rule_match_column(rule) }},
+        {%- endfor %}
+        {%- for rule in following_rules %}
+        rated.{{ cost_per_customer.rule_basis_column(rule) }},
+        {%- endfor %}
+        '{{ cost_per_customer.reporting_currency() }}' as billing_currency,
+        {%- for column in amounts %}
+        {{ cost_per_customer.convert_money('rated.' ~ column ~ '_in_source_currency', 'rated.fx_rate') }} as {{ column }},
+        {%- endfor %}
+        rated.source_currency,
+        {%- for column in amounts %}
+        rated.{{ column }}_in_source_currency,
+        {%- endfor %}
+        rated.fx_rate,
+        rated.fx_rate_date
+
+    from rated
+
 )
 
-select * from prorated
+select * from converted

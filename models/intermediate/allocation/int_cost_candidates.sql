@@ -5,15 +5,25 @@
     usage that day for the service (at resource, region or service level); even, weighted, revenue,
     fixed: the rule has a recipient with positive weight that day (int_rule_recipients_daily);
     proportional_to_cost: direct rules placed cost it follows on that day and billing account.
+    A charge-day that says it stays unattributed (direct_unattributed_reason: a Kubernetes node's
+    idle or unmapped-namespace line) gets that reason and no rule is tried.
+    A charge-day naming its own customer (direct_customer_id: other_costs.csv's customer_id) is
+    placed on it before any rule is tried (rule 'direct' at position 0, method 'direct'; an unknown
+    customer becomes unknown_customer in int_costs_allocated) and counts as cost placed by a
+    direct rule for proportional_to_cost rules.
     A candidate no rule places gets the reason. pool_id names the cost pool it joins. Charge-days
     whose EffectiveCost is zero move no money and are left out. -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
 {%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set has_tag_rule = rules | selectattr('method', 'equalto', 'tag') | list | length > 0 -%}
+{#- cost_category and direct_customer_id follow from the candidate's other attributes (the FOCUS
+    ServiceCategory for cloud bills; the cost_id, as resource_id, for other costs), so grouping by
+    them never splits a candidate_id. -#}
 {%- set group_columns = ['cost_date'] + cost_per_customer.candidate_columns() -%}
+{%- for column in ['cost_category', 'direct_customer_id', 'direct_unattributed_reason'] if column not in group_columns %}{% do group_columns.append(column) %}{% endfor -%}
 {%- set pool_columns = [
     'resolved.cost_date', 'resolved.billing_currency', 'resolved.billing_account_id', 'resolved.service_name',
-    'resolved.service_category', 'resolved.region_id', 'resolved.charge_category', 'resolved.rule_position',
+    'resolved.service_category', 'resolved.cost_category', 'resolved.region_id', 'resolved.charge_category', 'resolved.rule_position',
     'resolved.allocation_method', 'resolved.driver_metric', 'resolved.driver_level', 'resolved.driver_value',
     'resolved.pool_customer_tag', 'resolved.unattributed_reason',
 ] -%}
@@ -73,6 +83,19 @@ candidates as (
 
 candidate_rules as (
 
+    select
+        candidates.candidate_id,
+        0 as rule_position,
+        'direct' as rule_name,
+        cast(null as {{ dbt.type_string() }}) as rule_version,
+        'direct' as allocation_method,
+        cast(null as {{ dbt.type_string() }}) as rule_metric
+
+    from candidates
+    where candidates.direct_customer_id is not null
+
+    union all
+
     {%- for rule in rules %}
     select
         candidates.candidate_id,
@@ -85,6 +108,7 @@ candidate_rules as (
     from candidates
     where candidates.{{ cost_per_customer.rule_match_column(rule) }}
         and {{ cost_per_customer.rule_in_effect(rule, 'candidates.cost_date') }}
+        and candidates.direct_unattributed_reason is null
     {% if not loop.last %}
     union all
     {% endif %}
@@ -200,6 +224,7 @@ direct_placeable as (
     select
         usage_resolved.*,
         case
+            when usage_resolved.allocation_method = 'direct' then true
             when usage_resolved.allocation_method = 'tag' then usage_resolved.customer_tag is not null
             when usage_resolved.allocation_method = 'usage' then usage_resolved.driver_level is not null
             when usage_resolved.allocation_method in ('even', 'weighted', 'revenue', 'fixed')
@@ -311,7 +336,10 @@ resolved as (
         placeable.driver_metric,
         placeable.driver_level,
         placeable.driver_value,
-        case when placeable.allocation_method = 'tag' then candidates.customer_tag end as pool_customer_tag,
+        case
+            when placeable.allocation_method = 'tag' then candidates.customer_tag
+            when placeable.allocation_method = 'direct' then candidates.direct_customer_id
+        end as pool_customer_tag,
         coalesce(
             candidate_positions.direct_position is not null
             and placeable.rule_position = candidate_positions.direct_position
@@ -320,6 +348,7 @@ resolved as (
             false
         ) as is_cost_basis,
         case
+            when candidates.direct_unattributed_reason is not null then candidates.direct_unattributed_reason
             when placeable.candidate_id is not null then null
             when candidates.is_unused_commitment then 'unused_commitment'
             when coalesce(candidate_positions.has_usage_rule, false) then 'no_usage_driver'

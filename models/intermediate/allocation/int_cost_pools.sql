@@ -4,11 +4,14 @@
     charges left unattributed for the same reason. pool_cost is what the pool moves; for each
     proportional_to_cost rule, basis_cost_rule_<position> is the part of it that rule follows.
     Support tickets (int_support_costs) form one pool per day, currency and agent tier, placed
-    directly on their customers (allocation_method 'direct', charge_category 'Support'). -#}
+    directly on their customers (allocation_method 'direct', charge_category 'Support'); other costs
+    naming their customer (rule 'direct') form one pool per day, customer and the attributes above.
+    cost_category is the pool's cost category (the input's own for other costs, else from its
+    ServiceCategory; 'support' for tickets). -#}
 {%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set pool_columns = [
     'pool_id', 'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',
-    'region_id', 'charge_category', 'rule_position', 'rule_name', 'rule_version', 'allocation_method',
+    'cost_category', 'region_id', 'charge_category', 'rule_position', 'rule_name', 'rule_version', 'allocation_method',
     'driver_metric', 'driver_level', 'driver_value', 'pool_customer_tag', 'unattributed_reason',
 ] -%}
 with
@@ -59,6 +62,7 @@ support_pools as (
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         'Customer support' as service_name,
         'Support' as service_category,
+        'support' as cost_category,
         cast(null as {{ dbt.type_string() }}) as region_id,
         {{ cost_per_customer.support_charge_category() }} as charge_category,
         cast(null as integer) as rule_position,

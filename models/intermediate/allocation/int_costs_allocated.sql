@@ -1,6 +1,7 @@
 {#- The allocation ledger before presentation: one row per day x cost pool x recipient, where a
     recipient is a customer or an unattributed reason. Shares by method: tag (the tagged customer, or
-    unknown_customer), usage (the customer's share of the day's driver quantity; telemetry without a
+    unknown_customer), direct (support tickets: each ticket's customer; other costs: the customer
+    the input names, or unknown_customer), usage (the customer's share of the day's driver quantity; telemetry without a
     known customer is unknown_customer), even, weighted, revenue and fixed (the rule's recipients
     that day by weight, see int_rule_recipients_daily; a fixed rule's unplaced remainder is
     fixed_remainder), proportional_to_cost (the customer's share of the cost direct rules placed on that day and billing
@@ -35,6 +36,8 @@ recipients as (
 
 ),
 
+{#- tag, and direct placement of other costs on the customer they name: all to that customer
+    (matched case-insensitively), unknown_customer when customers.csv does not know it. -#}
 tag_shares as (
 
     select
@@ -49,6 +52,7 @@ tag_shares as (
     left join customers
         on lower(pools.pool_customer_tag) = lower(customers.customer_id)
     where pools.allocation_method = 'tag'
+        or (pools.allocation_method = 'direct' and pools.pool_customer_tag is not null)
 
 ),
 
@@ -142,6 +146,7 @@ support_shares as (
         and pools.billing_currency = support_tickets.currency
         and pools.driver_value = support_tickets.agent_tier
     where pools.allocation_method = 'direct'
+        and pools.driver_level = 'agent_tier'
         and pools.pool_cost <> 0
     group by pools.pool_id, support_tickets.customer_id
 

@@ -2,7 +2,10 @@
     tier in effect on the ticket's UTC day (the latest effective_from wins where windows overlap),
     on the day it was opened. customer_id is NULL when the ticket names no customer of
     customers.csv (its cost becomes unknown_customer). A ticket whose tier has no rate that day
-    cannot be priced: is_priced is false and it is reported in quarantined_rows. -#}
+    cannot be priced: is_priced is false and it is reported in quarantined_rows. The cost is
+    converted from the rate's currency to the reporting currency at the exchange rate of the
+    ticket's day (int_fx_rates_daily; the reporting currency at 1); a ticket without a usable
+    exchange rate is not priced either, and assert_charges_have_fx_rates fails the build. -#}
 with
 
 tickets as (
@@ -23,6 +26,12 @@ customers as (
 
     select * from {{ ref('stg_telemetry__customers') }}
     where quarantine_reason is null
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
 
 ),
 
@@ -61,17 +70,46 @@ priced as (
         rated.agent_tier,
         rated.ticket_customer_id,
         customers.customer_id,
-        coalesce(rated.rate_currency, '{{ var("cpc_default_currency", "USD") }}') as currency,
+        coalesce(rated.rate_currency, '{{ var("cpc_default_currency", "USD") }}') as source_currency,
         rated.handle_minutes,
         rated.hourly_rate,
-        rated.hourly_rate is not null as is_priced,
-        {{ cost_per_customer.scale_money('rated.hourly_rate', 'cast(rated.handle_minutes as double) / 60.0') }} as support_cost
+        {{ cost_per_customer.scale_money('rated.hourly_rate', 'cast(rated.handle_minutes as double) / 60.0') }} as support_cost_in_source_currency
 
     from rated
     left join customers
         on lower(rated.ticket_customer_id) = lower(customers.customer_id)
     where rated.rate_rank = 1
 
+),
+
+{#- The ticket's cost in the reporting currency, at the rate of its day. -#}
+converted as (
+
+    select
+        priced.ticket_id,
+        priced.source_file,
+        priced.source_row,
+        priced.cost_date,
+        priced.agent_tier,
+        priced.ticket_customer_id,
+        priced.customer_id,
+        '{{ cost_per_customer.reporting_currency() }}' as currency,
+        priced.handle_minutes,
+        priced.hourly_rate,
+        {{ cost_per_customer.convert_money('priced.support_cost_in_source_currency', cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')) }} is not null as is_priced,
+        {{ cost_per_customer.convert_money('priced.support_cost_in_source_currency', cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')) }} as support_cost,
+        priced.source_currency,
+        priced.support_cost_in_source_currency,
+        case
+            when priced.hourly_rate is not null
+                then {{ cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate') }}
+        end as fx_rate
+
+    from priced
+    left join fx_rates
+        on priced.source_currency = fx_rates.currency
+        and priced.cost_date = fx_rates.cost_date
+
 )
 
-select * from priced
+select * from converted

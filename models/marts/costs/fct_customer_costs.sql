@@ -14,12 +14,6 @@ pools as (
 
 ),
 
-categories as (
-
-    select * from {{ ref('service_category_cost_categories') }}
-
-),
-
 described as (
 
     select
@@ -32,7 +26,7 @@ described as (
         pools.driver_metric,
         pools.service_name,
         pools.service_category,
-        {{ cost_per_customer.cost_category('pools.service_category', 'categories.cost_category') }} as cost_category,
+        pools.cost_category,
         pools.region_id,
         pools.billing_account_id,
         pools.charge_category,
@@ -46,8 +40,6 @@ described as (
     from ledger
     inner join pools
         on ledger.pool_id = pools.pool_id
-    left join categories
-        on pools.service_category = categories.service_category
 
 )
 

@@ -1,6 +1,7 @@
 {#- One row per day x cost pool x reason: cost no rule could place on a customer, and the cost of
-    billing rows quarantined by staging (one pool per file and day, reason quarantined_input;
-    cost_date is NULL only for quarantined rows with no readable date). -#}
+    billing rows quarantined by staging (one pool per file, day and billing currency, reason
+    quarantined_input, converted to the reporting currency; cost_date is NULL only for quarantined
+    rows with no readable date). Amounts are in the reporting currency (column currency). -#}
 with
 
 ledger as (
@@ -23,12 +24,6 @@ quarantined as (
 
 ),
 
-categories as (
-
-    select * from {{ ref('service_category_cost_categories') }}
-
-),
-
 from_allocation as (
 
     select
@@ -38,7 +33,7 @@ from_allocation as (
         pools.rule_name,
         pools.service_name,
         pools.service_category,
-        {{ cost_per_customer.cost_category('pools.service_category', 'categories.cost_category') }} as cost_category,
+        pools.cost_category,
         pools.region_id,
         pools.billing_account_id,
         pools.charge_category,
@@ -49,8 +44,6 @@ from_allocation as (
     from ledger
     inner join pools
         on ledger.pool_id = pools.pool_id
-    left join categories
-        on pools.service_category = categories.service_category
 
 ),
 
@@ -67,9 +60,9 @@ from_quarantine as (
         cast(null as {{ dbt.type_string() }}) as region_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         cast(null as {{ dbt.type_string() }}) as charge_category,
-        quarantined.currency,
+        '{{ cost_per_customer.reporting_currency() }}' as currency,
         count(*) as quarantined_row_count,
-        cast(coalesce(sum(quarantined.effective_cost), 0) as {{ cost_per_customer.money_type() }}) as unattributed_cost
+        cast(coalesce(sum(quarantined.effective_cost_in_reporting_currency), 0) as {{ cost_per_customer.money_type() }}) as unattributed_cost
 
     from quarantined
     group by quarantined.cost_date, quarantined.source_file, quarantined.currency

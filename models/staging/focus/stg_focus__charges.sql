@@ -1,5 +1,6 @@
-{#- One row per landed FOCUS billing row: typed, normalized, with the reason it must be quarantined
-    (NULL for a good row). Nothing is filtered here. -#}
+{#- One row per landed FOCUS billing row: typed, normalized to the billing charge contract
+    (billing_charge_columns), with the reason it must be quarantined (NULL for a good row).
+    Nothing is filtered here. -#}
 with
 
 source_rows as (
@@ -24,6 +25,10 @@ typed as (
         concat(source_rows._source_file, ':', cast(source_rows._source_row as {{ dbt.type_string() }})) as charge_id,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
+        'focus' as billing_format,
+        {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
+        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at') }} as delivered_at,
+        cast(null as {{ dbt.type_string() }}) as line_item_id,
         {{ cost_per_customer.clean_text('billing_account_id') }} as billing_account_id,
         {{ cost_per_customer.clean_text('billing_account_name') }} as billing_account_name,
         coalesce(upper({{ cost_per_customer.clean_text('billing_currency') }}), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
@@ -82,23 +87,7 @@ typed as (
 
 classified as (
 
-    select
-        typed.*,
-        case
-            when {{ cost_per_customer.clean_text('typed.charge_period_start_raw') }} is null then 'missing ChargePeriodStart'
-            when typed.charge_period_start_at is null then 'unparseable ChargePeriodStart'
-            when {{ cost_per_customer.clean_text('typed.charge_period_end_raw') }} is null then 'missing ChargePeriodEnd'
-            when typed.charge_period_end_at is null then 'unparseable ChargePeriodEnd'
-            when typed.charge_period_end_at < typed.charge_period_start_at then 'ChargePeriodEnd before ChargePeriodStart'
-            when {{ cost_per_customer.clean_text('typed.effective_cost_raw') }} is null then 'missing EffectiveCost'
-            when typed.effective_cost is null then 'unparseable EffectiveCost'
-            when typed.billed_cost is null and {{ cost_per_customer.clean_text('typed.billed_cost_raw') }} is not null then 'unparseable BilledCost'
-            when typed.list_cost is null and {{ cost_per_customer.clean_text('typed.list_cost_raw') }} is not null then 'unparseable ListCost'
-            when not typed.has_valid_tags then 'Tags is not a JSON object'
-        end as quarantine_reason,
-        coalesce(typed.commitment_discount_status = 'Unused', false) as is_unused_commitment
-
-    from typed
+    {{ cost_per_customer.classify_billing_charges('typed') }}
 
 )
 

@@ -1,0 +1,50 @@
+{#- The billing formats: the raw table each lands in (source, table) and the staging model that
+    normalizes it to the billing charge contract (billing_charge_columns). int_charges_unioned
+    unions the models; the conservation test counts the raw tables. Adding a format = one entry. -#}
+{% macro billing_formats() -%}
+    {{ return([
+        {'format': 'focus', 'source': 'focus', 'table': 'billing', 'model': 'stg_focus__charges'},
+        {'format': 'aws_cur', 'source': 'aws', 'table': 'billing_aws', 'model': 'stg_aws__cost_and_usage'},
+        {'format': 'azure', 'source': 'azure', 'table': 'billing_azure', 'model': 'stg_azure__cost_details'},
+        {'format': 'gcp', 'source': 'gcp', 'table': 'billing_gcp', 'model': 'stg_gcp__billing_export'},
+        {'format': 'oci', 'source': 'oci', 'table': 'billing_oci', 'model': 'stg_oci__cost_reports'},
+        {'format': 'other_costs', 'source': 'finance', 'table': 'other_costs', 'model': 'stg_finance__other_costs'},
+    ]) }}
+{%- endmacro %}
+
+
+{% macro billing_staging_models() -%}
+    {{ return(cost_per_customer.billing_formats() | map(attribute='model') | list) }}
+{%- endmacro %}
+
+
+{#- A 64-bit numeric fingerprint of a row's values (NULL-safe), for comparing whole files: equal
+    values give equal fingerprints within one engine. -#}
+{% macro row_fingerprint(columns) -%}
+    {{ return(adapter.dispatch('row_fingerprint', 'cost_per_customer')(columns)) }}
+{%- endmacro %}
+{% macro default__row_fingerprint(columns) -%}
+    cast(hash({{ columns | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}
+{% macro spark__row_fingerprint(columns) -%}
+    cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))
+{%- endmacro %}
+
+
+{#- The folder part of a landed file path ('billing/2024-01/a.csv' -> 'billing/2024-01'): files in
+    one folder form one delivery. -#}
+{% macro file_folder(path_column) -%}
+    regexp_replace({{ path_column }}, '/[^/]*$', '')
+{%- endmacro %}
+
+
+{#- Which export wins when several cover one account and billing period: a lower rank wins before
+    the newest delivery is considered. Azure's amortized export (the EffectiveCost basis) wins over
+    its actual-cost export; every other variant ranks alike. -#}
+{% macro delivery_variant_rank(format_column, variant_column) -%}
+    case
+        when {{ format_column }} = 'azure' and {{ variant_column }} = 'amortized' then 0
+        when {{ format_column }} = 'azure' and {{ variant_column }} = 'actual' then 2
+        else 1
+    end
+{%- endmacro %}
