@@ -48,3 +48,20 @@
         else 1
     end
 {%- endmacro %}
+
+
+{#- The select-list columns naming the delivery a billing row came in (delivery_id), the
+    account-period stream it belongs to (stream_account_id, stream_period_start) and its variant
+    rank, for rows of int_charges_unioned aliased `alias` (int_charges_deduplicated). -#}
+{% macro billing_stream_keys(alias) -%}
+        concat(
+            {{ cost_per_customer.file_folder(alias ~ '.source_file') }}, '|', coalesce({{ alias }}.source_variant, '')
+        ) as delivery_id,
+        coalesce({{ alias }}.billing_account_id, '') as stream_account_id,
+        coalesce(
+            cast({{ alias }}.billing_period_start_at as date),
+            {{ cost_per_customer.month_start(alias ~ '.charge_period_start_at') }},
+            cast('1900-01-01' as date)
+        ) as stream_period_start,
+        {{ cost_per_customer.delivery_variant_rank(alias ~ '.billing_format', alias ~ '.source_variant') }} as variant_rank
+{%- endmacro %}

@@ -39,7 +39,7 @@
 {% macro default__deduplicated_charge_columns() -%}
     {{ return(cost_per_customer.billing_charge_columns() + [
         'cost_category', 'delivery_id', 'stream_account_id', 'stream_period_start', 'variant_rank',
-        'row_fingerprint', 'superseded_reason', 'superseded_by',
+        'superseded_reason', 'superseded_by',
     ]) }}
 {%- endmacro %}
 

@@ -19,20 +19,31 @@
 {%- endfor -%}
 with
 
-unioned as (
-
-    select * from {{ ref('int_charges_unioned') }}
-
-),
-
+{# Memory: the wide rows are read twice, as a narrow projection for the small lookup tables and
+   once for the output, rather than through one shared CTE (which the engine would materialize
+   whole: 3 M rows x 60 columns does not fit a 3 GB DuckDB). #}
 service_categories as (
 
     select * from {{ ref('service_category_cost_categories') }}
 
 ),
 
-{#- The delivery a row came in, the account-period stream it belongs to, and its cost category
-    (declared by the input, e.g. other_costs.csv, else from ServiceCategory). -#}
+row_keys as (
+
+    select
+        unioned.billing_format,
+        unioned.source_file,
+        unioned.line_item_id,
+        unioned.delivered_at,
+        {{ cost_per_customer.billing_stream_keys('unioned') }},
+        {{ cost_per_customer.row_fingerprint(fingerprint_columns) }} as row_fingerprint
+
+    from {{ ref('int_charges_unioned') }} as unioned
+
+),
+
+{#- Every row with its keys and its cost category (declared by the input, e.g. other_costs.csv,
+    else from ServiceCategory). -#}
 keyed as (
 
     select
@@ -41,19 +52,9 @@ keyed as (
             unioned.declared_category,
             {{ cost_per_customer.cost_category('unioned.service_category', 'service_categories.cost_category') }}
         ) as cost_category,
-        concat(
-            {{ cost_per_customer.file_folder('unioned.source_file') }}, '|', coalesce(unioned.source_variant, '')
-        ) as delivery_id,
-        coalesce(unioned.billing_account_id, '') as stream_account_id,
-        coalesce(
-            cast(unioned.billing_period_start_at as date),
-            {{ cost_per_customer.month_start('unioned.charge_period_start_at') }},
-            cast('1900-01-01' as date)
-        ) as stream_period_start,
-        {{ cost_per_customer.delivery_variant_rank('unioned.billing_format', 'unioned.source_variant') }} as variant_rank,
-        {{ cost_per_customer.row_fingerprint(fingerprint_columns) }} as row_fingerprint
+        {{ cost_per_customer.billing_stream_keys('unioned') }}
 
-    from unioned
+    from {{ ref('int_charges_unioned') }} as unioned
     left join service_categories
         on unioned.service_category = service_categories.service_category
 
@@ -69,7 +70,7 @@ deliveries as (
         min(variant_rank) as variant_rank,
         max(delivered_at) as delivered_at
 
-    from keyed
+    from row_keys
     group by billing_format, stream_account_id, stream_period_start, delivery_id
 
 ),
@@ -110,7 +111,7 @@ files as (
         count(*) as row_count,
         sum(row_fingerprint) as file_fingerprint
 
-    from keyed
+    from row_keys
     group by billing_format, delivery_id, source_file
 
 ),
@@ -142,7 +143,7 @@ repeated_line_items as (
         line_item_id,
         min(source_file) as first_file
 
-    from keyed
+    from row_keys
     where line_item_id is not null
     group by billing_format, delivery_id, line_item_id
     having count(distinct source_file) > 1
