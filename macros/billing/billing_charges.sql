@@ -30,8 +30,9 @@
 
 
 {#- The last step of a billing staging model: from a CTE `typed_cte` holding every contract column
-    except quarantine_reason and is_unused_commitment, add the reason the row must be quarantined
-    (NULL for a good row) and select the contract columns in order. `labels` maps
+    except quarantine_reason, customer_tag and is_unused_commitment, add the reason the row must be
+    quarantined (NULL for a good row) and the customer tag's value (from tags_map), and select the
+    contract columns in order. `labels` maps
     charge_period_start, charge_period_end, effective_cost, billed_cost, list_cost and tags to the
     name of the source column the value came from, so that a reason names the user's own column
     (e.g. 'unparseable lineItem/UsageStartDate'). `provides` lists the optional contract columns
@@ -62,6 +63,8 @@
             when {{ typed_cte }}.list_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.list_cost_raw') }} is not null then 'unparseable {{ names.list_cost }}'
             when not {{ typed_cte }}.has_valid_tags then '{{ names.tags }} is not a JSON object'
         end as quarantine_reason{{ "," if not loop.last }}
+        {%- elif column == 'customer_tag' %}
+        {{ cost_per_customer.map_tag_value(typed_cte ~ '.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag{{ "," if not loop.last }}
         {%- elif column == 'is_unused_commitment' %}
         coalesce({{ typed_cte }}.commitment_discount_status = 'Unused', false) as is_unused_commitment{{ "," if not loop.last }}
         {%- elif column in cost_per_customer.optional_billing_charge_columns() and column not in provides %}

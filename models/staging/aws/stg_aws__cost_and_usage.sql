@@ -255,7 +255,6 @@ typed as (
         end as commitment_discount_status,
         costed.resource_tags as tags,
         costed.tags_map,
-        {{ cost_per_customer.map_tag_value('costed.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         costed.billed_cost,
         costed.effective_cost,
         costed.list_cost,

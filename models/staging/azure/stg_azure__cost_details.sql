@@ -153,7 +153,6 @@ typed as (
         end as commitment_discount_status,
         tags_json as tags,
         tags_map,
-        {{ cost_per_customer.map_tag_value('tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         {# Billed: what the invoice charges; a commitment's usage and unused rows were paid by its purchase. #}
         case
             when cost is null then null

@@ -118,7 +118,6 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as commitment_discount_status,
         cast(null as {{ dbt.type_string() }}) as tags,
         {{ cost_per_customer.parse_tags('cast(null as ' ~ dbt.type_string() ~ ')') }} as tags_map,
-        cast(null as {{ dbt.type_string() }}) as customer_tag,
         {{ cost_per_customer.parse_decimal('source_rows.amount') }} as billed_cost,
         {{ cost_per_customer.parse_decimal('source_rows.amount') }} as effective_cost,
         cast(null as {{ cost_per_customer.money_type() }}) as list_cost,

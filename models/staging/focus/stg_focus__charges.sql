@@ -63,7 +63,6 @@ typed as (
         {{ cost_per_customer.normalize_enum('commitment_discount_status', ['Used', 'Unused']) }} as commitment_discount_status,
         {{ cost_per_customer.clean_text('tags') }} as tags,
         source_rows.tags_map,
-        {{ cost_per_customer.map_tag_value('source_rows.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         {{ cost_per_customer.parse_decimal('billed_cost') }} as billed_cost,
         {{ cost_per_customer.parse_decimal('effective_cost') }} as effective_cost,
         {{ cost_per_customer.parse_decimal('list_cost') }} as list_cost,

@@ -164,7 +164,6 @@ typed as (
             when cardinality(charges.tags_map) > 0 then cast(to_json(charges.tags_map) as {{ dbt.type_string() }})
         end as tags,
         charges.tags_map,
-        {{ cost_per_customer.map_tag_value('charges.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         charges.cost as billed_cost,
         cast(charges.cost + charges.credits_amount as {{ cost_per_customer.money_type() }}) as effective_cost,
         charges.cost_at_list as list_cost,
@@ -175,8 +174,7 @@ typed as (
         charges.usage_start_at as charge_period_start_at,
         charges.usage_end_at as charge_period_end_at,
         cast(charges.billing_period_start_date as timestamp) as billing_period_start_at,
-        {#- 31 days after the first of a month is always in the next month. #}
-        cast({{ cost_per_customer.month_start(cost_per_customer.day_start('charges.billing_period_start_date', 31)) }} as timestamp) as billing_period_end_at,
+        cast({{ cost_per_customer.add_months('charges.billing_period_start_date', 1) }} as timestamp) as billing_period_end_at,
         charges.usage_start_time_raw as charge_period_start_raw,
         charges.usage_end_time_raw as charge_period_end_raw,
         charges.cost_raw as effective_cost_raw,

@@ -115,7 +115,6 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as commitment_discount_status,
         charges.tags,
         charges.tags_map,
-        {{ cost_per_customer.map_tag_value('charges.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag,
         charges.my_cost as billed_cost,
         charges.my_cost as effective_cost,
         cast(null as {{ cost_per_customer.money_type() }}) as list_cost,
@@ -126,8 +125,7 @@ typed as (
         charges.interval_usage_start_at as charge_period_start_at,
         charges.interval_usage_end_at as charge_period_end_at,
         cast(charges.billing_period_start_date as timestamp) as billing_period_start_at,
-        {#- 31 days after the first of a month is always in the next month. #}
-        cast({{ cost_per_customer.month_start(cost_per_customer.day_start('charges.billing_period_start_date', 31)) }} as timestamp) as billing_period_end_at,
+        cast({{ cost_per_customer.add_months('charges.billing_period_start_date', 1) }} as timestamp) as billing_period_end_at,
         charges.interval_usage_start_raw as charge_period_start_raw,
         charges.interval_usage_end_raw as charge_period_end_raw,
         charges.my_cost_raw as effective_cost_raw,
