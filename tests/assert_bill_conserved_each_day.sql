@@ -1,6 +1,6 @@
 {#- Conservation, per day, in the reporting currency: the input bill's EffectiveCost converted at
-    the day's rate (good rows prorated to days, plus quarantined rows on their own date) and the
-    priced support tickets (converted likewise) equal what the ledger allocated to customers plus
+    the day's rate (good rows prorated to days, plus quarantined rows on their own date), the
+    surcharges derived from charges (prorated like them), and the priced support tickets (converted likewise) equal what the ledger allocated to customers plus
     what it left unattributed, and everything is in the reporting currency. Returns the days that do
     not add up. (An amount that could not be converted fails assert_charges_have_fx_rates.) -#}
 with

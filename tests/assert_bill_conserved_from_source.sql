@@ -6,7 +6,10 @@
       plus readable quarantined) equals the source amounts of the rows that were converted (the
       prorated days' effective_cost_in_source_currency plus the quarantined rows' effective_cost);
     - money in the reporting currency: the converted rows (prorated days plus quarantined rows)
-      equal allocated + unattributed in the marts (support-ticket pools aside).
+      equal allocated + unattributed in the marts (support-ticket pools aside). Surcharges
+      (int_surcharges, new money derived from charges) are prorated and converted like charges:
+      they count here, but not in the bill's own amounts above (see
+      assert_surcharges_match_their_rates).
     Returns the mismatches. -#}
 with
 
@@ -38,6 +41,7 @@ accounted as (
     from (
         {#- a Kubernetes node charge is prorated as its split lines: count the charge once -#}
         select distinct parent_charge_id as charge_id from {{ ref('int_charges_prorated') }}
+        where surcharge_name is null
         union all
         select concat(source_file, ':', cast(source_row as {{ dbt.type_string() }})) as charge_id
         from {{ ref('quarantined_rows') }} where input_name = 'billing'
@@ -75,13 +79,15 @@ converted_rows as (
     select
         source_currency,
         effective_cost_in_source_currency as source_cost,
-        effective_cost as reporting_cost
+        effective_cost as reporting_cost,
+        surcharge_name is not null as is_surcharge
     from {{ ref('int_charges_prorated') }}
     union all
     select
         currency as source_currency,
         effective_cost as source_cost,
-        effective_cost_in_reporting_currency as reporting_cost
+        effective_cost_in_reporting_currency as reporting_cost,
+        false as is_surcharge
     from {{ ref('quarantined_rows') }}
     where input_name = 'billing' and effective_cost is not null
 
@@ -91,6 +97,7 @@ source_totals as (
 
     select source_currency as currency, sum(source_cost) as source_cost
     from converted_rows
+    where not is_surcharge
     group by source_currency
 
 ),

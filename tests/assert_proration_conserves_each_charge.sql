@@ -1,6 +1,6 @@
 {#- Proration conserves money in the charge's own currency: for every prorated charge, its days'
     EffectiveCost, BilledCost and ListCost before conversion (the *_in_source_currency columns) add
-    up exactly to the charge's, and every day keeps the charge's currency. (That no good charge is
+    up exactly to the charge's (a surcharge's too), and every day keeps the charge's currency. (That no good charge is
     missing is checked by assert_bill_conserved_from_source; a Kubernetes node charge is checked as
     its split lines here, and the lines against the charge by
     assert_kubernetes_split_conserves_each_node_charge; that every day was converted, by
@@ -11,6 +11,9 @@ charges as (
 
     select charge_id, billing_currency, effective_cost, billed_cost, list_cost
     from {{ ref('int_charges_split') }}
+    union all
+    select charge_id, billing_currency, effective_cost, billed_cost, list_cost
+    from {{ ref('int_surcharges') }}
 
 ),
 

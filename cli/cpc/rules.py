@@ -7,6 +7,11 @@ Users describe the allocation in ``allocation.yml``::
     fx_max_gap_days: 7                      # optional, default 7
     kubernetes:                             # optional: how node cost splits (docs/kubernetes.md)
       share_idle: none                      # none | even | weighted
+    surcharges:                             # optional: new cost derived from charges
+      - name: eu-data-residency             # (docs/allocation.md "Regional charges")
+        match: "region_id like 'eu-%'"
+        rate: 0.08
+        category: security
     rules:                                  # in order; for each charge-day the first
       - name: tagged                        # rule that matches AND can place it wins
         method: tag
@@ -14,6 +19,11 @@ Users describe the allocation in ``allocation.yml``::
         match: "service_category = 'Compute'"
         method: usage
         metric: cpu_core_hours
+      - name: egress-by-customer-egress
+        match: "charge_description ilike '%data transfer%'"
+        method: usage
+        metric: egress_gb
+        across_services: true
       - name: data-team
         match: "tag('team') = 'data' and charge_date >= date '2024-06-01'"
         method: weighted
@@ -57,6 +67,18 @@ Top-level keys
     GiB-hour; their ratio splits a node's cost into CPU and RAM; defaults
     :data:`KUBERNETES_DEFAULTS`, OpenCost's default prices) and ``share_idle`` (``none``: idle
     stays unattributed; ``even`` / ``weighted``: shared among the node's customers).
+``surcharges``
+    Optional list of surcharges: cost the company adds on top of matching charges, such as a
+    data-residency premium per region. Each becomes a charge of its own (same period,
+    account, service, region, resource and tags as the charge it is derived from; amounts =
+    the charge's times the rate), which the rules then allocate like any charge: by default
+    it follows its charge, and a rule can single it out with ``pool = '<name>'``. Keys:
+    ``name`` (required, unique, like a rule name); ``match`` (optional predicate over the
+    charge, in the language below, without ``charge_date``); ``rate`` (a fraction > 0 of
+    the charge) and/or ``region_rates`` (region_id -> fraction; the region's rate wins, and
+    with ``region_rates`` alone only the listed regions are surcharged); ``category``
+    (optional cost category of the surcharge, default the charge's); ``effective_from`` /
+    ``effective_to`` (compared with the day the charge period starts); ``description``.
 ``rules``
     The list of rules (below).
 
@@ -89,6 +111,11 @@ Rule keys
 ``metric``
     Only for ``usage``: the telemetry metric to split by (``[A-Za-z0-9_.:-]+``). When
     omitted the metric is None, meaning "the service's only telemetry metric".
+``across_services``
+    Only for ``usage`` (and then ``metric`` is required): ``true`` counts the metric's
+    telemetry of every service, not only the charge's own, still matched at the charge's
+    resource, then region, then overall. This is how egress billed under one service
+    (data transfer) is split by each customer's egress (``egress_gb``) in that region.
 ``weights`` / ``default_weight``
     Only for ``weighted``: ``weights`` holds exactly one of ``segment:`` or ``customer:``,
     a mapping of segment name / customer id to a weight (a number >= 0);
@@ -227,7 +254,19 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
-    "customer_tag_key", "reporting_currency", "fx_max_gap_days", "kubernetes", "rules"
+    "customer_tag_key", "reporting_currency", "fx_max_gap_days", "kubernetes", "surcharges", "rules"
+)
+
+#: The project's cost categories (macro cost_categories); a surcharge's ``category`` is one.
+COST_CATEGORIES: tuple[str, ...] = (
+    "compute", "storage", "database", "network", "observability", "security", "support",
+    "engineering", "overhead", "other",
+)
+
+#: Keys a surcharge may have.
+SURCHARGE_KEYS: tuple[str, ...] = (
+    "name", "match", "rate", "region_rates", "category", "effective_from", "effective_to",
+    "description",
 )
 
 #: The ``kubernetes:`` settings and their defaults: OpenCost's default CPU and RAM prices
@@ -260,7 +299,7 @@ COMMON_RULE_KEYS: tuple[str, ...] = (
 #: The further keys each method accepts.
 METHOD_KEYS: dict[str, tuple[str, ...]] = {
     "tag": (),
-    "usage": ("metric",),
+    "usage": ("metric", "across_services"),
     "even": ("scope",),
     "weighted": ("weights", "default_weight", "scope"),
     "fixed": ("shares", "remainder"),
@@ -272,6 +311,7 @@ METHOD_KEYS: dict[str, tuple[str, ...]] = {
 RULE_KEYS: tuple[str, ...] = (
     *COMMON_RULE_KEYS[:3],
     "metric",
+    "across_services",
     "weights",
     "default_weight",
     "shares",
@@ -375,6 +415,7 @@ class Rule:
         scope_segments: Normalized segments whose customers may receive (empty: any).
         scope_customers: Customer ids (as written) who may receive (empty: any).
         tag_keys: The ``tag('key')`` keys the rule's match and basis use, in order.
+        across_services: ``usage`` only: the metric's telemetry of every service counts.
         definition: Canonical JSON of the rule as written (without position and
             description); what :attr:`version` hashes.
     """
@@ -399,6 +440,7 @@ class Rule:
     scope_segments: tuple[str, ...] = ()
     scope_customers: tuple[str, ...] = ()
     tag_keys: tuple[str, ...] = ()
+    across_services: bool = False
     definition: str = ""
 
     def to_dbt_var(self) -> dict[str, Any]:
@@ -424,6 +466,52 @@ class Rule:
             "remainder_unattributed": bool(self.remainder_unattributed),
             "scope_segments": list(self.scope_segments),
             "scope_customers": list(self.scope_customers),
+            "across_services": bool(self.across_services),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Surcharge:
+    """One validated surcharge (``surcharges:`` in allocation.yml).
+
+    Attributes:
+        name: Unique surcharge name; the surcharge's charges carry it as their pool.
+        match_sql: The predicate rendered for the target dialect (``"true"`` without one).
+        rate: Fraction of a matching charge added as the surcharge, or None (then only the
+            regions of ``region_rates`` are surcharged).
+        region_rates: (region_id as written, fraction) pairs; a listed region's rate wins.
+        category: The surcharge's cost category, or None for the charge's own.
+        effective_from: First charge start day surcharged (inclusive), or None.
+        effective_to: Charge start day from which it no longer applies (exclusive), or None.
+        position: 1-based position in the list.
+        match: The predicate as written, or None.
+        description: Optional free text.
+        tag_keys: The ``tag('key')`` keys the match uses.
+    """
+
+    name: str
+    match_sql: str
+    rate: float | None
+    region_rates: Pairs
+    category: str | None
+    effective_from: dt.date | None
+    effective_to: dt.date | None
+    position: int
+    match: str | None = None
+    description: str | None = None
+    tag_keys: tuple[str, ...] = ()
+
+    def to_dbt_var(self) -> dict[str, Any]:
+        """Return the surcharge as a plain dict for the ``cpc_surcharges`` dbt variable."""
+        return {
+            "name": self.name,
+            "match_sql": self.match_sql,
+            "rate": self.rate,
+            "region_rates": {key: float(value) for key, value in self.region_rates},
+            "category": self.category,
+            "effective_from": _iso(self.effective_from),
+            "effective_to": _iso(self.effective_to),
+            "position": self.position,
         }
 
 
@@ -444,6 +532,7 @@ class RuleSet:
             the dbt variable ``cpc_default_currency``.
         fx_max_gap_days: Days a published exchange rate is carried forward.
         kubernetes: The ``kubernetes:`` settings, defaults filled in (KUBERNETES_DEFAULTS).
+        surcharges: The ``surcharges:``, in order.
     """
 
     customer_tag_key: str
@@ -455,6 +544,7 @@ class RuleSet:
     reporting_currency: str | None = None
     fx_max_gap_days: int = DEFAULT_FX_MAX_GAP_DAYS
     kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
+    surcharges: tuple[Surcharge, ...] = ()
 
     def to_dbt_vars(self) -> dict[str, Any]:
         """Return the dbt project variables describing this rule set (JSON-able).
@@ -474,6 +564,7 @@ class RuleSet:
             "cpc_kubernetes_cpu_hourly_price": self.kubernetes["cpu_hourly_price"],
             "cpc_kubernetes_ram_gib_hourly_price": self.kubernetes["ram_gib_hourly_price"],
             "cpc_kubernetes_share_idle": self.kubernetes["share_idle"],
+            "cpc_surcharges": [surcharge.to_dbt_var() for surcharge in self.surcharges],
         }
 
 
@@ -652,23 +743,13 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
                 f"rule #{first_by_name[key]} already uses it (names are case-insensitive)"
             )
         first_by_name[key] = position
-        for tag in rule.tag_keys:
-            column = tag_column(tag)
-            if column not in key_by_column:
-                key_by_column[column] = (tag, rule.name)
-                tag_keys.append(tag)
-                continue
-            first_tag, first_rule = key_by_column[column]
-            if first_tag.lower() != tag.lower():
-                where_first = "" if first_rule == rule.name else f" (in rule '{first_rule}')"
-                raise UserError(
-                    _one_line(
-                        f"{where}: rule '{rule.name}': tag({_show(tag)}) and "
-                        f"tag({_show(first_tag)}){where_first} would both become column "
-                        f"{column}; spell the tag key the same way everywhere"
-                    )
-                )
+        _collect_tag_keys(f"rule '{rule.name}'", rule.tag_keys, key_by_column, tag_keys, where)
         rules.append(rule)
+    surcharges = _surcharges(data.get("surcharges"), where, dialect)
+    for surcharge in surcharges:
+        _collect_tag_keys(
+            f"surcharge '{surcharge.name}'", surcharge.tag_keys, key_by_column, tag_keys, where
+        )
     return RuleSet(
         customer_tag_key=tag_key,
         rules=rules,
@@ -679,7 +760,146 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         reporting_currency=reporting_currency,
         fx_max_gap_days=fx_max_gap_days,
         kubernetes=kubernetes,
+        surcharges=surcharges,
     )
+
+
+def _collect_tag_keys(
+    owner: str,
+    keys: tuple[str, ...],
+    key_by_column: dict[str, tuple[str, str]],
+    tag_keys: list[str],
+    where: str,
+) -> None:
+    """Add ``owner``'s tag keys to ``tag_keys``; two spellings of one column are an error."""
+    for tag in keys:
+        column = tag_column(tag)
+        if column not in key_by_column:
+            key_by_column[column] = (tag, owner)
+            tag_keys.append(tag)
+            continue
+        first_tag, first_owner = key_by_column[column]
+        if first_tag.lower() != tag.lower():
+            where_first = "" if first_owner == owner else f" (in {first_owner})"
+            raise UserError(
+                _one_line(
+                    f"{where}: {owner}: tag({_show(tag)}) and "
+                    f"tag({_show(first_tag)}){where_first} would both become column "
+                    f"{column}; spell the tag key the same way everywhere"
+                )
+            )
+
+
+def _surcharges(value: Any, where: str, dialect: str) -> tuple[Surcharge, ...]:
+    """Validate ``surcharges:``: a list of surcharge mappings (see the module docstring)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise UserError(f"{where}: surcharges must be a list, not {_type_name(value)}")
+    surcharges: list[Surcharge] = []
+    first_by_name: dict[str, int] = {}
+    for position, item in enumerate(value, start=1):
+        surcharge = _surcharge(item, position, where, dialect)
+        key = surcharge.name.lower()
+        if key in first_by_name:
+            raise UserError(
+                f"{where}: surcharge '{surcharge.name}' (#{position}): duplicate name; "
+                f"surcharge #{first_by_name[key]} already uses it (names are case-insensitive)"
+            )
+        first_by_name[key] = position
+        surcharges.append(surcharge)
+    return tuple(surcharges)
+
+
+def _surcharge(item: Any, position: int, where: str, dialect: str) -> Surcharge:
+    """Validate one surcharge mapping."""
+    label = f"surcharge #{position}"
+    if not isinstance(item, dict):
+        raise UserError(
+            f"{where}: {label}: must be a mapping with name and rate, not {_type_name(item)}"
+        )
+    name = item.get("name")
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name) or len(name) > _NAME_MAX:
+        shown = _show(name) if isinstance(name, str) else ("missing" if name is None else _type_name(name))
+        raise UserError(
+            f"{where}: {label}: name is required: letters, digits, '-' and '_', at most "
+            f"{_NAME_MAX} characters (got {shown})"
+        )
+    label = f"surcharge '{name}'"
+
+    def fail(problem: str) -> UserError:
+        return UserError(_one_line(f"{where}: {label}: {problem}"))
+
+    for key in item:
+        if key not in SURCHARGE_KEYS:
+            raise fail(
+                f"unknown key {_show(key)}{_did_you_mean(key, SURCHARGE_KEYS)}"
+                f" (allowed: {', '.join(SURCHARGE_KEYS)})"
+            )
+    description = item.get("description")
+    if description is not None and not isinstance(description, str):
+        raise fail(f"description must be text, not {_type_name(description)}")
+    try:
+        effective_from = _date(item.get("effective_from"), "effective_from")
+        effective_to = _date(item.get("effective_to"), "effective_to")
+        rate = None
+        if item.get("rate") is not None:
+            rate = _number(item["rate"], "rate", minimum=0.0, inclusive=False)
+        region_rates: Pairs = ()
+        if item.get("region_rates") is not None:
+            region_rates = _number_map(item["region_rates"], "region_rates", _region_id, minimum=0.0, inclusive=False)
+    except _Problem as problem:
+        raise fail(str(problem)) from None
+    if effective_from and effective_to and effective_from >= effective_to:
+        raise fail(
+            f"effective_from ({effective_from}) must be before effective_to ({effective_to});"
+            " effective_to is exclusive"
+        )
+    if rate is None and not region_rates:
+        raise fail("give rate (a fraction of the charge, e.g. 0.08) and/or region_rates")
+    category = item.get("category")
+    if category is not None:
+        if not isinstance(category, str) or category.strip().lower() not in COST_CATEGORIES:
+            shown = _show(category) if isinstance(category, str) else _type_name(category)
+            raise fail(
+                f"category {shown} is not a cost category"
+                f"{_did_you_mean(str(category).strip().lower(), COST_CATEGORIES)}"
+                f" (one of: {', '.join(COST_CATEGORIES)})"
+            )
+        category = category.strip().lower()
+    match = item.get("match")
+    match_sql, tag_keys = "true", ()
+    if "match" in item and match is None:
+        raise fail("match is empty; remove it to match every charge")
+    if match is not None:
+        if not isinstance(match, str):
+            raise fail(f"match must be a SQL condition written as text, not {_type_name(match)}")
+        try:
+            match_sql, tag_keys = _compile(match, dialect, what="surcharge match")
+        except _Problem as problem:
+            raise fail(str(problem)) from None
+    return Surcharge(
+        name=name,
+        match_sql=match_sql,
+        rate=rate,
+        region_rates=region_rates,
+        category=category,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        position=position,
+        match=match,
+        description=description,
+        tag_keys=_unique_keys(tag_keys),
+    )
+
+
+def _region_id(value: Any, label: str) -> str:
+    """Validate a region id used as a key of ``region_rates``."""
+    if not isinstance(value, str) or not value.strip():
+        raise _Problem(f"{label}: a region id must be text, not {_type_name(value)}")
+    if _UNSAFE_NAME_RE.search(value) or len(value) > _ID_MAX:
+        raise _Problem(f"{label}: region id {_show(value)} has quotes or control characters")
+    return value.strip()
 
 
 def _kubernetes(value: Any, where: str) -> dict[str, Any]:
@@ -770,6 +990,7 @@ class _MethodFields:
     scope_segments: tuple[str, ...] = ()
     scope_customers: tuple[str, ...] = ()
     tag_keys: tuple[str, ...] = ()
+    across_services: bool = False
 
 
 def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
@@ -884,6 +1105,7 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         scope_segments=fields.scope_segments,
         scope_customers=fields.scope_customers,
         tag_keys=_unique_keys((*tag_keys, *fields.tag_keys)),
+        across_services=fields.across_services,
         definition=definition,
     )
 
@@ -910,6 +1132,16 @@ def _method_fields(item: dict[str, Any], method: str, dialect: str) -> _MethodFi
     fields = _MethodFields()
     if "metric" in item:
         fields.metric = _metric(item["metric"])
+    if "across_services" in item:
+        across = item["across_services"]
+        if not isinstance(across, bool):
+            raise _Problem(f"across_services must be true or false, not {_show(across) if isinstance(across, str) else _type_name(across)}")
+        if across and fields.metric is None:
+            raise _Problem(
+                "across_services needs a metric: name the telemetry metric to count across "
+                "services (e.g. metric: egress_gb)"
+            )
+        fields.across_services = across
     if "scope" in item:
         fields.scope_segments, fields.scope_customers = _scope(item["scope"])
     if method == "weighted":
@@ -1494,6 +1726,11 @@ class _Checker:
         self._only(ident, "this", "quoted")
         name = ident.this.lower()
         if name == CHARGE_DATE_COLUMN:
+            if self.what == "surcharge match":
+                raise _Problem(
+                    "charge_date is not available in a surcharge match: a surcharge applies to "
+                    "whole charges; use effective_from / effective_to"
+                )
             return exp.column(CHARGE_DATE_SQL_COLUMN, quoted=False), "date"
         if name in PSEUDO_COLUMNS:
             return exp.column(PSEUDO_COLUMNS[name], quoted=False), "text"
@@ -1726,6 +1963,19 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
         )
     if old.fx_max_gap_days != new.fx_max_gap_days:
         lines.append(f"fx_max_gap_days changed: {old.fx_max_gap_days} -> {new.fx_max_gap_days}")
+    old_surcharges = {item.name.lower(): item for item in old.surcharges}
+    new_surcharges = {item.name.lower(): item for item in new.surcharges}
+    for key, item in old_surcharges.items():
+        if key not in new_surcharges:
+            lines.append(f"removed: surcharge '{item.name}'")
+    for key, item in new_surcharges.items():
+        before = old_surcharges.get(key)
+        if before is None:
+            lines.append(f"added: surcharge '{item.name}'")
+        elif dataclasses.replace(before, position=0, description=None) != dataclasses.replace(
+            item, position=0, description=None
+        ):
+            lines.append(f"changed: surcharge '{item.name}'")
     old_by_name = {rule.name.lower(): rule for rule in old.rules}
     new_by_name = {rule.name.lower(): rule for rule in new.rules}
     for rule in old.rules:

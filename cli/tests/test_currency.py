@@ -102,6 +102,9 @@ def write_input(root: Path, *, with_fx_rates: bool = True) -> Path:
     (root / "support_tickets.csv").write_text(
         "ticket_id,customer_id,opened_at,handle_minutes,agent_tier\n" + ",".join(SUPPORT_TICKET) + "\n"
     )
+    (root / "revenue.csv").write_text(
+        "customer_id,month,revenue,currency\nacme,2024-03,1000.00,EUR\nglobex,2024-03,250.00,USD\n"
+    )
     if with_fx_rates:
         (root / "fx_rates.csv").write_text(
             "date,currency,rate\n" + "".join(f"{day},EUR,{rate}\n" for day, rate in FX_RATES.items())
@@ -175,10 +178,21 @@ def test_two_currencies_convert_to_usd_day_by_day(tmp_path: Path) -> None:
         "select distinct cost_date, fx_rate, fx_rate_date from intermediate.int_charges_prorated"
         " where source_currency = 'EUR' and cost_date in (date '2024-03-02', date '2024-03-03')",
     )
+    # Revenue in euros converts at March's average daily rate (1000 EUR), dollars as they are.
+    revenue = dict(query(warehouse, "select customer_id, revenue from marts.customer_costs_monthly"))
+    assert abs(revenue["acme"] - Decimal("1000") * march_average_rate()) < Decimal("1e-6")
+    assert revenue["globex"] == Decimal("250")
     assert {(day.isoformat(), rate, published.isoformat()) for day, rate, published in weekend} == {
         ("2024-03-02", FX_RATES["2024-03-01"], "2024-03-01"),
         ("2024-03-03", FX_RATES["2024-03-01"], "2024-03-01"),
     }
+
+
+def march_average_rate() -> Decimal:
+    """The mean rate over March's days that have one: the 1st to 3rd take Friday's rate, the 4th
+    its own, carried to the 11th (fx_max_gap_days 7); later days have none."""
+    days = [f"2024-03-{day:02d}" for day in range(1, 12)]
+    return sum((eur_rate(day) for day in days), Decimal(0)) / len(days)
 
 
 def test_a_bill_in_euros_without_rates_fails_naming_the_currency(tmp_path: Path) -> None:

@@ -259,6 +259,7 @@ def test_example_to_dbt_vars(tmp_path: Path) -> None:
         "remainder_unattributed": False,
         "scope_segments": [],
         "scope_customers": [],
+        "across_services": False,
     }
     assert dbt_vars["cpc_rules"][1]["metric"] == "cpu_core_hours"
     assert dbt_vars["cpc_rule_tag_keys"] == []
@@ -280,6 +281,7 @@ def test_example_to_dbt_vars(tmp_path: Path) -> None:
             "remainder_unattributed",
             "scope_segments",
             "scope_customers",
+            "across_services",
         }
 
 
@@ -1051,6 +1053,7 @@ RULE_VAR_KEYS = {
     "remainder_unattributed",
     "scope_segments",
     "scope_customers",
+    "across_services",
 }
 
 
@@ -1130,6 +1133,7 @@ def test_every_method_to_dbt_vars(tmp_path: Path) -> None:
         "remainder_unattributed": True,
         "scope_segments": [],
         "scope_customers": [],
+        "across_services": False,
     }
     assert rules["split"]["shares"] == {"acme": 0.1, "globex": 0.2, "initech": 0.7}
     assert rules["split"]["remainder_unattributed"] is False

@@ -113,7 +113,7 @@
     {{ return([
         'billing_currency', 'billing_account_id', 'service_name', 'service_category', 'region_id',
         'resource_id', 'charge_category', 'customer_tag', 'is_unused_commitment', 'cost_category',
-        'direct_customer_id', 'direct_unattributed_reason',
+        'direct_customer_id', 'direct_unattributed_reason', 'surcharge_name',
     ]) }}
 {%- endmacro %}
 
@@ -125,4 +125,40 @@
 {%- endmacro %}
 {% macro default__basis_account_key(rule, account_column) -%}
     {%- if rule.basis_sql -%}'*'{%- else -%}coalesce({{ account_column }}, ''){%- endif -%}
+{%- endmacro %}
+
+
+{#- The surcharges of allocation.yml (var cpc_surcharges, set by `cpc build`), in order: dicts with
+    name, match_sql, rate (or none), region_rates (region_id -> rate), category (or none),
+    effective_from, effective_to and position. Empty when there are none. -#}
+{% macro surcharges() -%}
+    {{ return(adapter.dispatch('surcharges', 'cost_per_customer')()) }}
+{%- endmacro %}
+{% macro default__surcharges() -%}
+    {%- set surcharges = var('cpc_surcharges', []) -%}
+    {%- if surcharges is string or surcharges is mapping -%}
+        {{ exceptions.raise_compiler_error("var cpc_surcharges must be a list of surcharges, got: " ~ surcharges) }}
+    {%- endif -%}
+    {{ return(surcharges) }}
+{%- endmacro %}
+
+
+{#- The rate a surcharge charges on a charge in the given region: the region's own rate from
+    region_rates (region ids compared case-insensitively), else the surcharge's rate (NULL when it
+    has none, meaning the charge is not surcharged). -#}
+{% macro surcharge_rate(surcharge, region_column) -%}
+    {{ return(adapter.dispatch('surcharge_rate', 'cost_per_customer')(surcharge, region_column)) }}
+{%- endmacro %}
+{% macro default__surcharge_rate(surcharge, region_column) -%}
+    {%- set fallback = surcharge.rate if surcharge.rate is not none else 'null' -%}
+    {%- if surcharge.region_rates -%}
+    case lower({{ region_column }})
+        {%- for region, rate in surcharge.region_rates.items() %}
+        when {{ cost_per_customer.text_literal(region | lower) }} then cast({{ rate }} as double)
+        {%- endfor %}
+        else cast({{ fallback }} as double)
+    end
+    {%- else -%}
+    cast({{ fallback }} as double)
+    {%- endif -%}
 {%- endmacro %}

@@ -1,4 +1,4 @@
-{#- One row per good charge per UTC day it touches, with the day's share of its costs (by overlap
+{#- One row per good charge (and surcharge, int_surcharges) per UTC day it touches, with the day's share of its costs (by overlap
     duration with [ChargePeriodStart, ChargePeriodEnd)), and, per allocation rule, whether the
     charge-day satisfies the rule's `match` (and, for proportional_to_cost rules, its `basis`).
     Predicates may read tags (`tag('team')`, as tag__<key> columns) and the day (`charge_date`).
@@ -14,18 +14,50 @@
     'charge_id', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',
     'customer_tag', 'is_unused_commitment', 'charge_period_start_at', 'charge_period_end_at', 'cost_category', 'direct_customer_id',
-    'parent_charge_id', 'direct_unattributed_reason',
+    'parent_charge_id', 'direct_unattributed_reason', 'surcharge_name',
 ] -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
+{%- set charge_columns = cost_per_customer.deduplicated_charge_columns() -%}
+{%- for column, column_type in cost_per_customer.kubernetes_split_columns() %}{% do charge_columns.append(column) %}{% endfor -%}
 {%- set candidate_key = ['matched.cost_date'] -%}
 {%- for column in cost_per_customer.candidate_columns() %}{% do candidate_key.append('matched.' ~ column) %}{% endfor -%}
 {%- for rule in rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_match_column(rule)) %}{% endfor -%}
 {%- for rule in following_rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_basis_column(rule)) %}{% endfor -%}
 with
 
-charges as (
+split_charges as (
 
     select * from {{ ref('int_charges_split') }}
+
+),
+
+surcharges as (
+
+    select * from {{ ref('int_surcharges') }}
+
+),
+
+{#- The charges to allocate: the bill's (after the Kubernetes split) and the surcharges derived
+    from them (surcharge_name set). -#}
+charges as (
+
+    select
+        {%- for column in charge_columns %}
+        split_charges.{{ column }},
+        {%- endfor %}
+        cast(null as {{ dbt.type_string() }}) as surcharge_name
+
+    from split_charges
+
+    union all
+
+    select
+        {%- for column in charge_columns %}
+        surcharges.{{ column }},
+        {%- endfor %}
+        surcharges.surcharge_name
+
+    from surcharges
 
 ),
 

@@ -2,7 +2,8 @@
     service, region, account, category, resource, customer tag, commitment status and rule
     matches), with the rule that places it: the first rule in order that matches, is in effect
     that day, and can place it — tag: the charge carries the customer tag; usage: the metric has
-    usage that day for the service (at resource, region or service level); even, weighted, revenue,
+    usage that day for the service (at resource, region or service level; for a rule with
+    across_services, the metric's usage of every service, driver_service '*'); even, weighted, revenue,
     fixed: the rule has a recipient with positive weight that day (int_rule_recipients_daily);
     proportional_to_cost: direct rules placed cost it follows on that day and billing account.
     A charge-day that says it stays unattributed (direct_unattributed_reason: a Kubernetes node's
@@ -25,7 +26,7 @@
     'resolved.cost_date', 'resolved.billing_currency', 'resolved.billing_account_id', 'resolved.service_name',
     'resolved.service_category', 'resolved.cost_category', 'resolved.region_id', 'resolved.charge_category', 'resolved.rule_position',
     'resolved.allocation_method', 'resolved.driver_metric', 'resolved.driver_level', 'resolved.driver_value',
-    'resolved.pool_customer_tag', 'resolved.unattributed_reason',
+    'resolved.pool_customer_tag', 'resolved.unattributed_reason', 'resolved.surcharge_name', 'resolved.driver_service',
 ] -%}
 with
 
@@ -89,7 +90,8 @@ candidate_rules as (
         'direct' as rule_name,
         cast(null as {{ dbt.type_string() }}) as rule_version,
         'direct' as allocation_method,
-        cast(null as {{ dbt.type_string() }}) as rule_metric
+        cast(null as {{ dbt.type_string() }}) as rule_metric,
+        cast(null as {{ dbt.type_string() }}) as rule_driver_service
 
     from candidates
     where candidates.direct_customer_id is not null
@@ -103,7 +105,8 @@ candidate_rules as (
         {{ cost_per_customer.text_literal(rule.name) }} as rule_name,
         {{ cost_per_customer.text_literal(rule.version) }} as rule_version,
         {{ cost_per_customer.text_literal(rule.method) }} as allocation_method,
-        {{ cost_per_customer.text_literal(rule.metric) }} as rule_metric
+        {{ cost_per_customer.text_literal(rule.metric) }} as rule_metric,
+        {{ cost_per_customer.text_literal('*' if rule.across_services else none) }} as rule_driver_service
 
     from candidates
     where candidates.{{ cost_per_customer.rule_match_column(rule) }}
@@ -168,6 +171,7 @@ rule_options as (
         end as driver_metric,
         candidates.customer_tag,
         candidates.service_name,
+        coalesce(candidate_rules.rule_driver_service, candidates.service_name) as driver_service,
         candidates.region_id,
         candidates.resource_id,
         recipient_totals.total_weight as recipient_weight
@@ -201,19 +205,19 @@ usage_resolved as (
     from rule_options
     left join driver_totals as by_resource
         on rule_options.cost_date = by_resource.cost_date
-        and rule_options.service_name = by_resource.service_name
+        and rule_options.driver_service = by_resource.service_name
         and rule_options.driver_metric = by_resource.metric
         and by_resource.driver_level = 'resource'
         and rule_options.resource_id = by_resource.driver_value
     left join driver_totals as by_region
         on rule_options.cost_date = by_region.cost_date
-        and rule_options.service_name = by_region.service_name
+        and rule_options.driver_service = by_region.service_name
         and rule_options.driver_metric = by_region.metric
         and by_region.driver_level = 'region'
         and rule_options.region_id = by_region.driver_value
     left join driver_totals as by_service
         on rule_options.cost_date = by_service.cost_date
-        and rule_options.service_name = by_service.service_name
+        and rule_options.driver_service = by_service.service_name
         and rule_options.driver_metric = by_service.metric
         and by_service.driver_level = 'service'
 
@@ -336,6 +340,7 @@ resolved as (
         placeable.driver_metric,
         placeable.driver_level,
         placeable.driver_value,
+        case when placeable.allocation_method = 'usage' then placeable.driver_service end as driver_service,
         case
             when placeable.allocation_method = 'tag' then candidates.customer_tag
             when placeable.allocation_method = 'direct' then candidates.direct_customer_id

@@ -12,7 +12,8 @@
 {%- set pool_columns = [
     'pool_id', 'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',
     'cost_category', 'region_id', 'charge_category', 'rule_position', 'rule_name', 'rule_version', 'allocation_method',
-    'driver_metric', 'driver_level', 'driver_value', 'pool_customer_tag', 'unattributed_reason',
+    'driver_metric', 'driver_level', 'driver_value', 'pool_customer_tag', 'unattributed_reason', 'surcharge_name',
+    'driver_service',
 ] -%}
 with
 
@@ -74,6 +75,8 @@ support_pools as (
         support_tickets.agent_tier as driver_value,
         cast(null as {{ dbt.type_string() }}) as pool_customer_tag,
         cast(null as {{ dbt.type_string() }}) as unattributed_reason,
+        cast(null as {{ dbt.type_string() }}) as surcharge_name,
+        cast(null as {{ dbt.type_string() }}) as driver_service,
         sum(support_tickets.support_cost) as pool_cost,
         {%- for rule in following_rules %}
         cast(0 as {{ cost_per_customer.money_type() }}) as basis_cost_rule_{{ rule.position }},

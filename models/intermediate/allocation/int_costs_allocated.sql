@@ -70,7 +70,7 @@ usage_shares as (
     from pools
     inner join drivers
         on pools.cost_date = drivers.cost_date
-        and pools.service_name = drivers.service_name
+        and pools.driver_service = drivers.service_name
         and pools.driver_metric = drivers.metric
         and pools.driver_level = drivers.driver_level
         and pools.driver_value = drivers.driver_value

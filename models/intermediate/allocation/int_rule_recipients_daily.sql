@@ -1,7 +1,7 @@
 {#- One row per rule x day x customer that the rule may place cost on, with the customer's weight,
     for the rules that split among a set of customers rather than by a driver in the bill:
     even (weight 1 for each active customer), weighted (the customer's or its segment's weight, else
-    default_weight, for each active customer), revenue (the customer's revenue in the day's month)
+    default_weight, for each active customer), revenue (the customer's revenue in the day's month, in the reporting currency: int_revenue_monthly)
     and fixed (the named customer's fraction). scope restricts even/weighted/revenue to segments or
     customers. Rows with zero weight are left out, so a rule with no row for a day cannot place. -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
@@ -21,10 +21,9 @@ active_customers as (
 
 ),
 
-revenue as (
+monthly_revenue as (
 
-    select * from {{ ref('stg_telemetry__revenue') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_revenue_monthly') }}
 
 ),
 
@@ -34,17 +33,6 @@ bill_days as (
 
 ),
 
-monthly_revenue as (
-
-    select
-        revenue.revenue_month,
-        lower(revenue.customer_id) as customer_key,
-        sum(revenue.revenue) as revenue
-
-    from revenue
-    group by 1, 2
-
-),
 
 {%- for rule in recipient_rules %}
 

@@ -2,7 +2,10 @@
     usage-based allocation. Each telemetry row counts at the service level, and also at the region
     and resource level when it carries a region_id / resource_id, so a charge can be matched at the
     most specific level its usage supports. customer_id is NULL where telemetry names no customer
-    or one not in customers.csv (usage_customer_id keeps what it said). -#}
+    or one not in customers.csv (usage_customer_id keeps what it said). The metrics of usage rules
+    with across_services are also summed over all services, as service_name '*', so such a rule can
+    split a charge by the metric's usage of every service (e.g. egress_gb for data transfer). -#}
+{%- set across_metrics = cost_per_customer.allocation_rules() | selectattr('across_services') | map(attribute='metric') | unique | list -%}
 with
 
 usage_rows as (
@@ -72,21 +75,47 @@ by_level as (
 
 ),
 
-summed as (
+{#- Each row again as service '*' when an across_services rule uses its metric. -#}
+service_scoped as (
+
+    select * from by_level
+    {%- if across_metrics %}
+
+    union all
 
     select
         by_level.cost_date,
-        by_level.service_name,
+        '*' as service_name,
         by_level.metric,
         by_level.driver_level,
         by_level.driver_value,
+        by_level.usage_customer_id,
         by_level.customer_id,
-        case when by_level.customer_id is null then max(by_level.usage_customer_id) end as usage_customer_id,
-        sum(by_level.quantity) as quantity
+        by_level.quantity
 
     from by_level
+    where by_level.metric in (
+        {%- for metric in across_metrics %}{{ cost_per_customer.text_literal(metric) }}{{ ", " if not loop.last }}{% endfor -%}
+    )
+    {%- endif %}
+
+),
+
+summed as (
+
+    select
+        service_scoped.cost_date,
+        service_scoped.service_name,
+        service_scoped.metric,
+        service_scoped.driver_level,
+        service_scoped.driver_value,
+        service_scoped.customer_id,
+        case when service_scoped.customer_id is null then max(service_scoped.usage_customer_id) end as usage_customer_id,
+        sum(service_scoped.quantity) as quantity
+
+    from service_scoped
     group by 1, 2, 3, 4, 5, 6
-    having sum(by_level.quantity) > 0
+    having sum(service_scoped.quantity) > 0
 
 )
 

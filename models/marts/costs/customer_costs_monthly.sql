@@ -1,5 +1,6 @@
 {#- One row per customer per month with allocated cost: the total, the total by cost category,
-    revenue and cost-to-revenue (when revenue.csv gives the month), and the change from the
+    revenue in the reporting currency (int_revenue_monthly) and cost-to-revenue (when revenue.csv
+    gives the month), and the change from the
     customer's previous month. -#}
 {%- set categories = cost_per_customer.cost_categories() -%}
 with
@@ -16,10 +17,9 @@ customers as (
 
 ),
 
-revenue as (
+monthly_revenue as (
 
-    select * from {{ ref('stg_telemetry__revenue') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_revenue_monthly') }}
 
 ),
 
@@ -33,6 +33,7 @@ monthly_costs as (
         {%- for category in categories %}
         sum(case when ledger.cost_category = '{{ category }}' then ledger.allocated_cost else 0 end) as {{ category }}_cost,
         {%- endfor %}
+        sum(case when ledger.surcharge_name is not null then ledger.allocated_cost else 0 end) as surcharge_cost,
         count(distinct ledger.cost_date) as days_with_cost
 
     from ledger
@@ -40,18 +41,6 @@ monthly_costs as (
 
 ),
 
-monthly_revenue as (
-
-    select
-        revenue.revenue_month,
-        lower(revenue.customer_id) as customer_key,
-        revenue.revenue_currency,
-        sum(revenue.revenue) as revenue
-
-    from revenue
-    group by 1, 2, 3
-
-),
 
 joined as (
 
@@ -66,6 +55,7 @@ joined as (
         {%- for category in categories %}
         cast(monthly_costs.{{ category }}_cost as {{ cost_per_customer.money_type() }}) as {{ category }}_cost,
         {%- endfor %}
+        cast(monthly_costs.surcharge_cost as {{ cost_per_customer.money_type() }}) as surcharge_cost,
         cast(monthly_revenue.revenue as {{ cost_per_customer.money_type() }}) as revenue,
         case
             when monthly_revenue.revenue > 0
@@ -82,7 +72,7 @@ joined as (
     left join monthly_revenue
         on monthly_costs.cost_month = monthly_revenue.revenue_month
         and lower(monthly_costs.customer_id) = monthly_revenue.customer_key
-        and monthly_costs.currency = monthly_revenue.revenue_currency
+        and monthly_costs.currency = monthly_revenue.currency
 
 ),
 

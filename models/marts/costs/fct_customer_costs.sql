@@ -30,6 +30,7 @@ described as (
         pools.region_id,
         pools.billing_account_id,
         pools.charge_category,
+        pools.surcharge_name,
         ledger.currency,
         '{{ var("cpc_rules_hash", "default") }}' as rules_hash,
         ledger.driver_quantity,

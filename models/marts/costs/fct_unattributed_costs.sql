@@ -37,6 +37,7 @@ from_allocation as (
         pools.region_id,
         pools.billing_account_id,
         pools.charge_category,
+        pools.surcharge_name,
         ledger.currency,
         cast(0 as bigint) as quarantined_row_count,
         ledger.allocated_cost as unattributed_cost
@@ -60,6 +61,7 @@ from_quarantine as (
         cast(null as {{ dbt.type_string() }}) as region_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         cast(null as {{ dbt.type_string() }}) as charge_category,
+        cast(null as {{ dbt.type_string() }}) as surcharge_name,
         '{{ cost_per_customer.reporting_currency() }}' as currency,
         count(*) as quarantined_row_count,
         cast(coalesce(sum(quarantined.effective_cost_in_reporting_currency), 0) as {{ cost_per_customer.money_type() }}) as unattributed_cost

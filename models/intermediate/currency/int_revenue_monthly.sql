@@ -1,0 +1,85 @@
+{#- One row per customer (compared case-insensitively) per month of revenue.csv: the month's revenue
+    in the reporting currency. Revenue in another currency converts at the month's average daily
+    rate (the mean of int_fx_rates_daily over the month's days that have one: revenue accrues over
+    the month, so no single day's rate stands for it), rounded to money_type's scale per currency.
+    A month whose currency has no usable rate on any day keeps revenue NULL and lists the currency in
+    unconverted_currency; assert_revenue_has_fx_rates fails the build on it. -#}
+with
+
+revenue as (
+
+    select * from {{ ref('stg_telemetry__revenue') }}
+    where quarantine_reason is null
+
+),
+
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
+monthly_rates as (
+
+    select
+        fx_rates.currency,
+        {{ cost_per_customer.month_start('fx_rates.cost_date') }} as rate_month,
+        avg(fx_rates.fx_rate) as fx_rate,
+        count(*) as rate_days
+
+    from fx_rates
+    group by 1, 2
+
+),
+
+by_currency as (
+
+    select
+        revenue.revenue_month,
+        lower(revenue.customer_id) as customer_key,
+        min(revenue.customer_id) as customer_id,
+        revenue.revenue_currency,
+        sum(revenue.revenue) as revenue_in_source_currency
+
+    from revenue
+    group by revenue.revenue_month, lower(revenue.customer_id), revenue.revenue_currency
+
+),
+
+converted as (
+
+    select
+        by_currency.revenue_month,
+        by_currency.customer_key,
+        by_currency.customer_id,
+        by_currency.revenue_currency,
+        by_currency.revenue_in_source_currency,
+        {{ cost_per_customer.convert_money(
+            'by_currency.revenue_in_source_currency',
+            cost_per_customer.fx_rate_or_one('by_currency.revenue_currency', 'monthly_rates.fx_rate'),
+        ) }} as revenue
+
+    from by_currency
+    left join monthly_rates
+        on by_currency.revenue_currency = monthly_rates.currency
+        and by_currency.revenue_month = monthly_rates.rate_month
+
+),
+
+monthly as (
+
+    select
+        converted.revenue_month,
+        converted.customer_key,
+        min(converted.customer_id) as customer_id,
+        '{{ cost_per_customer.reporting_currency() }}' as currency,
+        case when count(converted.revenue) = count(*) then sum(converted.revenue) end as revenue,
+        min(case when converted.revenue is null then converted.revenue_currency end) as unconverted_currency,
+        count(*) as source_currency_count
+
+    from converted
+    group by converted.revenue_month, converted.customer_key
+
+)
+
+select * from monthly

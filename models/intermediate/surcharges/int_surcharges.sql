@@ -1,0 +1,90 @@
+{#- One row per charge a surcharge applies to (allocation.yml `surcharges:`): the surcharge as a
+    charge of its own, derived from a good charge after the Kubernetes split (int_charges_split).
+    It keeps the charge's period, account, service, region, resource, tags and commitment columns,
+    so the rules allocate it like the charge it comes from, and differs in: charge_id
+    ('<charge_id>+<surcharge>'), pool_name (the surcharge's name, for rules matching
+    `pool = '<name>'`), cost_category (the surcharge's category, if it sets one) and the amounts
+    (EffectiveCost, BilledCost and ListCost times the rate, rounded to money_type's scale, in the
+    charge's currency). A charge is surcharged when the surcharge's `match` holds on it, its period
+    starts within [effective_from, effective_to), and a rate applies to its region (region_rates,
+    else rate). This is new money on top of the bill: the conservation tests count it as an input
+    of its own. -#}
+{%- set surcharges = cost_per_customer.surcharges() -%}
+{%- set split_columns = cost_per_customer.kubernetes_split_columns() -%}
+{%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
+with
+
+charges as (
+
+    select * from {{ ref('int_charges_split') }}
+
+),
+
+with_rule_tags as (
+
+    select
+        charges.*,
+        {%- for tag in var('cpc_rule_tag_keys', []) %}
+        {{ cost_per_customer.map_tag_value('charges.tags_map', tag.key) }} as {{ tag.column }},
+        {%- endfor %}
+        cast(charges.charge_period_start_at as date) as charge_start_date
+
+    from charges
+
+),
+
+{#- Each charge once per surcharge that matches it, with the surcharge's rate for its region. -#}
+matched as (
+
+    {%- for surcharge in surcharges %}
+    select
+        with_rule_tags.*,
+        {{ cost_per_customer.text_literal(surcharge.name) }} as surcharge_name,
+        {{ cost_per_customer.text_literal(surcharge.category) }} as surcharge_category,
+        {{ cost_per_customer.surcharge_rate(surcharge, 'with_rule_tags.region_id') }} as surcharge_rate
+
+    from with_rule_tags
+    where coalesce({{ surcharge.match_sql }}, false)
+        and {{ cost_per_customer.rule_in_effect(surcharge, 'with_rule_tags.charge_start_date') }}
+    union all
+    {%- endfor %}
+    select
+        with_rule_tags.*,
+        cast(null as {{ dbt.type_string() }}) as surcharge_name,
+        cast(null as {{ dbt.type_string() }}) as surcharge_category,
+        cast(null as double) as surcharge_rate
+
+    from with_rule_tags
+    where 1 = 0
+
+),
+
+surcharged as (
+
+    select
+        {%- for column in cost_per_customer.deduplicated_charge_columns() %}
+        {%- if column == 'charge_id' %}
+        concat(matched.charge_id, '+', matched.surcharge_name) as charge_id,
+        {%- elif column == 'pool_name' %}
+        matched.surcharge_name as pool_name,
+        {%- elif column == 'cost_category' %}
+        coalesce(matched.surcharge_category, matched.cost_category) as cost_category,
+        {%- elif column in amounts %}
+        {{ cost_per_customer.convert_money('matched.' ~ column, 'matched.surcharge_rate') }} as {{ column }},
+        {%- else %}
+        matched.{{ column }},
+        {%- endif %}
+        {%- endfor %}
+        {%- for column, column_type in split_columns %}
+        matched.{{ column }},
+        {%- endfor %}
+        matched.surcharge_name,
+        matched.surcharge_rate,
+        matched.charge_id as surcharged_charge_id
+
+    from matched
+    where matched.surcharge_rate is not null
+
+)
+
+select * from surcharged

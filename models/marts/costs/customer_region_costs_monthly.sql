@@ -1,0 +1,61 @@
+{#- One row per customer per month per region of the charges behind their cost (FOCUS RegionId;
+    NULL for cost without a region: taxes, support, other costs): the total, the part that is
+    network (egress and other data transfer), the part that comes from surcharges (a regional
+    premium, allocation.yml `surcharges:`), and the region's share of the customer's month. -#}
+with
+
+ledger as (
+
+    select * from {{ ref('fct_customer_costs') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customers') }}
+
+),
+
+by_region as (
+
+    select
+        {{ cost_per_customer.month_start('ledger.cost_date') }} as cost_month,
+        ledger.customer_id,
+        ledger.region_id,
+        ledger.currency,
+        sum(ledger.allocated_cost) as total_cost,
+        sum(case when ledger.cost_category = 'network' then ledger.allocated_cost else 0 end) as network_cost,
+        sum(case when ledger.surcharge_name is not null then ledger.allocated_cost else 0 end) as surcharge_cost,
+        count(distinct ledger.cost_date) as days_with_cost
+
+    from ledger
+    group by 1, 2, 3, 4
+
+),
+
+with_shares as (
+
+    select
+        by_region.cost_month as month,
+        by_region.customer_id,
+        customers.segment,
+        customers.region_id as customer_home_region_id,
+        by_region.region_id,
+        by_region.currency,
+        cast(by_region.total_cost as {{ cost_per_customer.money_type() }}) as total_cost,
+        cast(by_region.network_cost as {{ cost_per_customer.money_type() }}) as network_cost,
+        cast(by_region.surcharge_cost as {{ cost_per_customer.money_type() }}) as surcharge_cost,
+        case
+            when sum(by_region.total_cost) over (partition by by_region.cost_month, by_region.customer_id, by_region.currency) <> 0
+                then cast(by_region.total_cost as double)
+                    / cast(sum(by_region.total_cost) over (partition by by_region.cost_month, by_region.customer_id, by_region.currency) as double)
+        end as share_of_customer_month,
+        by_region.days_with_cost
+
+    from by_region
+    inner join customers
+        on by_region.customer_id = customers.customer_id
+
+)
+
+select * from with_shares
