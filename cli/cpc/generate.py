@@ -1,13 +1,19 @@
 """Deterministic demo data: a SaaS company's FOCUS cloud bill, its telemetry and the ground truth.
 
 The generator simulates one SaaS company running on AWS. Customers consume shared infrastructure
-(an autoscaled EC2 cluster, shared databases, a shared bucket, CDN, functions, logs) and, for
-enterprise and mid-market customers, dedicated tagged resources. It writes the project's raw
-input contract::
+(an autoscaled EC2 cluster, shared databases, a shared bucket, CDN, functions, logs, a shared
+Kubernetes cluster) and, for enterprise and mid-market customers, dedicated tagged resources. It
+writes the project's raw input contract::
 
     billing/focus-YYYY-MM.{csv,csv.gz,parquet}  FOCUS 1.2 rows, one file per calendar month
     usage/usage-YYYY-MM.{csv,csv.gz,parquet}    usage_date, customer_id, metric, quantity,
                                                 service_name, region_id, sub_account_id
+    k8s_usage/k8s-usage-YYYY-MM.{csv,csv.gz,parquet}  one row per pod and UTC day: interval_start,
+                     interval_end, cluster_id, node_id, namespace, pod, cpu_request_cores,
+                     cpu_usage_cores, memory_request_bytes, memory_usage_bytes, node_cpu_cores,
+                     node_memory_bytes
+    k8s_namespaces.csv  cluster_id, namespace, customer_id (every namespace but `monitoring`)
+    fx_rates.csv     date, currency, rate: USD per EUR on the days a rate was published
     customers.csv    customer_id, customer_name, segment, region, active_from, active_to
     revenue.csv      customer_id, month, revenue, currency
     support_tickets.csv  ticket_id, customer_id, opened_at, handle_minutes, agent_tier
@@ -17,16 +23,43 @@ input contract::
     allocation.yml   demo allocation rules (one usage rule per shared service)
     ground_truth.csv customer_id, month, true_cost: what each customer really drove
 
+The EU billing account (eu-west-1) is invoiced in EUR: its rows say ``BillingCurrency`` EUR and
+carry euro amounts from the provider's euro price list, which is the dollar list x 0.92
+(EUR_PRICE_LIST_FACTOR); its tax and credits are computed in euros. fx_rates.csv publishes the
+EUR rate (USD per EUR; the reporting currency is USD) with 4 decimals on weekdays, except the
+fixed-date TARGET closing days (1 January, 1 May, 25 and 26 December), from ten days before the
+window to its end: a mean-reverting random walk around 1.08 (about 0.4 % a day). A weekend or
+closing day takes the last earlier rate, at most four days old (within the default
+fx_max_gap_days of 7).
+
+The shared Kubernetes cluster (``prod-use1``, in us-east-1, so billed in USD) runs on 3 or 4
+on-demand EC2 nodes (m6i.xlarge, 2xlarge or 4xlarge, sized for its tenants), billed one row per
+node and UTC day with ResourceId = the instance id; k8s_usage names each node by its providerID
+(``aws:///us-east-1a/i-0...``), which the pipeline matches by its last path segment. About 10 % of
+the customers (non-free customers of the USD account's regions, at most 300) are tenants with
+one namespace each (``tenant-<customer_id>``) and 1 to 3 pods by segment; their requests fill
+about 70 % of the cluster's CPU and 65 % of its memory, their daily usage follows the customer's
+compute activity (some pods run above their request), and their pods run only on the customer's
+active days. A ``monitoring`` DaemonSet pod on every node serves no customer and is deliberately
+left out of k8s_namespaces.csv; the capacity nobody requested is idle.
+
 Telemetry measures each customer's consumption of the *shared* services only (dedicated
-resources are identified by their ``customer_id`` tag). It carries a little noise (lognormal,
-sigma 0.05) and about 1 % of its rows lost the customer id.
+resources are identified by their ``customer_id`` tag, Kubernetes tenants by k8s_usage). It
+carries a little noise (lognormal, sigma 0.05) and about 1 % of its rows lost the customer id.
 
 Support tickets are opened by active customers (heavy-tailed volume by segment, enterprise most,
 free very few) and handled by agents of three tiers (tier1, tier2, engineer) whose hourly rates
 are in support_rates.csv; the engineer rate rises in the middle of the window (``effective_to``
 is exclusive and empty when open). About 2 % of the tickets name deleted customers.
 
-The ground truth is computed from the noise-free consumption, per customer and day:
+The ground truth is in USD. Every row is simulated in list dollars and written in its account's
+currency (list dollars x the price-list factor), so its true USD cost is its amount converted
+the way the pipeline converts it: each UTC day of the charge at the rate in effect that day
+(the day's published rate, else the last earlier one). Hourly and daily rows lie in one day; the
+monthly CloudWatch row is spread evenly over its days, so it is worth its amount times the mean
+of its days' rates. Customer truths are these USD amounts split as below, tax and credits are
+converted at their day's rate, and so the pipeline's conversion is exact up to rounding (1e-10 a
+charge-day). Per customer and day:
 
 * shared EC2 (on-demand and savings-plan covered hours), RDS, S3, CloudFront and Lambda: the
   day's cost of that service in the customer's region times the customer's share of the
@@ -34,8 +67,17 @@ The ground truth is computed from the noise-free consumption, per customer and d
 * CloudWatch (one row per region and month): the month's cost times the customer's share of
   the region's log volume in that month;
 * dedicated tagged resources: their owner;
+* Kubernetes nodes: split by the documented rule (docs/kubernetes.md) with the demo settings
+  (OpenCost's default CPU and RAM prices, share_idle none): a node-day's cost splits into CPU and
+  RAM by the ratio of its capacity at those prices; each tenant's pods are charged
+  max(request, usage) of cores and memory, as the values k8s_usage writes, as their share of the
+  node's capacity; idle capacity and the unmapped ``monitoring`` namespace belong to nobody (the
+  pipeline leaves them unattributed as ``idle`` and ``unmapped_namespace``);
 * tax and credits: split over the customers of the billing account by their share of that
   account-day's attributed cost;
+* the demo's surcharge (allocation.yml: a 5 % data-residency premium on every charge in
+  eu-west-1, DATA_RESIDENCY_RATE): the rate times the customer's cost there before tax, since
+  it follows the charges it is derived from (tax and credit rows carry no region);
 * unused commitment, CloudTrail and resources tagged with unknown (deleted) customers belong
   to nobody;
 * support: each ticket costs handle_minutes / 60 x the hourly rate of its tier in effect on the
@@ -94,13 +136,15 @@ FREE, SMB, MID, ENT = range(4)
 
 @dataclass(frozen=True)
 class Account:
-    """A billing account (payer) with the one linked sub-account the workloads run in."""
+    """A billing account (payer) with the one linked sub-account the workloads run in, and the
+    currency it is invoiced in."""
 
     billing_id: str
     billing_name: str
     sub_id: str
     sub_name: str
     trail_region: int
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -115,7 +159,7 @@ class Region:
 
 ACCOUNTS: tuple[Account, ...] = (
     Account("012345678901", "Acme SaaS", "034567890123", "acme-production", 0),
-    Account("098765432109", "Acme SaaS EU", "045678901234", "acme-production-eu", 1),
+    Account("098765432109", "Acme SaaS EU", "045678901234", "acme-production-eu", 1, "EUR"),
 )
 REGIONS: tuple[Region, ...] = (
     Region("us-east-1", "US East (N. Virginia)", 0, -5, 0.60, "use1"),
@@ -123,6 +167,26 @@ REGIONS: tuple[Region, ...] = (
     Region("ap-southeast-2", "Asia Pacific (Sydney)", 0, 10, 0.15, "apse2"),
 )
 REGION_ACCOUNT = np.array([r.account for r in REGIONS])
+
+#: The demo's surcharge (allocation.yml `surcharges:`): a data-residency premium on every charge
+#: in this region, as a fraction of the charge.
+DATA_RESIDENCY_REGION = "eu-west-1"
+DATA_RESIDENCY_RATE = 0.05
+
+# Currencies. The reporting currency is USD; the EU account is invoiced in EUR from the
+# provider's euro price list, which is its dollar list times EUR_PRICE_LIST_FACTOR.
+REPORTING_CURRENCY = "USD"
+EUR_PRICE_LIST_FACTOR = 0.92
+PRICE_LIST_FACTOR: dict[str, float] = {"USD": 1.0, "EUR": EUR_PRICE_LIST_FACTOR}
+#: Per account: what one list dollar of the simulation is in the account's billing currency.
+ACCOUNT_FACTOR = np.array([PRICE_LIST_FACTOR[a.currency] for a in ACCOUNTS])
+#: fx_rates.csv: EUR in USD, a mean-reverting random walk around FX_CENTER, published on
+#: weekdays (not on the fixed-date TARGET closing days) from FX_LEAD_DAYS before the window.
+FX_CENTER = 1.08
+FX_DAILY_SIGMA = 0.004
+FX_REVERSION = 0.03
+FX_LEAD_DAYS = 10
+FX_CLOSED: frozenset[tuple[int, int]] = frozenset({(1, 1), (5, 1), (12, 25), (12, 26)})
 
 EC2 = "Amazon Elastic Compute Cloud"
 RDS = "Amazon Relational Database Service"
@@ -274,6 +338,7 @@ MONEY_COLUMNS = (
 )
 SOURCE_COLUMNS = (
     "BillingAccountId",
+    "BillingCurrency",
     "BillingAccountName",
     "SubAccountId",
     "SubAccountName",
@@ -302,7 +367,6 @@ LINE_COLUMNS = (
     "CommitmentDiscountStatus",
 )
 CONSTANT_COLUMNS = {
-    "BillingCurrency": "USD",
     "ProviderName": "AWS",
     "PublisherName": "AWS",
     "InvoiceIssuerName": "AWS",
@@ -313,6 +377,22 @@ ALLOCATION_YML = """\
 # For each charge-day, rules are tried top to bottom: the first whose `match` holds, that is in
 # effect that day and that can place the cost wins. `match` is SQL over snake_case FOCUS columns.
 customer_tag_key: customer_id
+# The EU account is invoiced in EUR: fx_rates.csv converts it, per day, to the reporting currency.
+reporting_currency: USD
+# The Kubernetes nodes' cost splits among namespaces (k8s_usage/, k8s_namespaces.csv) before the
+# rules: CPU and RAM at OpenCost's default prices, each workload by max(request, usage). Idle
+# capacity stays visible as unattributed (like unused commitment), and so does `monitoring`.
+kubernetes:
+  cpu_hourly_price: {k8s_cpu_price}
+  ram_gib_hourly_price: {k8s_ram_price}
+  share_idle: {k8s_share_idle}
+# What runs in the EU carries a data-residency premium the company books on top of the bill (a
+# surcharge: a charge of its own beside each EU charge, which follows that charge's allocation).
+surcharges:
+  - name: eu-data-residency
+    match: "region_id = '{residency_region}'"
+    rate: {residency_rate}
+    category: security
 rules:
   - name: tagged
     method: tag
@@ -338,10 +418,13 @@ rules:
     match: "service_name = 'Amazon Simple Storage Service'"
     method: usage
     metric: storage_gb
+  # Egress splits by each customer's egress_gb in the charge's region, whichever service
+  # reports it (across_services).
   - name: cdn-by-egress
     match: "service_name = 'Amazon CloudFront'"
     method: usage
     metric: egress_gb
+    across_services: true
   - name: functions-by-gb-seconds
     match: "service_name = 'AWS Lambda'"
     method: usage
@@ -449,6 +532,8 @@ class GenerateSummary:
     total_true_cost: float
     support_tickets: int = 0
     other_costs: int = 0
+    kubernetes_rows: int = 0
+    fx_rates: int = 0
     files: tuple[Path, ...] = field(default=(), repr=False)
 
 
@@ -466,6 +551,18 @@ def _sku(*parts: object) -> str:
     digest = hashlib.sha1("|".join(map(str, parts)).encode()).digest()
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
     return "".join(alphabet[b % len(alphabet)] for b in digest[:16])
+
+
+def _local_price(usd_price: float, currency: str) -> float:
+    """A list price (USD) in the price list of ``currency``."""
+    return round(usd_price * PRICE_LIST_FACTOR[currency], 10)
+
+
+def _price_text(usd_price: float, currency: str, spec: str = "") -> str:
+    """A price as a charge description writes it: "$0.384", or "EUR 0.35328"."""
+    if currency == "USD":
+        return f"${usd_price:{spec}}"
+    return f"{currency} " + f"{_local_price(usd_price, currency):.10f}".rstrip("0").rstrip(".")
 
 
 def _tags(**kv: str) -> str:
@@ -771,6 +868,7 @@ def _source(
     return sources.add(
         key,
         BillingAccountId=acc.billing_id,
+        BillingCurrency=acc.currency,
         BillingAccountName=acc.billing_name,
         SubAccountId=acc.sub_id,
         SubAccountName=acc.sub_name,
@@ -834,7 +932,7 @@ class _Catalogs:
     src_region: np.ndarray
 
 
-def _build_catalogs(w: _World) -> _Catalogs:
+def _build_catalogs(w: _World, cluster: _Cluster) -> _Catalogs:
     sources = _Catalog(SOURCE_COLUMNS)
     lines = _Catalog(LINE_COLUMNS, numbers=("ListUnitPrice", "ContractedUnitPrice"))
     rng = w.tag_rng
@@ -941,19 +1039,21 @@ def _build_catalogs(w: _World) -> _Catalogs:
             "/acme/app",
             "Log Group",
         )
-        # line kinds
+        # line kinds, priced in the account's currency
+        cur = ACCOUNTS[acc].currency
         ec2_price = EC2_PRICE[EC2_SHARED_TYPE]
         _line(
             lines,
             ("ec2", r, EC2_SHARED_TYPE),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${ec2_price} per On Demand Linux {EC2_SHARED_TYPE} Instance Hour",
+            description=f"{_price_text(ec2_price, cur)} per On Demand Linux {EC2_SHARED_TYPE} "
+            "Instance Hour",
             consumed_unit="Hours",
             pricing_unit="Hours",
             sku=("ec2", reg.id, EC2_SHARED_TYPE),
-            list_price=ec2_price,
-            contracted_price=ec2_price,
+            list_price=_local_price(ec2_price, cur),
+            contracted_price=_local_price(ec2_price, cur),
         )
         rds_price = RDS_PRICE[RDS_SHARED_TYPE]
         _line(
@@ -961,61 +1061,64 @@ def _build_catalogs(w: _World) -> _Catalogs:
             ("rds", r, RDS_SHARED_TYPE),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${rds_price} per RDS {RDS_SHARED_TYPE} Single-AZ instance hour "
-            "running PostgreSQL",
+            description=f"{_price_text(rds_price, cur)} per RDS {RDS_SHARED_TYPE} Single-AZ "
+            "instance hour running PostgreSQL",
             consumed_unit="Hours",
             pricing_unit="Hours",
             sku=("rds", reg.id, RDS_SHARED_TYPE),
-            list_price=rds_price,
-            contracted_price=rds_price,
+            list_price=_local_price(rds_price, cur),
+            contracted_price=_local_price(rds_price, cur),
         )
         _line(
             lines,
             ("s3", r),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${S3_PRICE} per GB - first 50 TB / month of storage used",
+            description=f"{_price_text(S3_PRICE, cur)} per GB - first 50 TB / month of storage used",
             consumed_unit="GB-Mo",
             pricing_unit="GB-Mo",
             sku=("s3", reg.id),
-            list_price=S3_PRICE,
-            contracted_price=S3_PRICE,
+            list_price=_local_price(S3_PRICE, cur),
+            contracted_price=_local_price(S3_PRICE, cur),
         )
         _line(
             lines,
             ("cloudfront", r),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${CLOUDFRONT_PRICE} per GB - first 10 TB / month data transfer out",
+            description=f"{_price_text(CLOUDFRONT_PRICE, cur)} per GB - first 10 TB / month data "
+            "transfer out",
             consumed_unit="GB",
             pricing_unit="GB",
             sku=("cloudfront", reg.id),
-            list_price=CLOUDFRONT_PRICE,
-            contracted_price=CLOUDFRONT_PRICE,
+            list_price=_local_price(CLOUDFRONT_PRICE, cur),
+            contracted_price=_local_price(CLOUDFRONT_PRICE, cur),
         )
         _line(
             lines,
             ("lambda", r),
             category="Usage",
             frequency="Usage-Based",
-            description=f"AWS Lambda - Total Compute - ${LAMBDA_PRICE:.10f} per GB-second",
+            description=f"AWS Lambda - Total Compute - {_price_text(LAMBDA_PRICE, cur, '.10f')} "
+            "per GB-second",
             consumed_unit="GB-Seconds",
             pricing_unit="GB-Seconds",
             sku=("lambda", reg.id),
-            list_price=LAMBDA_PRICE,
-            contracted_price=LAMBDA_PRICE,
+            list_price=_local_price(LAMBDA_PRICE, cur),
+            contracted_price=_local_price(LAMBDA_PRICE, cur),
         )
         _line(
             lines,
             ("cloudwatch", r),
             category="Usage",
             frequency="Recurring",
-            description=f"${CLOUDWATCH_PRICE:.2f} per GB - custom log data ingested",
+            description=f"{_price_text(CLOUDWATCH_PRICE, cur, '.2f')} per GB - custom log data "
+            "ingested",
             consumed_unit="GB",
             pricing_unit="GB",
             sku=("cloudwatch", reg.id),
-            list_price=CLOUDWATCH_PRICE,
-            contracted_price=CLOUDWATCH_PRICE,
+            list_price=_local_price(CLOUDWATCH_PRICE, cur),
+            contracted_price=_local_price(CLOUDWATCH_PRICE, cur),
         )
         if r == 0:
             _line(
@@ -1078,18 +1181,19 @@ def _build_catalogs(w: _World) -> _Catalogs:
         )
         _source(sources, ("tax", a), a, None, TAX)
         _source(sources, ("credit", a), a, None, "")
-    _line(
-        lines,
-        "cloudtrail",
-        category="Usage",
-        frequency="Usage-Based",
-        description=f"${CLOUDTRAIL_PRICE:.2f} per 100,000 data events recorded",
-        consumed_unit="Events",
-        pricing_unit="100K Events",
-        sku=("cloudtrail",),
-        list_price=CLOUDTRAIL_PRICE,
-        contracted_price=CLOUDTRAIL_PRICE,
-    )
+        _line(
+            lines,
+            ("cloudtrail", a),
+            category="Usage",
+            frequency="Usage-Based",
+            description=f"{_price_text(CLOUDTRAIL_PRICE, acc.currency, '.2f')} per 100,000 data "
+            "events recorded",
+            consumed_unit="Events",
+            pricing_unit="100K Events",
+            sku=("cloudtrail",),
+            list_price=_local_price(CLOUDTRAIL_PRICE, acc.currency),
+            contracted_price=_local_price(CLOUDTRAIL_PRICE, acc.currency),
+        )
     _line(
         lines,
         "tax",
@@ -1198,44 +1302,69 @@ def _build_catalogs(w: _World) -> _Catalogs:
         )
     for itype, price in EC2_PRICE.items():
         for r, reg in enumerate(REGIONS):
+            cur = ACCOUNTS[reg.account].currency
             _line(
                 lines,
                 ("ec2", r, itype),
                 category="Usage",
                 frequency="Usage-Based",
-                description=f"${price} per On Demand Linux {itype} Instance Hour",
+                description=f"{_price_text(price, cur)} per On Demand Linux {itype} Instance Hour",
                 consumed_unit="Hours",
                 pricing_unit="Hours",
                 sku=("ec2", reg.id, itype),
-                list_price=price,
-                contracted_price=price,
+                list_price=_local_price(price, cur),
+                contracted_price=_local_price(price, cur),
             )
     for r, reg in enumerate(REGIONS):
+        cur = ACCOUNTS[reg.account].currency
         price = RDS_PRICE["db.r6g.large"]
         _line(
             lines,
             ("rds", r, "db.r6g.large"),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${price} per RDS db.r6g.large Single-AZ instance hour running PostgreSQL",
+            description=f"{_price_text(price, cur)} per RDS db.r6g.large Single-AZ instance hour "
+            "running PostgreSQL",
             consumed_unit="Hours",
             pricing_unit="Hours",
             sku=("rds", reg.id, "db.r6g.large"),
-            list_price=price,
-            contracted_price=price,
+            list_price=_local_price(price, cur),
+            contracted_price=_local_price(price, cur),
         )
         _line(
             lines,
             ("s3", r),
             category="Usage",
             frequency="Usage-Based",
-            description=f"${S3_PRICE} per GB - first 50 TB / month of storage used",
+            description=f"{_price_text(S3_PRICE, cur)} per GB - first 50 TB / month of storage used",
             consumed_unit="GB-Mo",
             pricing_unit="GB-Mo",
             sku=("s3", reg.id),
-            list_price=S3_PRICE,
-            contracted_price=S3_PRICE,
+            list_price=_local_price(S3_PRICE, cur),
+            contracted_price=_local_price(S3_PRICE, cur),
         )
+
+    # The Kubernetes cluster's nodes: on-demand instances of the USD account, no customer tag.
+    reg = REGIONS[K8S_REGION]
+    cluster.node_src = np.array(
+        [
+            _source(
+                sources,
+                ("k8s-node", j),
+                reg.account,
+                K8S_REGION,
+                EC2,
+                node_id,
+                f"eks-{K8S_CLUSTER}-node-{j + 1}",
+                "Instance",
+                json.dumps(
+                    {"eks:cluster-name": K8S_CLUSTER, "team": "platform"}, separators=(",", ":")
+                ),
+            )
+            for j, node_id in enumerate(cluster.node_ids)
+        ],
+        dtype=np.int32,
+    )
 
     variant = np.arange(len(lines.rows), dtype=np.int32)
     for i, row in enumerate(lines.rows):
@@ -1298,10 +1427,19 @@ class _MonthResult:
     unattributed: float
 
 
-def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _MonthResult:
+def _simulate_month(
+    w: _World, cat: _Catalogs, cluster: _Cluster, fx: np.ndarray, month: _Month, index: int
+) -> _MonthResult:
+    """One month's billing rows and each customer's true cost of the month (USD).
+
+    Rows are simulated in list dollars and written in their account's currency (times the
+    account's price-list factor); the truth converts them to USD at the rate the pipeline uses
+    for each day (``fx``: days x accounts), so it is what the pipeline's conversion gives."""
     rng = np.random.default_rng([w.seed, 3, index])
     d0, d1 = month.d0, month.d1
     nd = d1 - d0
+    fx_month = fx[d0:d1]  # (nd, accounts) USD per unit of the billing currency
+    conv = fx_month * ACCOUNT_FACTOR[None, :]  # USD per list dollar of the simulation
     hours = np.arange(24 * d0, 24 * d1)
     n_regions = len(REGIONS)
     rows = _Rows()
@@ -1562,7 +1700,7 @@ def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _Mo
             h0=day_start,
             h1=day_start + 24,
             src=cat.sources.get(("cloudtrail", a)),
-            line=lines.get("cloudtrail"),
+            line=lines.get(("cloudtrail", a)),
             consumed=events,
             pricing=pricing_qty,
             billed=cost,
@@ -1570,19 +1708,55 @@ def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _Mo
             list=cost,
             contracted=cost,
         )
-        unattributed += float(cost.sum())
+        unattributed += float((cost * conv[:, a]).sum())
         add_usage(np.arange(nd), a, cost)
 
-    # --- Customer cost per day, then tax and credits -------------------------------------------
+    # --- Kubernetes nodes: one row per node and day (k8s_usage splits them) --------------------
+    nodes = len(cluster.node_ids)
+    node_day = np.repeat(np.arange(d0, d1), nodes)
+    node = np.tile(np.arange(nodes), nd)
+    node_cost = cluster.node_day_cost
+    rows.add(
+        h0=node_day * 24,
+        h1=node_day * 24 + 24,
+        src=cluster.node_src[node],
+        line=lines.get(("ec2", K8S_REGION, cluster.node_type)),
+        consumed=24.0,
+        pricing=24.0,
+        billed=node_cost,
+        effective=node_cost,
+        list=node_cost,
+        contracted=node_cost,
+    )
+    add_usage(node_day - d0, K8S_ACCOUNT, np.full(len(node_day), node_cost))
+
+    # --- Customer cost per day in USD, then tax and credits ------------------------------------
+    region_conv = conv[:, REGION_ACCOUNT]  # (nd, regions)
+    shared_usd = shared_cost * region_conv[:, :, None]
+    # CloudWatch is one row per region and month: the pipeline spreads it evenly over its days
+    # and converts each day at that day's rate, so it is worth its amount times the mean rate.
+    shared_usd[:, :, LOGS] = shared_cost[:, :, LOGS] * region_conv.mean(axis=0)[None, :]
     share = np.divide(
         q, totals[:, w.region, :], out=np.zeros_like(q), where=totals[:, w.region, :] > 0
     )
-    cost_by_customer = (share * shared_cost[:, w.region, :]).sum(axis=2)
-    cost_by_customer += dedicated.reshape(nd, w.n)
-    leftover = shared_cost.sum() - (share * shared_cost[:, w.region, :]).sum()
-    unattributed += float(leftover)  # zero unless a shared service had no consumer on a day
-
     account_of = REGION_ACCOUNT[w.region]
+    cost_by_customer = (share * shared_usd[:, w.region, :]).sum(axis=2)
+    cost_by_customer += dedicated.reshape(nd, w.n) * conv[:, account_of]
+    leftover = shared_usd.sum() - (share * shared_usd[:, w.region, :]).sum()
+    unattributed += float(leftover)  # zero unless a shared service had no consumer on a day
+    # Kubernetes tenants: their workloads' part of the node-days; idle and monitoring: nobody's.
+    k8s = cluster.tenant_cost[d0:d1] * conv[:, K8S_ACCOUNT][:, None]
+    cost_by_customer[:, cluster.tenants] += k8s
+    unattributed += float((node_cost * nodes * conv[:, K8S_ACCOUNT]).sum() - k8s.sum())
+
+    # Everything so far is in list dollars: write it in each account's currency.
+    data = rows.concat()
+    scale = ACCOUNT_FACTOR[cat.src_account[data["src"]]]
+    for name in ("billed", "effective", "list", "contracted"):
+        data[name] = _round(data[name] * scale)
+
+    # Tax and credits, computed in the account's currency on its (converted) usage.
+    fees = _Rows()
     account_cost = np.zeros((nd, len(ACCOUNTS)))
     for a in range(len(ACCOUNTS)):
         account_cost[:, a] = cost_by_customer[:, account_of == a].sum(axis=1)
@@ -1590,8 +1764,9 @@ def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _Mo
     for a in range(len(ACCOUNTS)):
         if not w.account_active[a]:
             continue
-        tax = _round(usage_cost[:, a] * TAX_RATE, 2)
-        rows.add(
+        usage_local = usage_cost[:, a] * ACCOUNT_FACTOR[a]
+        tax = _round(usage_local * TAX_RATE, 2)
+        fees.add(
             h0=day_start,
             h1=day_start + 24,
             src=cat.sources.get(("tax", a)),
@@ -1604,8 +1779,8 @@ def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _Mo
         extra[:, a] += tax
         credit_days = rng.choice(nd, size=min(nd, int(rng.integers(1, 3))), replace=False)
         credit_days.sort()
-        credit = -_round(usage_cost[credit_days, a] * rng.uniform(0.02, 0.08, len(credit_days)), 2)
-        rows.add(
+        credit = -_round(usage_local[credit_days] * rng.uniform(0.02, 0.08, len(credit_days)), 2)
+        fees.add(
             h0=day_start[credit_days],
             h1=day_start[credit_days] + 24,
             src=cat.sources.get(("credit", a)),
@@ -1616,12 +1791,19 @@ def _simulate_month(w: _World, cat: _Catalogs, month: _Month, index: int) -> _Mo
             contracted=0.0,
         )
         np.add.at(extra[:, a], credit_days, credit)
-    ratio = np.divide(extra, account_cost, out=np.zeros_like(extra), where=account_cost > 0)
-    unattributed += float(extra[account_cost <= 0].sum())
+    extra_usd = extra * fx_month
+    ratio = np.divide(extra_usd, account_cost, out=np.zeros_like(extra), where=account_cost > 0)
+    unattributed += float(extra_usd[account_cost <= 0].sum())
+    # The data-residency surcharge follows the charges it is derived from: a customer of the region
+    # owes the rate on its cost there before tax (tax and credit rows have no region).
+    in_residency_region = np.array([r.id == DATA_RESIDENCY_REGION for r in REGIONS])[w.region]
+    surcharge = DATA_RESIDENCY_RATE * cost_by_customer * in_residency_region[None, :]
     cost_by_customer *= 1.0 + ratio[:, account_of]
-    truth = cost_by_customer.sum(axis=0)
+    truth = (cost_by_customer + surcharge).sum(axis=0)
 
-    data = rows.concat()
+    if fees.parts:
+        fee_rows = fees.concat()
+        data = {name: np.concatenate([data[name], fee_rows[name]]) for name in _Rows.FIELDS}
     # A small share of usage-based rows spell the frequency "Usage-based".
     flip = rng.random(len(data["line"])) < 0.01
     data["line"] = np.where(flip, cat.variant[data["line"]], data["line"]).astype(np.int32)
@@ -1877,6 +2059,316 @@ def _write_support(w: _World, s: _Support, out_dir: Path, writer: _Writer) -> No
 
 
 # --------------------------------------------------------------------------------------------
+# Currencies: the EUR rates of fx_rates.csv
+# --------------------------------------------------------------------------------------------
+
+
+def _fx_rates(w: _World) -> tuple[pd.DataFrame, np.ndarray]:
+    """The published EUR rates (fx_rates.csv) and, per window day and account, the rate the
+    pipeline converts that account's amounts at: the day's rate, else the last one published
+    before it (weekends and closing days take the previous business day's); 1 for USD accounts.
+
+    The rate (USD per EUR) is a mean-reverting random walk around FX_CENTER, one step a calendar
+    day, published with 4 decimals on weekdays that are not fixed-date TARGET closing days, from
+    FX_LEAD_DAYS before the window (so its first days have a rate) to its last day.
+    """
+    rng = np.random.default_rng([w.seed, 8])
+    first = w.start - timedelta(days=FX_LEAD_DAYS)
+    n = FX_LEAD_DAYS + w.days
+    dates = [first + timedelta(days=i) for i in range(n)]
+    published = np.array([d.weekday() < 5 and (d.month, d.day) not in FX_CLOSED for d in dates])
+    center = float(np.log(FX_CENTER))
+    level = center + float(rng.normal(0.0, 0.01))
+    shocks = rng.normal(0.0, FX_DAILY_SIGMA, n)
+    log_rate = np.empty(n)
+    for i in range(n):
+        level += FX_REVERSION * (center - level) + float(shocks[i])
+        log_rate[i] = level
+    rate = np.round(np.exp(log_rate), 4)
+    last_published = np.maximum.accumulate(np.where(published, np.arange(n), -1))
+    daily = rate[last_published[FX_LEAD_DAYS:]]
+    fx = np.ones((w.days, len(ACCOUNTS)))
+    currencies = sorted({a.currency for a in ACCOUNTS} - {REPORTING_CURRENCY})
+    for a, acc in enumerate(ACCOUNTS):
+        if acc.currency != REPORTING_CURRENCY:
+            fx[:, a] = daily
+    index = np.flatnonzero(published)
+    frame = pd.DataFrame(
+        {
+            "date": [dates[i] for i in index for _ in currencies],
+            "currency": [c for _ in index for c in currencies],
+            "rate": [float(rate[i]) for i in index for _ in currencies],
+        }
+    )
+    return frame, fx
+
+
+def _write_fx_rates(frame: pd.DataFrame, out_dir: Path, writer: _Writer) -> None:
+    writer.write_csv(
+        frame,
+        "SELECT CAST(date AS DATE) AS date, currency, CAST(rate AS DECIMAL(12, 4)) AS rate "
+        "FROM frame ORDER BY date, currency",
+        out_dir / "fx_rates.csv",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Kubernetes: a shared cluster of a few nodes running tenant namespaces (k8s_usage/)
+# --------------------------------------------------------------------------------------------
+
+K8S_CLUSTER = "prod-use1"
+K8S_REGION = 0  # us-east-1, billed on the USD account
+K8S_ACCOUNT = REGIONS[K8S_REGION].account
+#: The DaemonSet namespace (one pod on every node) that serves no customer: left unmapped.
+K8S_UNMAPPED_NAMESPACE = "monitoring"
+#: The cluster is sized for its tenants: (most tenants, nodes, instance type).
+K8S_SIZES: tuple[tuple[int | None, int, str], ...] = (
+    (24, 3, "m6i.xlarge"),
+    (80, 4, "m6i.2xlarge"),
+    (None, 4, "m6i.4xlarge"),
+)
+#: vCPUs and GiB of memory of each node type.
+K8S_NODE_SHAPE: dict[str, tuple[int, int]] = {
+    "m6i.xlarge": (4, 16),
+    "m6i.2xlarge": (8, 32),
+    "m6i.4xlarge": (16, 64),
+}
+#: Tenants: about this share of the customers, non-free customers of the USD account's regions.
+K8S_TENANT_SHARE = 0.10
+K8S_MAX_TENANTS = 300
+#: Pods (replicas) per tenant namespace by segment.
+K8S_PODS = {SMB: 1, MID: 2, ENT: 3}
+#: What the tenants request of the cluster when all are active; no pod asks for more than
+#: K8S_POD_MAX of a node.
+K8S_CPU_REQUESTED = 0.70
+K8S_MEMORY_REQUESTED = 0.65
+K8S_POD_MAX = 0.35
+#: The monitoring DaemonSet pod on each node: cores and bytes requested.
+K8S_MONITORING_CPU = 0.2
+K8S_MONITORING_MEMORY = 512 * 2**20
+#: The split's settings in the demo allocation.yml: OpenCost's default unit prices (per core-hour
+#: and per GiB-hour; only their ratio matters) and idle kept unattributed.
+K8S_CPU_PRICE = 0.031611
+K8S_RAM_PRICE = 0.004237
+K8S_SHARE_IDLE = "none"
+GIB = 2**30
+
+
+@dataclass
+class _Cluster:
+    """The shared cluster: its nodes, its pods and their daily requests and usage.
+
+    Pods run in the namespace of a tenant (a customer) or in the unmapped monitoring namespace
+    (tenant -1). Usage is one interval per pod and UTC day; a tenant's pods run on the days its
+    customer is active, the monitoring pods every day.
+    """
+
+    node_type: str
+    node_cores: int
+    node_memory: int  # bytes
+    node_ids: list[str]  # instance ids, as the bill's ResourceId
+    provider_ids: list[str]  # aws:///<zone>/<instance id>, as k8s_usage names the node
+    tenants: np.ndarray  # customer index of each tenant
+    pod_tenant: np.ndarray  # tenant index per pod, -1: monitoring
+    pod_node: np.ndarray
+    pod_names: list[str]
+    namespaces: list[str]  # per tenant, then the monitoring namespace last
+    cpu_request: np.ndarray  # (pods,) cores
+    memory_request: np.ndarray  # (pods,) bytes
+    running: np.ndarray  # (days, pods) bool
+    cpu_usage: np.ndarray  # (days, pods) cores, average over the day
+    memory_usage: np.ndarray  # (days, pods) bytes
+    tenant_cost: np.ndarray = field(default_factory=lambda: np.empty(0))  # (days, tenants) USD
+    node_src: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int32))
+
+    @property
+    def node_day_cost(self) -> float:
+        """A node's cost for one day (24 on-demand hours, USD)."""
+        return float(_round(24 * EC2_PRICE[self.node_type]))
+
+
+def _build_cluster(w: _World) -> _Cluster:
+    rng = np.random.default_rng([w.seed, 9])
+    seed = w.seed
+    candidates = np.flatnonzero((w.segment >= SMB) & (REGION_ACCOUNT[w.region] == K8S_ACCOUNT))
+    wanted = min(K8S_MAX_TENANTS, max(1, round(K8S_TENANT_SHARE * w.n)))
+    count = min(wanted, len(candidates))
+    tenants = np.sort(rng.choice(candidates, size=count, replace=False)).astype(np.int64)
+    _, nodes, node_type = next(s for s in K8S_SIZES if s[0] is None or count <= s[0])
+    cores, gib = K8S_NODE_SHAPE[node_type]
+    node_memory = gib * GIB
+
+    # Tenant pods: replicas share their customer's size; requests scaled to fill the cluster.
+    replicas = np.array([K8S_PODS[int(w.segment[c])] for c in tenants], dtype=np.int64)
+    pod_tenant = np.repeat(np.arange(count), replicas)
+    weight = (w.size[tenants] / replicas)[pod_tenant] if count else np.empty(0)
+    cpu_room = nodes * (cores - K8S_MONITORING_CPU) * K8S_CPU_REQUESTED
+    memory_room = nodes * (node_memory - K8S_MONITORING_MEMORY) * K8S_MEMORY_REQUESTED
+    cpu = weight * cpu_room / weight.sum() if count else weight
+    cpu_request = np.maximum(np.round(np.minimum(cpu, K8S_POD_MAX * cores), 2), 0.01)
+    memory_weight = cpu_request * rng.lognormal(0.0, 0.3, len(cpu_request))
+    memory = memory_weight * memory_room / memory_weight.sum() if count else memory_weight
+    memory = np.minimum(memory, K8S_POD_MAX * node_memory)
+    memory_request = np.maximum(np.round(memory / 2**20), 64).astype(np.int64) * 2**20
+
+    # Placement: largest first, on the least loaded node that runs no replica of the same tenant.
+    pod_node = np.empty(len(pod_tenant), dtype=np.int64)
+    load = np.zeros(nodes)
+    placed: list[set[int]] = [set() for _ in range(nodes)]
+    for p in np.argsort(-cpu_request, kind="stable"):
+        t = int(pod_tenant[p])
+        free = [j for j in range(nodes) if t not in placed[j]] or list(range(nodes))
+        j = min(free, key=lambda j: (load[j], j))
+        pod_node[p] = j
+        placed[j].add(t)
+        load[j] += cpu_request[p] / cores + memory_request[p] / node_memory
+
+    # The monitoring DaemonSet: one pod per node.
+    pod_tenant = np.concatenate([pod_tenant, np.full(nodes, -1)])
+    pod_node = np.concatenate([pod_node, np.arange(nodes)])
+    cpu_request = np.concatenate([cpu_request, np.full(nodes, K8S_MONITORING_CPU)])
+    memory_request = np.concatenate(
+        [memory_request, np.full(nodes, K8S_MONITORING_MEMORY, dtype=np.int64)]
+    )
+    # Pods in node order, then namespace (tenant order, monitoring last), for tidy files.
+    order = np.lexsort((np.where(pod_tenant < 0, count, pod_tenant), pod_node))
+    pod_tenant, pod_node = pod_tenant[order], pod_node[order]
+    cpu_request, memory_request = cpu_request[order], memory_request[order]
+    pods = len(pod_tenant)
+
+    # Daily usage: a tenant's pods follow its customer's daily compute activity.
+    day = np.arange(w.days)
+    active = (day[:, None] >= w.first[None, :]) & (day[:, None] <= w.last[None, :])
+    cpu_day = w.consumption[:, tenants, CPU]
+    mean = cpu_day.sum(axis=0) / np.maximum(active[:, tenants].sum(axis=0), 1)
+    activity = np.divide(cpu_day, mean, out=np.zeros_like(cpu_day), where=mean > 0)
+    tenant_pod = pod_tenant >= 0
+    running = np.ones((w.days, pods), dtype=bool)
+    running[:, tenant_pod] = active[:, tenants][:, pod_tenant[tenant_pod]]
+    pod_activity = np.ones((w.days, pods))
+    pod_activity[:, tenant_pod] = activity[:, pod_tenant[tenant_pod]]
+    # Each pod has its own typical utilization of its request; a few run hot, above it.
+    utilization = 0.6 * rng.lognormal(0.0, 0.3, pods)
+    cpu_usage = np.round(
+        cpu_request * utilization * pod_activity * rng.lognormal(0.0, 0.2, (w.days, pods)), 3
+    )
+    memory_usage = np.round(
+        memory_request * (0.55 + 0.2 * pod_activity) * rng.lognormal(0.0, 0.1, (w.days, pods))
+    ).astype(np.int64)
+    cpu_usage = np.where(running, cpu_usage, 0.0)
+    memory_usage = np.where(running, memory_usage, 0)
+
+    zones = "abc"
+    node_ids = [f"i-0{_hex(seed, 'k8s-node', j, n=16)}" for j in range(nodes)]
+    provider_ids = [
+        f"aws:///{REGIONS[K8S_REGION].id}{zones[j % len(zones)]}/{node_ids[j]}"
+        for j in range(nodes)
+    ]
+    namespaces = [f"tenant-{w.ids[c]}" for c in tenants] + [K8S_UNMAPPED_NAMESPACE]
+    pod_names = [
+        f"node-exporter-{_hex(seed, 'k8s-ds', int(pod_node[p]), n=5)}"
+        if pod_tenant[p] < 0
+        else f"web-{_hex(seed, 'k8s-rs', int(pod_tenant[p]), n=9)}-{_hex(seed, 'k8s-pod', p, n=5)}"
+        for p in range(pods)
+    ]
+    cluster = _Cluster(
+        node_type=node_type,
+        node_cores=cores,
+        node_memory=node_memory,
+        node_ids=node_ids,
+        provider_ids=provider_ids,
+        tenants=tenants,
+        pod_tenant=pod_tenant,
+        pod_node=pod_node,
+        pod_names=pod_names,
+        namespaces=namespaces,
+        cpu_request=cpu_request,
+        memory_request=memory_request,
+        running=running,
+        cpu_usage=cpu_usage,
+        memory_usage=memory_usage,
+    )
+    cluster.tenant_cost = _cluster_truth(cluster)
+    return cluster
+
+
+def _cluster_truth(k: _Cluster) -> np.ndarray:
+    """(days, tenants) each tenant's part of the node-days' cost (USD), by the documented split
+    (docs/kubernetes.md) of the values k8s_usage writes: a node-day's cost splits into CPU and RAM
+    by cpu_ratio = CPU capacity x CPU price / (that + RAM capacity x RAM price); a pod is charged
+    max(request, usage) of each, as its share of the node's capacity (or of what its pods charged,
+    when that is more); the rest is idle and, like the unmapped namespace, nobody's."""
+    nodes = len(k.node_ids)
+    onehot = np.zeros((len(k.pod_node), nodes))
+    onehot[np.arange(len(k.pod_node)), k.pod_node] = 1.0
+    cpu = np.where(k.running, np.maximum(k.cpu_request[None, :], k.cpu_usage), 0.0)
+    gib = np.where(k.running, np.maximum(k.memory_request[None, :], k.memory_usage), 0) / GIB
+    cpu_basis = np.maximum(k.node_cores, cpu @ onehot)  # (days, nodes), per hour
+    gib_basis = np.maximum(k.node_memory / GIB, gib @ onehot)
+    ratio = cpu_basis * K8S_CPU_PRICE / (cpu_basis * K8S_CPU_PRICE + gib_basis * K8S_RAM_PRICE)
+    node = k.pod_node
+    share = (
+        ratio[:, node] * cpu / cpu_basis[:, node] + (1 - ratio[:, node]) * gib / gib_basis[:, node]
+    )
+    cost = k.node_day_cost * share
+    out = np.zeros((k.running.shape[0], len(k.tenants)))
+    tenant_pod = np.flatnonzero(k.pod_tenant >= 0)
+    for p in tenant_pod:
+        out[:, k.pod_tenant[p]] += cost[:, p]
+    return out
+
+
+def _k8s_usage_frame(k: _Cluster, month: _Month) -> pd.DataFrame:
+    day, pod = np.nonzero(k.running[month.d0 : month.d1])  # ordered by day, then pod
+    day = day + month.d0
+    namespace = np.where(k.pod_tenant[pod] < 0, len(k.namespaces) - 1, k.pod_tenant[pod])
+    return pd.DataFrame(
+        {
+            "day": day.astype(np.int32),
+            "node_id": pd.Categorical.from_codes(k.pod_node[pod], categories=k.provider_ids),
+            "namespace": pd.Categorical.from_codes(namespace, categories=k.namespaces),
+            "pod": pd.Categorical.from_codes(pod, categories=k.pod_names),
+            "cpu_request_cores": k.cpu_request[pod],
+            "cpu_usage_cores": k.cpu_usage[day, pod],
+            "memory_request_bytes": k.memory_request[pod],
+            "memory_usage_bytes": k.memory_usage[day, pod],
+        }
+    )
+
+
+def _k8s_usage_select(k: _Cluster, start: date) -> str:
+    stamp = "'%Y-%m-%dT%H:%M:%SZ'"
+    return (
+        f"SELECT strftime(TIMESTAMP '{start:%Y-%m-%d} 00:00:00' + to_days(day), {stamp}) "
+        "AS interval_start, "
+        f"strftime(TIMESTAMP '{start:%Y-%m-%d} 00:00:00' + to_days(day + 1), {stamp}) "
+        f"AS interval_end, '{K8S_CLUSTER}' AS cluster_id, CAST(node_id AS VARCHAR) AS node_id, "
+        "CAST(namespace AS VARCHAR) AS namespace, CAST(pod AS VARCHAR) AS pod, "
+        "CAST(cpu_request_cores AS DECIMAL(12, 3)) AS cpu_request_cores, "
+        "CAST(cpu_usage_cores AS DECIMAL(12, 3)) AS cpu_usage_cores, "
+        "CAST(memory_request_bytes AS BIGINT) AS memory_request_bytes, "
+        "CAST(memory_usage_bytes AS BIGINT) AS memory_usage_bytes, "
+        f"{k.node_cores} AS node_cpu_cores, CAST({k.node_memory} AS BIGINT) AS node_memory_bytes "
+        "FROM frame"
+    )
+
+
+def _write_k8s_namespaces(w: _World, k: _Cluster, out_dir: Path, writer: _Writer) -> None:
+    """k8s_namespaces.csv: every tenant namespace to its customer; monitoring is left out."""
+    frame = pd.DataFrame(
+        {
+            "cluster_id": [K8S_CLUSTER] * len(k.tenants),
+            "namespace": k.namespaces[: len(k.tenants)],
+            "customer_id": [w.ids[c] for c in k.tenants],
+        },
+        dtype="string",
+    )
+    writer.write_csv(
+        frame, "SELECT * FROM frame ORDER BY namespace", out_dir / "k8s_namespaces.csv"
+    )
+
+
+# --------------------------------------------------------------------------------------------
 # Other costs: what the company spends outside the cloud bill (other_costs.csv)
 # --------------------------------------------------------------------------------------------
 
@@ -2095,13 +2587,13 @@ def _write_other_costs(costs: list[_OtherCost], out_dir: Path, writer: _Writer) 
     writer.write_csv(frame, "SELECT * FROM frame", out_dir / "other_costs.csv")
 
 
-_OWN_FILE = re.compile(r"\.?(focus|usage)-\d{4}-\d{2}\.(csv|csv\.gz|parquet|csv\.tmp)")
+_OWN_FILE = re.compile(r"\.?(focus|usage|k8s-usage)-\d{4}-\d{2}\.(csv|csv\.gz|parquet|csv\.tmp)")
 
 
 def _clean(out_dir: Path) -> None:
     """Remove month files an earlier run wrote (only names this module writes), so a shorter
     window or another format leaves no stale months behind."""
-    for sub in ("billing", "usage"):
+    for sub in ("billing", "usage", "k8s_usage"):
         folder = out_dir / sub
         folder.mkdir(parents=True, exist_ok=True)
         for path in folder.iterdir():
@@ -2124,8 +2616,8 @@ def generate(
 ) -> GenerateSummary:
     """Write a demo data set for `customers` over `days` days from `start` into `out_dir`.
 
-    ``file_format`` (csv, csv.gz or parquet) applies to billing/ and usage/; the other files are
-    always CSV (and allocation.yml). Month files an earlier run left in billing/ and usage/ are
+    ``file_format`` (csv, csv.gz or parquet) applies to billing/, usage/ and k8s_usage/; the other
+    files are always CSV (and allocation.yml). Month files an earlier run left in those folders are
     replaced. The same arguments always produce byte-identical files.
 
     Raises:
@@ -2156,19 +2648,21 @@ def generate(
     _clean(out_dir)
     say(f"simulating {customers:,} customers over {days} days")
     world = _build_world(customers, days, seed, start)
-    cat = _build_catalogs(world)
+    cluster = _build_cluster(world)
+    cat = _build_catalogs(world, cluster)
+    fx_frame, fx = _fx_rates(world)
     months = _months(start, days)
     base = datetime(start.year, start.month, start.day)
     iso = [(base + timedelta(hours=h)).strftime("%Y-%m-%dT%H:%M:%SZ") for h in range(days * 24 + 1)]
     ext = file_format
 
     truth = np.zeros((customers, len(months)))
-    billing_rows = usage_rows = support_tickets = 0
+    billing_rows = usage_rows = kubernetes_rows = support_tickets = 0
     total_effective = 0.0
     writer = _Writer(file_format)
     try:
         for i, month in enumerate(months):
-            result = _simulate_month(world, cat, month, i)
+            result = _simulate_month(world, cat, cluster, fx, month, i)
             truth[:, i] = result.truth
             frame = _billing_frame(result.rows, cat, iso)
             total_effective += float(frame["EffectiveCost"].sum())
@@ -2184,8 +2678,16 @@ def generate(
             writer.write(
                 usage, _usage_select(start), out_dir / "usage" / f"usage-{month.label}.{ext}"
             )
-            say(f"{month.label}: {billing_rows:,} billing rows, {usage_rows:,} usage rows so far")
             del usage
+            pods = _k8s_usage_frame(cluster, month)
+            kubernetes_rows += len(pods)
+            writer.write(
+                pods,
+                _k8s_usage_select(cluster, start),
+                out_dir / "k8s_usage" / f"k8s-usage-{month.label}.{ext}",
+            )
+            del pods
+            say(f"{month.label}: {billing_rows:,} billing rows, {usage_rows:,} usage rows so far")
         support = _support(world)
         truth += _support_truth(world, months, support)
         support_tickets = len(support.tickets)
@@ -2194,6 +2696,8 @@ def generate(
         other_costs = _other_costs(world)
         truth += _other_costs_truth(world, months, other_costs, revenue)
         _write_other_costs(other_costs, out_dir, writer)
+        _write_fx_rates(fx_frame, out_dir, writer)
+        _write_k8s_namespaces(world, cluster, out_dir, writer)
         _write_reference(world, months, truth, revenue, out_dir, writer)
     finally:
         writer.close()
@@ -2209,6 +2713,8 @@ def generate(
         total_true_cost=round(float(np.round(truth, 6).sum()), 6),
         support_tickets=support_tickets,
         other_costs=len(other_costs),
+        kubernetes_rows=kubernetes_rows,
+        fx_rates=len(fx_frame),
         files=tuple(writer.files),
     )
 
@@ -2293,6 +2799,11 @@ def _write_reference(
             eu_account=ACCOUNTS[1].billing_id,
             eu_shares=", ".join(f"{w.ids[i]}: {f}" for i, f in zip(chosen, fractions, strict=True)),
             switch_date=(w.start + timedelta(days=w.days // 2)).isoformat(),
+            k8s_cpu_price=K8S_CPU_PRICE,
+            k8s_ram_price=K8S_RAM_PRICE,
+            k8s_share_idle=K8S_SHARE_IDLE,
+            residency_region=DATA_RESIDENCY_REGION,
+            residency_rate=DATA_RESIDENCY_RATE,
         ),
         encoding="utf-8",
     )

@@ -22,7 +22,8 @@ def _percent(value: Any) -> str:
 
 
 def bill_totals(query: Query) -> dict[str, Any]:
-    """The bill's total, what is on customers, and what is unattributed (per the marts)."""
+    """The total cost (bill, support, other costs and surcharges), what is on customers, what is
+    unattributed, and the surcharges' part (per the marts)."""
     rows = query(
         "select "
         " (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs) as allocated,"
@@ -30,7 +31,11 @@ def bill_totals(query: Query) -> dict[str, Any]:
         " (select min(cost_date) from marts.fct_customer_costs) as first_date,"
         " (select max(cost_date) from marts.fct_customer_costs) as last_date,"
         " (select count(*) from marts.dim_customers) as customers,"
-        " (select min(currency) from marts.fct_customer_costs) as currency"
+        " (select min(currency) from marts.fct_customer_costs) as currency,"
+        " (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs"
+        "  where surcharge_name is not null)"
+        " + (select coalesce(sum(unattributed_cost), 0) from marts.fct_unattributed_costs"
+        "  where surcharge_name is not null) as surcharges"
     )
     totals = rows[0]
     totals["total"] = Decimal(str(totals["allocated"])) + Decimal(str(totals["unattributed"]))
@@ -46,8 +51,9 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
     console.rule("[bold]Cost per customer")
     share = (Decimal(str(totals["unattributed"])) / totals["total"]) if totals["total"] else Decimal(0)
     console.print(
-        f"{totals['first_date']} to {totals['last_date']}: bill {_money(totals['total'])} {currency}, "
-        f"on customers {_money(totals['allocated'])}, unattributed {_money(totals['unattributed'])} "
+        f"{totals['first_date']} to {totals['last_date']}: cost {_money(totals['total'])} {currency}"
+        + (f" (surcharges {_money(totals['surcharges'])})" if totals["surcharges"] else "")
+        + f", on customers {_money(totals['allocated'])}, unattributed {_money(totals['unattributed'])} "
         f"({_percent(share)}), {totals['customers']:,} customers"
     )
 

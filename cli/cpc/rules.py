@@ -813,35 +813,9 @@ def _surcharges(value: Any, where: str, dialect: str) -> tuple[Surcharge, ...]:
 
 def _surcharge(item: Any, position: int, where: str, dialect: str) -> Surcharge:
     """Validate one surcharge mapping."""
-    label = f"surcharge #{position}"
-    if not isinstance(item, dict):
-        raise UserError(
-            f"{where}: {label}: must be a mapping with name and rate, not {_type_name(item)}"
-        )
-    name = item.get("name")
-    if not isinstance(name, str) or not _NAME_RE.fullmatch(name) or len(name) > _NAME_MAX:
-        shown = _show(name) if isinstance(name, str) else ("missing" if name is None else _type_name(name))
-        raise UserError(
-            f"{where}: {label}: name is required: letters, digits, '-' and '_', at most "
-            f"{_NAME_MAX} characters (got {shown})"
-        )
-    label = f"surcharge '{name}'"
-
-    def fail(problem: str) -> UserError:
-        return UserError(_one_line(f"{where}: {label}: {problem}"))
-
-    for key in item:
-        if key not in SURCHARGE_KEYS:
-            raise fail(
-                f"unknown key {_show(key)}{_did_you_mean(key, SURCHARGE_KEYS)}"
-                f" (allowed: {', '.join(SURCHARGE_KEYS)})"
-            )
-    description = item.get("description")
-    if description is not None and not isinstance(description, str):
-        raise fail(f"description must be text, not {_type_name(description)}")
+    name, fail = _named_item(item, "surcharge", position, where, SURCHARGE_KEYS, "name and rate")
+    description, effective_from, effective_to = _description_and_window(item, fail)
     try:
-        effective_from = _date(item.get("effective_from"), "effective_from")
-        effective_to = _date(item.get("effective_to"), "effective_to")
         rate = None
         if item.get("rate") is not None:
             rate = _number(item["rate"], "rate", minimum=0.0, inclusive=False)
@@ -850,11 +824,6 @@ def _surcharge(item: Any, position: int, where: str, dialect: str) -> Surcharge:
             region_rates = _number_map(item["region_rates"], "region_rates", _region_id, minimum=0.0, inclusive=False)
     except _Problem as problem:
         raise fail(str(problem)) from None
-    if effective_from and effective_to and effective_from >= effective_to:
-        raise fail(
-            f"effective_from ({effective_from}) must be before effective_to ({effective_to});"
-            " effective_to is exclusive"
-        )
     if rate is None and not region_rates:
         raise fail("give rate (a fraction of the charge, e.g. 0.08) and/or region_rates")
     category = item.get("category")
@@ -867,17 +836,7 @@ def _surcharge(item: Any, position: int, where: str, dialect: str) -> Surcharge:
                 f" (one of: {', '.join(COST_CATEGORIES)})"
             )
         category = category.strip().lower()
-    match = item.get("match")
-    match_sql, tag_keys = "true", ()
-    if "match" in item and match is None:
-        raise fail("match is empty; remove it to match every charge")
-    if match is not None:
-        if not isinstance(match, str):
-            raise fail(f"match must be a SQL condition written as text, not {_type_name(match)}")
-        try:
-            match_sql, tag_keys = _compile(match, dialect, what="surcharge match")
-        except _Problem as problem:
-            raise fail(str(problem)) from None
+    match, match_sql, tag_keys = _match(item, fail, dialect, "surcharge match")
     return Surcharge(
         name=name,
         match_sql=match_sql,
@@ -995,35 +954,7 @@ class _MethodFields:
 
 def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
     """Validate one rule mapping."""
-    label = f"rule #{position}"
-    if not isinstance(item, dict):
-        raise UserError(
-            f"{where}: {label}: must be a mapping with name and method, not {_type_name(item)}"
-        )
-    name = item.get("name")
-    if name is None:
-        raise UserError(f"{where}: {label}: name is required")
-    if not isinstance(name, str):
-        raise UserError(f"{where}: {label}: name must be text, not {_type_name(name)}")
-    if not name:
-        raise UserError(f"{where}: {label}: name is empty")
-    if not _NAME_RE.fullmatch(name):
-        raise UserError(
-            f"{where}: {label}: name {_show(name)} may only use letters, digits, '-' and '_'"
-        )
-    if len(name) > _NAME_MAX:
-        raise UserError(f"{where}: {label}: name is longer than {_NAME_MAX} characters")
-    label = f"rule '{name}'"
-
-    def fail(problem: str) -> UserError:
-        return UserError(_one_line(f"{where}: {label}: {problem}"))
-
-    for key in item:
-        if key not in RULE_KEYS:
-            raise fail(
-                f"unknown key {_show(key)}{_did_you_mean(key, RULE_KEYS)}"
-                f" (allowed: {', '.join(RULE_KEYS)})"
-            )
+    name, fail = _named_item(item, "rule", position, where, RULE_KEYS, "name and method")
 
     method = item.get("method")
     if method is None:
@@ -1049,34 +980,8 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         )
         raise fail(f"{key} is only allowed with {_methods_phrase(users)}, not '{method}'{allowed}")
 
-    description = item.get("description")
-    if description is not None and not isinstance(description, str):
-        raise fail(f"description must be text, not {_type_name(description)}")
-
-    try:
-        effective_from = _date(item.get("effective_from"), "effective_from")
-        effective_to = _date(item.get("effective_to"), "effective_to")
-    except _Problem as problem:
-        raise fail(str(problem)) from None
-    if effective_from and effective_to and effective_from >= effective_to:
-        raise fail(
-            f"effective_from ({effective_from}) must be before effective_to ({effective_to});"
-            " effective_to is exclusive"
-        )
-
-    match = item.get("match")
-    tag_keys: tuple[str, ...] = ()
-    if "match" in item and match is None:
-        raise fail("match is empty; remove it to match every charge")
-    if match is None:
-        match_sql = "true"
-    else:
-        if not isinstance(match, str):
-            raise fail(f"match must be a SQL condition written as text, not {_type_name(match)}")
-        try:
-            match_sql, tag_keys = _compile(match, dialect)
-        except _Problem as problem:
-            raise fail(str(problem)) from None
+    description, effective_from, effective_to = _description_and_window(item, fail)
+    match, match_sql, tag_keys = _match(item, fail, dialect, "match")
 
     try:
         fields = _method_fields(item, method, dialect)
@@ -1108,6 +1013,80 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         across_services=fields.across_services,
         definition=definition,
     )
+
+
+def _named_item(
+    item: Any, kind: str, position: int, where: str, keys: tuple[str, ...], needs: str
+) -> tuple[str, Callable[[str], UserError]]:
+    """Check that a rule or surcharge is a mapping with a valid name and only known keys.
+
+    Returns the name and a function making a one-line error labelled with it.
+    """
+    label = f"{kind} #{position}"
+    if not isinstance(item, dict):
+        raise UserError(f"{where}: {label}: must be a mapping with {needs}, not {_type_name(item)}")
+    name = item.get("name")
+    if name is None:
+        raise UserError(f"{where}: {label}: name is required")
+    if not isinstance(name, str):
+        raise UserError(f"{where}: {label}: name must be text, not {_type_name(name)}")
+    if not name:
+        raise UserError(f"{where}: {label}: name is empty")
+    if not _NAME_RE.fullmatch(name):
+        raise UserError(
+            f"{where}: {label}: name {_show(name)} may only use letters, digits, '-' and '_'"
+        )
+    if len(name) > _NAME_MAX:
+        raise UserError(f"{where}: {label}: name is longer than {_NAME_MAX} characters")
+    named = f"{kind} '{name}'"
+
+    def fail(problem: str) -> UserError:
+        return UserError(_one_line(f"{where}: {named}: {problem}"))
+
+    for key in item:
+        if key not in keys:
+            raise fail(
+                f"unknown key {_show(key)}{_did_you_mean(key, keys)} (allowed: {', '.join(keys)})"
+            )
+    return name, fail
+
+
+def _description_and_window(
+    item: dict[str, Any], fail: Callable[[str], UserError]
+) -> tuple[str | None, dt.date | None, dt.date | None]:
+    """Validate ``description`` and the ``effective_from`` / ``effective_to`` window."""
+    description = item.get("description")
+    if description is not None and not isinstance(description, str):
+        raise fail(f"description must be text, not {_type_name(description)}")
+    try:
+        effective_from = _date(item.get("effective_from"), "effective_from")
+        effective_to = _date(item.get("effective_to"), "effective_to")
+    except _Problem as problem:
+        raise fail(str(problem)) from None
+    if effective_from and effective_to and effective_from >= effective_to:
+        raise fail(
+            f"effective_from ({effective_from}) must be before effective_to ({effective_to});"
+            " effective_to is exclusive"
+        )
+    return description, effective_from, effective_to
+
+
+def _match(
+    item: dict[str, Any], fail: Callable[[str], UserError], dialect: str, what: str
+) -> tuple[str | None, str, tuple[str, ...]]:
+    """Validate ``match``: the text as written, its rendered SQL (``true`` without one), tag keys."""
+    match = item.get("match")
+    if "match" in item and match is None:
+        raise fail("match is empty; remove it to match every charge")
+    if match is None:
+        return None, "true", ()
+    if not isinstance(match, str):
+        raise fail(f"match must be a SQL condition written as text, not {_type_name(match)}")
+    try:
+        match_sql, tag_keys = _compile(match, dialect, what)
+    except _Problem as problem:
+        raise fail(str(problem)) from None
+    return match, match_sql, tag_keys
 
 
 def _methods_phrase(methods: list[str]) -> str:

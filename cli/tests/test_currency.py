@@ -180,8 +180,8 @@ def test_two_currencies_convert_to_usd_day_by_day(tmp_path: Path) -> None:
     )
     # Revenue in euros converts at March's average daily rate (1000 EUR), dollars as they are.
     revenue = dict(query(warehouse, "select customer_id, revenue from marts.customer_costs_monthly"))
-    assert abs(revenue["acme"] - Decimal("1000") * march_average_rate()) < Decimal("1e-6")
-    assert revenue["globex"] == Decimal("250")
+    assert abs(revenue["acme"] - Decimal(1000) * march_average_rate()) < Decimal("1e-6")
+    assert revenue["globex"] == Decimal(250)
     assert {(day.isoformat(), rate, published.isoformat()) for day, rate, published in weekend} == {
         ("2024-03-02", FX_RATES["2024-03-01"], "2024-03-01"),
         ("2024-03-03", FX_RATES["2024-03-01"], "2024-03-01"),

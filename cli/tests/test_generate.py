@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import itertools
 import json
+from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -15,7 +19,9 @@ from cpc.generate import (
     BILLING_COLUMNS,
     GenerateSummary,
     _add_months,
+    _build_cluster,
     _build_world,
+    _fx_rates,
     _months,
     _other_cost_schedule,
     _other_costs,
@@ -104,6 +110,8 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
         read_csv('{out}/billing/*.csv', all_varchar = true, header = true)""")
     db.execute(f"""CREATE TABLE usage AS SELECT * FROM
         read_csv('{out}/usage/*.csv', all_varchar = true, header = true)""")
+    db.execute(f"""CREATE TABLE k8s_usage AS SELECT * FROM
+        read_csv('{out}/k8s_usage/*.csv', all_varchar = true, header = true)""")
     for name in (
         "customers",
         "revenue",
@@ -111,6 +119,8 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
         "support_tickets",
         "support_rates",
         "other_costs",
+        "fx_rates",
+        "k8s_namespaces",
     ):
         db.execute(f"""CREATE VIEW {name} AS SELECT * FROM
             read_csv('{out}/{name}.csv', all_varchar = true, header = true)""")
@@ -133,6 +143,60 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
                 AS DATE) < CAST(r.effective_to AS DATE))
         GROUP BY ALL""")
     db.executemany("INSERT INTO unknown_tags VALUES (?)", [[t] for t in unknown])
+    # Each billing row in USD, converted here as the docs say: split over its UTC days (the
+    # generator's multi-day rows cover whole days, so evenly), each day at the rate in effect
+    # that day (the last one published on or before it); USD at 1.
+    db.execute("""CREATE TABLE billing_usd AS
+        WITH numbered AS (
+            SELECT *, row_number() OVER () AS rid,
+                   strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ') AS period_start,
+                   strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ') AS period_end
+            FROM billing),
+        days AS (
+            SELECT rid, BillingCurrency AS currency, CAST(EffectiveCost AS DOUBLE) AS cost,
+                   CAST(unnest(generate_series(CAST(period_start AS DATE),
+                       CAST(period_end - INTERVAL 1 SECOND AS DATE), INTERVAL 1 DAY)) AS DATE)
+                       AS day
+            FROM numbered),
+        parts AS (SELECT *, cost / count(*) OVER (PARTITION BY rid) AS part FROM days),
+        rates AS (SELECT CAST(date AS DATE) AS date, currency, CAST(rate AS DOUBLE) AS rate
+                  FROM fx_rates),
+        converted AS (
+            SELECT parts.rid,
+                   sum(parts.part * CASE WHEN parts.currency = 'USD' THEN 1 ELSE rates.rate END)
+                       AS usd
+            FROM parts ASOF LEFT JOIN rates
+                ON parts.currency = rates.currency AND parts.day >= rates.date
+            GROUP BY parts.rid)
+        SELECT numbered.*, converted.usd FROM numbered JOIN converted USING (rid)""")
+    # The Kubernetes split of each node-day as docs/kubernetes.md writes it, at the prices of the
+    # demo allocation.yml: what the mapped namespaces are charged, the rest (idle, monitoring).
+    k8s = yaml.safe_load((out / "allocation.yml").read_text())["kubernetes"]
+    db.execute(f"""CREATE TABLE k8s_pods AS
+        WITH pods AS (
+            SELECT k.interval_start, regexp_extract(k.node_id, '[^/]+$') AS node, k.namespace,
+                   m.customer_id,
+                   greatest(CAST(k.cpu_request_cores AS DOUBLE),
+                            CAST(k.cpu_usage_cores AS DOUBLE)) AS cpu,
+                   greatest(CAST(k.memory_request_bytes AS DOUBLE),
+                            CAST(k.memory_usage_bytes AS DOUBLE)) / 2 ^ 30 AS gib,
+                   CAST(k.node_cpu_cores AS DOUBLE) AS cores,
+                   CAST(k.node_memory_bytes AS DOUBLE) / 2 ^ 30 AS memory
+            FROM k8s_usage k LEFT JOIN k8s_namespaces m
+                ON m.cluster_id = k.cluster_id AND m.namespace = k.namespace),
+        nodes AS (
+            SELECT interval_start, node, greatest(max(cores), sum(cpu)) AS cpu_basis,
+                   greatest(max(memory), sum(gib)) AS gib_basis
+            FROM pods GROUP BY ALL),
+        ratios AS (
+            SELECT *, cpu_basis * {k8s["cpu_hourly_price"]} / (cpu_basis
+                * {k8s["cpu_hourly_price"]} + gib_basis * {k8s["ram_gib_hourly_price"]}) AS ratio
+            FROM nodes)
+        SELECT pods.*, b.usd AS node_cost,
+               b.usd * (r.ratio * pods.cpu / r.cpu_basis
+                        + (1 - r.ratio) * pods.gib / r.gib_basis) AS cost
+        FROM pods JOIN ratios r USING (interval_start, node)
+        JOIN billing_usd b ON b.ResourceId = pods.node AND b.ChargePeriodStart = pods.interval_start""")
     return db
 
 
@@ -147,6 +211,7 @@ def test_writes_the_input_contract(
     for month in MONTHS:
         assert (out / "billing" / f"focus-{month}.csv").is_file()
         assert (out / "usage" / f"usage-{month}.csv").is_file()
+        assert (out / "k8s_usage" / f"k8s-usage-{month}.csv").is_file()
     for name in (
         "customers.csv",
         "revenue.csv",
@@ -155,11 +220,15 @@ def test_writes_the_input_contract(
         "support_tickets.csv",
         "support_rates.csv",
         "other_costs.csv",
+        "fx_rates.csv",
+        "k8s_namespaces.csv",
     ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 2 * len(MONTHS) + 7
+    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 9
     assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
     assert summary.other_costs == _one(con, "SELECT count(*) FROM other_costs") > 0
+    assert summary.kubernetes_rows == _one(con, "SELECT count(*) FROM k8s_usage") > 0
+    assert summary.fx_rates == _one(con, "SELECT count(*) FROM fx_rates") > 0
     assert summary.customers == CUSTOMERS and summary.days == DAYS
     assert summary.billing_rows == _one(con, "SELECT count(*) FROM billing")
     assert summary.usage_rows == _one(con, "SELECT count(*) FROM usage")
@@ -190,6 +259,14 @@ def test_writes_the_input_contract(
         "cost_id,description,category,amount,currency,incurred_date,amortization_months,"
         "customer_id,pool"
     )
+    assert (out / "fx_rates.csv").read_text().splitlines()[0] == "date,currency,rate"
+    assert (out / "k8s_namespaces.csv").read_text().splitlines()[0] == (
+        "cluster_id,namespace,customer_id"
+    )
+    assert (out / "k8s_usage" / "k8s-usage-2024-02.csv").read_text().splitlines()[0] == (
+        "interval_start,interval_end,cluster_id,node_id,namespace,pod,cpu_request_cores,"
+        "cpu_usage_cores,memory_request_bytes,memory_usage_bytes,node_cpu_cores,node_memory_bytes"
+    )
 
 
 def test_billing_has_parseable_focus_columns(
@@ -214,7 +291,9 @@ def test_billing_has_parseable_focus_columns(
             OR try_strptime(BillingPeriodStart, '%Y-%m-%dT%H:%M:%SZ') IS NULL
             OR strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')
                <= strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ')
-            OR BillingCurrency <> 'USD' OR ProviderName <> 'AWS'
+            OR BillingCurrency <> CASE BillingAccountId WHEN '098765432109' THEN 'EUR'
+                                                        ELSE 'USD' END
+            OR ProviderName <> 'AWS'
             OR ChargeClass IS NOT NULL
             OR (Tags IS NOT NULL AND NOT json_valid(Tags))
     """,
@@ -384,14 +463,25 @@ def test_commitment_amortization_balances_each_month(con: duckdb.DuckDBPyConnect
 
 
 def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -> None:
+    """The truth (USD) is the bill converted to USD at the rates of fx_rates.csv, less what
+    nobody drove (unused commitment, CloudTrail, deleted customers' resources, the Kubernetes
+    nodes' idle capacity and unmapped namespace), plus support, other costs and the demo's
+    data-residency surcharge."""
     total, not_attributable = con.execute("""
-        SELECT sum(CAST(EffectiveCost AS DECIMAL(38, 10))),
-               sum(CAST(EffectiveCost AS DECIMAL(38, 10))) FILTER (
+        SELECT sum(usd),
+               sum(usd) FILTER (
                    WHERE CommitmentDiscountStatus = 'Unused'
                       OR ServiceName = 'AWS CloudTrail'
                       OR Tags IN (SELECT tags FROM unknown_tags))
-        FROM billing
+        FROM billing_usd
     """).fetchall()[0]
+    k8s_nodes, k8s_tenants = con.execute("""
+        SELECT (SELECT sum(usd) FROM billing_usd
+                WHERE ResourceId IN (SELECT node FROM k8s_pods)),
+               sum(cost) FILTER (WHERE customer_id IS NOT NULL)
+        FROM k8s_pods""").fetchall()[0]
+    assert 0 < k8s_tenants < k8s_nodes
+    not_attributable += k8s_nodes - k8s_tenants
     truth = _one(con, "SELECT sum(CAST(true_cost AS DECIMAL(38, 6))) FROM ground_truth")
     support = _one(con, "SELECT sum(cost) FROM ticket_costs WHERE known")
     # Other costs are all placed (inside the window, by a rule or on a known customer) except
@@ -402,9 +492,18 @@ def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -
         FROM other_costs WHERE customer_id IS NULL
             OR lower(customer_id) IN (SELECT customer_id FROM customers)""",
     )
+    # The demo's data-residency surcharge: 5 % of what customers drove in eu-west-1.
+    residency = con.execute("""
+        SELECT sum(usd) FILTER (
+                   WHERE NOT coalesce(CommitmentDiscountStatus = 'Unused'
+                                       OR ServiceName = 'AWS CloudTrail'
+                                       OR Tags IN (SELECT tags FROM unknown_tags), false))
+        FROM billing_usd WHERE RegionId = 'eu-west-1'
+    """).fetchall()[0][0]
+    assert residency > 0
     assert not_attributable > 0 and support > 0 and other > 0
     assert float(truth) == pytest.approx(
-        float(total - not_attributable) + support + float(other), rel=1e-6
+        total - not_attributable + support + float(other) + 0.05 * residency, rel=1e-6
     )
     assert _one(con, "SELECT count(*) FROM ground_truth WHERE CAST(true_cost AS DOUBLE) = 0") == 0
     assert (
@@ -419,6 +518,195 @@ def test_ground_truth_reconciles_with_the_bill(con: duckdb.DuckDBPyConnection) -
         r[0] for r in con.execute("SELECT DISTINCT month FROM ground_truth ORDER BY 1").fetchall()
     ]
     assert months == list(MONTHS)
+
+
+def test_the_eu_account_is_billed_in_euros_with_daily_rates(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    currencies = con.execute(
+        "SELECT DISTINCT BillingAccountId, BillingCurrency FROM billing ORDER BY 1"
+    ).fetchall()
+    assert currencies == [("012345678901", "USD"), ("098765432109", "EUR")]
+    # Euro prices are the dollar list x 0.92, and the descriptions say so.
+    prices = dict(
+        con.execute("""SELECT BillingCurrency, list(DISTINCT CAST(ListUnitPrice AS DOUBLE))
+        FROM billing WHERE ChargeDescription LIKE '%On Demand Linux m6i.2xlarge%' GROUP BY 1""").fetchall()
+    )
+    assert prices == {"USD": [0.384], "EUR": [pytest.approx(0.384 * 0.92)]}
+    assert _one(
+        con,
+        """SELECT bool_and(ChargeDescription LIKE 'EUR %' OR ChargeDescription LIKE '%- EUR %')
+        FROM billing WHERE BillingCurrency = 'EUR' AND ChargeCategory = 'Usage'""",
+    )
+    # EUR rates published on weekdays only, close to 1.08 and smooth; the window starts on a
+    # Saturday, which takes Friday's rate; no window day is more than four days from a rate.
+    rates = con.execute(
+        "SELECT CAST(date AS DATE), currency, CAST(rate AS DOUBLE) FROM fx_rates ORDER BY 1"
+    ).fetchall()
+    assert {r[1] for r in rates} == {"EUR"}
+    days = [r[0] for r in rates]
+    assert all(d.weekday() < 5 for d in days) and len(set(days)) == len(days)
+    assert days[0] < START - timedelta(days=1) == date(2024, 1, 19) in days
+    assert days[-1] <= START + timedelta(days=DAYS - 1)
+    for offset in range(DAYS):
+        day = START + timedelta(days=offset)
+        assert (day - max(d for d in days if d <= day)).days <= 4
+    values = [r[2] for r in rates]
+    assert all(1.0 < v < 1.16 for v in values)
+    assert max(abs(b / a - 1) for a, b in itertools.pairwise(values)) < 0.02
+    # Over a year end: no rate on 1 January; 29 December's carries over.
+    frame, fx = _fx_rates(_build_world(4, 12, 5, date(2024, 1, 1)))
+    published = set(frame["date"])
+    assert date(2023, 12, 29) in published and date(2024, 1, 1) not in published
+    friday = frame.loc[frame["date"] == date(2023, 12, 29), "rate"].item()
+    assert fx[0, 1] == friday and fx[0, 0] == 1.0
+
+
+def test_kubernetes_inputs_fit_the_bill(con: duckdb.DuckDBPyConnection) -> None:
+    known = {r[0] for r in con.execute("SELECT customer_id FROM customers").fetchall()}
+    mapping = con.execute(
+        "SELECT cluster_id, namespace, customer_id FROM k8s_namespaces"
+    ).fetchall()
+    assert mapping and {m[0] for m in mapping} == {"prod-use1"}
+    assert all(m[2] in known and m[1] == f"tenant-{m[2]}" for m in mapping)
+    # Every namespace of k8s_usage is mapped but one, deliberately: the monitoring DaemonSet,
+    # which runs on every node every day.
+    namespaces = {r[0] for r in con.execute("SELECT DISTINCT namespace FROM k8s_usage").fetchall()}
+    assert namespaces - {m[1] for m in mapping} == {"monitoring"}
+    nodes = [r[0] for r in con.execute("SELECT DISTINCT node_id FROM k8s_usage").fetchall()]
+    assert 3 <= len(nodes) <= 4 and all(n.startswith("aws:///us-east-1") for n in nodes)
+    assert (
+        _one(
+            con,
+            "SELECT count(DISTINCT (node_id, interval_start)) FROM k8s_usage"
+            " WHERE namespace = 'monitoring'",
+        )
+        == len(nodes) * DAYS
+    )
+    # Intervals are whole UTC days of the window.
+    assert con.execute("""SELECT min(interval_start), max(interval_end),
+        bool_and(date_diff('hour', strptime(interval_start, '%Y-%m-%dT%H:%M:%SZ'),
+                                   strptime(interval_end, '%Y-%m-%dT%H:%M:%SZ')) = 24
+                 AND interval_start LIKE '%T00:00:00Z') FROM k8s_usage""").fetchall()[0] == (
+        f"{START}T00:00:00Z",
+        f"{START + timedelta(days=DAYS)}T00:00:00Z",
+        True,
+    )
+    # Each node is one untagged Compute row per day on the USD account, ResourceId = the last
+    # segment of its providerID; nothing else on the bill names it.
+    bills = con.execute("""SELECT ResourceId, count(*), count(DISTINCT ChargePeriodStart),
+            list(DISTINCT BillingCurrency), list(DISTINCT ServiceCategory),
+            bool_and(date_diff('hour', strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ'),
+                               strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')) = 24),
+            bool_or(lower(Tags) LIKE '%customer%')
+        FROM billing WHERE ResourceId IN (SELECT DISTINCT regexp_extract(node_id, '[^/]+$')
+                                          FROM k8s_usage) GROUP BY 1""").fetchall()
+    assert sorted(b[0] for b in bills) == sorted(n.rsplit("/", 1)[1] for n in nodes)
+    assert all(b[1:] == (DAYS, DAYS, ["USD"], ["Compute"], True, False) for b in bills)
+    # Some capacity is idle: requests stay under every node's capacity; a few pods burst above
+    # their CPU request; tenant pods run only in their customer's active window.
+    assert (
+        _one(
+            con,
+            """SELECT max(cpu) FROM (SELECT sum(CAST(cpu_request_cores AS DOUBLE))
+        / any_value(CAST(node_cpu_cores AS DOUBLE)) AS cpu FROM k8s_usage GROUP BY node_id,
+        interval_start)""",
+        )
+        < 0.95
+    )
+    bursting = _one(
+        con,
+        """SELECT avg(CASE WHEN CAST(cpu_usage_cores AS DOUBLE)
+        > CAST(cpu_request_cores AS DOUBLE) THEN 1 ELSE 0 END) FROM k8s_usage""",
+    )
+    assert 0 < bursting < 0.2
+    assert (
+        _one(
+            con,
+            """SELECT count(*) FROM k8s_usage k JOIN k8s_namespaces m USING (namespace)
+        JOIN customers c USING (customer_id)
+        WHERE CAST(left(k.interval_start, 10) AS DATE) < CAST(c.active_from AS DATE)
+           OR CAST(left(k.interval_start, 10) AS DATE)
+              >= coalesce(CAST(c.active_to AS DATE), DATE '9999-12-31')""",
+        )
+        == 0
+    )
+    # The cluster is a modest part of the bill; its idle and monitoring part of the nodes is some.
+    cluster, bill = con.execute("""SELECT sum(usd) FILTER (WHERE ResourceId IN
+        (SELECT node FROM k8s_pods)), sum(usd) FROM billing_usd""").fetchall()[0]
+    assert 0.005 < cluster / bill < 0.1
+    tenants = _one(con, "SELECT sum(cost) FROM k8s_pods WHERE customer_id IS NOT NULL")
+    assert 0.3 < tenants / cluster < 0.9
+
+
+def _node_day_by_hand(
+    cost: Decimal, pods: list[dict[str, str]], cpu_price: Decimal, ram_price: Decimal
+) -> dict[str, Decimal]:
+    """docs/kubernetes.md's split of one daily node charge, from the k8s_usage rows: the node's
+    capacity over 24 hours, CPU/RAM by the priced capacity, each namespace charged
+    max(request, usage); 'idle' is the rest."""
+    gib = Decimal(2**30)
+    hours = Decimal(24)
+    cpu_capacity = Decimal(pods[0]["node_cpu_cores"]) * hours
+    ram_capacity = Decimal(pods[0]["node_memory_bytes"]) / gib * hours
+    charged = [
+        (
+            pod["namespace"],
+            max(Decimal(pod["cpu_request_cores"]), Decimal(pod["cpu_usage_cores"])) * hours,
+            max(Decimal(pod["memory_request_bytes"]), Decimal(pod["memory_usage_bytes"]))
+            / gib
+            * hours,
+        )
+        for pod in pods
+    ]
+    cpu_basis = max(cpu_capacity, sum(c for _, c, _ in charged))
+    ram_basis = max(ram_capacity, sum(r for _, _, r in charged))
+    ratio = cpu_basis * cpu_price / (cpu_basis * cpu_price + ram_basis * ram_price)
+    lines: dict[str, Decimal] = defaultdict(Decimal)
+    for namespace, cpu, ram in charged:
+        lines[namespace] += cost * (ratio * cpu / cpu_basis + (1 - ratio) * ram / ram_basis)
+    lines["idle"] = cost - sum(lines.values())
+    return lines
+
+
+def test_node_cost_truth_matches_a_hand_split(dataset: tuple[Path, GenerateSummary]) -> None:
+    """One day of the cluster split by hand from the files: the generator's truth for each tenant
+    that day is exactly its namespace's lines; idle and monitoring are left to nobody."""
+    out, _ = dataset
+    day = date(2024, 2, 5)
+    stamp = f"{day}T00:00:00Z"
+    settings = yaml.safe_load((out / "allocation.yml").read_text())["kubernetes"]
+    assert settings["share_idle"] == "none"
+    cpu_price = Decimal(str(settings["cpu_hourly_price"]))
+    ram_price = Decimal(str(settings["ram_gib_hourly_price"]))
+    with (out / "k8s_usage" / "k8s-usage-2024-02.csv").open(newline="") as handle:
+        pods = [row for row in csv.DictReader(handle) if row["interval_start"] == stamp]
+    with (out / "billing" / "focus-2024-02.csv").open(newline="") as handle:
+        node_cost = {
+            row["ResourceId"]: Decimal(row["EffectiveCost"])
+            for row in csv.DictReader(handle)
+            if row["ResourceName"].startswith("eks-") and row["ChargePeriodStart"] == stamp
+        }
+    by_namespace: dict[str, Decimal] = defaultdict(Decimal)
+    for node in sorted({pod["node_id"] for pod in pods}):
+        on_node = [pod for pod in pods if pod["node_id"] == node]
+        lines = _node_day_by_hand(node_cost[node.rsplit("/", 1)[1]], on_node, cpu_price, ram_price)
+        if not by_namespace:  # the first node, checked in full
+            assert sum(lines.values()) == node_cost[node.rsplit("/", 1)[1]]
+            assert lines["idle"] > 0 and lines["monitoring"] > 0
+            assert len(lines) >= 3  # some tenant, monitoring and idle
+        for namespace, amount in lines.items():
+            by_namespace[namespace] += amount
+    world = _build_world(CUSTOMERS, DAYS, 11, START)
+    cluster = _build_cluster(world)
+    truth = {
+        f"tenant-{world.ids[c]}": cluster.tenant_cost[(day - START).days, t]
+        for t, c in enumerate(cluster.tenants)
+    }
+    tenants = {n: a for n, a in by_namespace.items() if n.startswith("tenant-")}
+    assert tenants and set(tenants) <= set(truth)
+    for namespace, expected in truth.items():
+        assert expected == pytest.approx(float(tenants.get(namespace, 0)), rel=1e-9, abs=1e-12)
 
 
 def test_support_tickets_and_rates(con: duckdb.DuckDBPyConnection) -> None:
@@ -543,6 +831,7 @@ def test_shapes_of_other_charges(con: duckdb.DuckDBPyConnection) -> None:
             strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')) = 1)
         FROM billing WHERE ChargeCategory = 'Usage'
             AND ServiceName IN ('Amazon Elastic Compute Cloud', 'Amazon Relational Database Service')
+            AND ResourceName NOT LIKE 'eks-%'
         GROUP BY 1""").fetchall()
     )
     assert hourly == {
@@ -554,7 +843,8 @@ def test_shapes_of_other_charges(con: duckdb.DuckDBPyConnection) -> None:
             strptime(ChargePeriodStart, '%Y-%m-%dT%H:%M:%SZ'),
             strptime(ChargePeriodEnd, '%Y-%m-%dT%H:%M:%SZ')) <> 24), count(*)
         FROM billing WHERE ServiceName IN ('Amazon Simple Storage Service', 'Amazon CloudFront',
-            'AWS Lambda', 'AWS CloudTrail') OR ChargeCategory IN ('Tax', 'Credit')""").fetchall()
+            'AWS Lambda', 'AWS CloudTrail') OR ChargeCategory IN ('Tax', 'Credit')
+            OR ResourceName LIKE 'eks-%'""").fetchall()
     assert daily[0][0] == 0 and daily[0][1] > 0
     # Tax is 8 % of each account-day's usage; credits are negative.
     assert (
@@ -688,6 +978,9 @@ def test_rerun_replaces_its_own_month_files_only(tmp_path: Path) -> None:
         "my-export.csv",
     ]
     assert sorted(p.name for p in (tmp_path / "usage").iterdir()) == ["usage-2024-01.csv.gz"]
+    assert sorted(p.name for p in (tmp_path / "k8s_usage").iterdir()) == [
+        "k8s-usage-2024-01.csv.gz"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -53,8 +53,9 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     for folder in ("aws-cur2", "azure-mca", "gcp", "oci"):
         shutil.copytree(FIXTURES / "provider_exports" / folder, input_dir / "billing" / folder,
                         ignore=shutil.ignore_patterns("*.md"))
-    (input_dir / "fx_rates.csv").write_text("date,currency,rate\n2024-02-28,EUR,1.0825\n2024-03-06,EUR,1.0875\n"
-                                            "2024-03-13,EUR,1.09\n2024-03-20,EUR,1.085\n2024-03-27,EUR,1.08\n")
+    with (input_dir / "fx_rates.csv").open("a") as rates:  # after the generated EUR rates (January)
+        rates.write("2024-02-28,EUR,1.0825\n2024-03-06,EUR,1.0875\n2024-03-13,EUR,1.09\n2024-03-20,EUR,1.085\n"
+                    "2024-03-27,EUR,1.08\n")
     duck = tmp_path / "duck.duckdb"
     build_ok(input_dir, duck, "--quiet")
     spark_dir = tmp_path / "spark-warehouse"

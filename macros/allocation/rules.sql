@@ -162,3 +162,15 @@
     cast({{ fallback }} as double)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- The tag columns the rule and surcharge predicates read (var cpc_rule_tag_keys): one
+    `<value> as tag__<key>,` per tag, for a select list; empty without tags. -#}
+{% macro rule_tag_columns(tags_map_column) -%}
+    {{ return(adapter.dispatch('rule_tag_columns', 'cost_per_customer')(tags_map_column)) }}
+{%- endmacro %}
+{% macro default__rule_tag_columns(tags_map_column) -%}
+    {%- for tag in var('cpc_rule_tag_keys', []) %}
+        {{ cost_per_customer.map_tag_value(tags_map_column, tag.key) }} as {{ tag.column }},
+    {%- endfor %}
+{%- endmacro %}

@@ -71,9 +71,7 @@ with_rule_tags as (
 
     select
         charges.*,
-        {%- for tag in var('cpc_rule_tag_keys', []) %}
-        {{ cost_per_customer.map_tag_value('charges.tags_map', tag.key) }} as {{ tag.column }},
-        {%- endfor %}
+        {{- cost_per_customer.rule_tag_columns('charges.tags_map') }}
         {{ cost_per_customer.period_last_day('charges.charge_period_start_at', 'charges.charge_period_end_at') }} as period_last_date
 
     from charges

@@ -24,9 +24,7 @@ with_rule_tags as (
 
     select
         charges.*,
-        {%- for tag in var('cpc_rule_tag_keys', []) %}
-        {{ cost_per_customer.map_tag_value('charges.tags_map', tag.key) }} as {{ tag.column }},
-        {%- endfor %}
+        {{- cost_per_customer.rule_tag_columns('charges.tags_map') }}
         cast(charges.charge_period_start_at as date) as charge_start_date
 
     from charges
