@@ -32,8 +32,10 @@ test-fast: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m cpc.bench
 
+## Lint: ruff (Python) and sqlfluff (the SQL of models/ and tests/, configured in .sqlfluff).
 lint: $(STAMP)
-	$(BIN)/ruff check cli
+	$(BIN)/ruff check cli .sqlfluff_libs
+	$(BIN)/sqlfluff lint models tests
 
 clean:
 	rm -rf demo warehouse target logs bench-results

@@ -7,12 +7,25 @@ with
 
 input_rows as (
 
-    select cost_date, billing_currency as currency, effective_cost from {{ ref('int_charges_prorated') }}
+    select
+        cost_date,
+        billing_currency as currency,
+        effective_cost
+    from {{ ref('int_charges_prorated') }}
     union all
-    select cost_date, '{{ cost_per_customer.reporting_currency() }}' as currency, effective_cost_in_reporting_currency as effective_cost
-    from {{ ref('quarantined_rows') }} where input_name = 'billing'
+    select
+        cost_date,
+        '{{ cost_per_customer.reporting_currency() }}' as currency,
+        effective_cost_in_reporting_currency as effective_cost
+    from {{ ref('quarantined_rows') }}
+    where input_name = 'billing'
     union all
-    select cost_date, currency, support_cost as effective_cost from {{ ref('int_support_costs') }} where is_priced
+    select
+        cost_date,
+        currency,
+        support_cost as effective_cost
+    from {{ ref('int_support_costs') }}
+    where is_priced
 
 ),
 
@@ -30,9 +43,17 @@ input_by_day as (
 
 output_rows as (
 
-    select cost_date, currency, allocated_cost as cost from {{ ref('fct_customer_costs') }}
+    select
+        cost_date,
+        currency,
+        allocated_cost as cost
+    from {{ ref('fct_customer_costs') }}
     union all
-    select cost_date, currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
+    select
+        cost_date,
+        currency,
+        unattributed_cost as cost
+    from {{ ref('fct_unattributed_costs') }}
 
 ),
 

@@ -44,7 +44,8 @@ accounted as (
         where surcharge_name is null
         union all
         select concat(source_file, ':', cast(source_row as {{ dbt.type_string() }})) as charge_id
-        from {{ ref('quarantined_rows') }} where input_name = 'billing'
+        from {{ ref('quarantined_rows') }}
+        where input_name = 'billing'
     ) as accounted_rows
 
 ),
@@ -67,7 +68,9 @@ row_check as (
 
 input_totals as (
 
-    select billing_currency as currency, sum(effective_cost) as input_cost
+    select
+        billing_currency as currency,
+        sum(effective_cost) as input_cost
     from {{ ref('int_charges_deduplicated') }}
     where superseded_reason is null and effective_cost is not null
     group by billing_currency
@@ -95,7 +98,9 @@ converted_rows as (
 
 source_totals as (
 
-    select source_currency as currency, sum(source_cost) as source_cost
+    select
+        source_currency as currency,
+        sum(source_cost) as source_cost
     from converted_rows
     where not is_surcharge
     group by source_currency
@@ -130,12 +135,20 @@ converted_total as (
 
 mart_totals as (
 
-    select currency, sum(cost) as mart_cost
+    select
+        currency,
+        sum(cost) as mart_cost
     from (
-        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }}
+        select
+            currency,
+            allocated_cost as cost
+        from {{ ref('fct_customer_costs') }}
         where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
         union all
-        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
+        select
+            currency,
+            unattributed_cost as cost
+        from {{ ref('fct_unattributed_costs') }}
         where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
     ) as mart_rows
     group by currency

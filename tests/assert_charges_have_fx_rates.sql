@@ -72,7 +72,9 @@ by_currency as (
 
 published as (
 
-    select currency, rate_date
+    select
+        currency,
+        rate_date
     from {{ ref('stg_finance__fx_rates') }}
     where quarantine_reason is null
 
@@ -94,7 +96,7 @@ explained as (
     from by_currency
     left join published
         on by_currency.currency = published.currency
-        and published.rate_date <= by_currency.first_day_without_rate
+        and by_currency.first_day_without_rate >= published.rate_date
     group by
         by_currency.currency,
         by_currency.first_day_without_rate,

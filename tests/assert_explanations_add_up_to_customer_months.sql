@@ -5,7 +5,11 @@ with
 
 explained as (
 
-    select month, customer_id, currency, sum(allocated_cost) as explained_cost
+    select
+        month,
+        customer_id,
+        currency,
+        sum(allocated_cost) as explained_cost
     from {{ ref('customer_cost_explanations') }}
     group by 1, 2, 3
 

@@ -48,7 +48,8 @@ compared as (
             when charges.charge_id is null then 'lines without a good parent charge'
             when lines_summed.parent_charge_id is null then 'charge missing from int_charges_split'
             when lines_summed.pass_through_count > 0 and lines_summed.line_count > 1 then 'charge both passed through and split'
-            when lines_summed.currency_count <> 1 or lines_summed.billing_currency <> charges.billing_currency then 'lines in another currency'
+            when lines_summed.currency_count <> 1 or lines_summed.billing_currency <> charges.billing_currency
+                then 'lines in another currency'
             {%- for amount in amounts %}
             when (charges.{{ amount }} is null and lines_summed.{{ amount }}_count > 0)
                 or (charges.{{ amount }} is not null and lines_summed.{{ amount }}_count < lines_summed.line_count)

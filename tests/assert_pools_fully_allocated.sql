@@ -4,7 +4,9 @@ with
 
 ledger_by_pool as (
 
-    select pool_id, sum(allocated_cost) as ledger_cost
+    select
+        pool_id,
+        sum(allocated_cost) as ledger_cost
     from {{ ref('int_costs_allocated') }}
     group by pool_id
 

@@ -9,10 +9,20 @@ with
 
 charges as (
 
-    select charge_id, billing_currency, effective_cost, billed_cost, list_cost
+    select
+        charge_id,
+        billing_currency,
+        effective_cost,
+        billed_cost,
+        list_cost
     from {{ ref('int_charges_split') }}
     union all
-    select charge_id, billing_currency, effective_cost, billed_cost, list_cost
+    select
+        charge_id,
+        billing_currency,
+        effective_cost,
+        billed_cost,
+        list_cost
     from {{ ref('int_surcharges') }}
 
 ),

@@ -23,13 +23,24 @@ months as (
 
 )
 
-select 'month' as failure, month, currency, cast(null as {{ dbt.type_string() }}) as customer_id,
-    lines_total as amount, rounded_total as expected
+select
+    'month' as failure,
+    month,
+    currency,
+    cast(null as {{ dbt.type_string() }}) as customer_id,
+    lines_total as amount,
+    rounded_total as expected
 from months
 where lines_total <> rounded_total or stated_total <> rounded_total
 
 union all
 
-select 'line' as failure, month, currency, customer_id, statement_cost as amount, exact_cost as expected
+select
+    'line' as failure,
+    month,
+    currency,
+    customer_id,
+    statement_cost as amount,
+    exact_cost as expected
 from statements
 where abs(statement_cost - exact_cost) >= 0.01

@@ -4,7 +4,9 @@ with
 
 tickets as (
 
-    select currency, sum(support_cost) as ticket_cost
+    select
+        currency,
+        sum(support_cost) as ticket_cost
     from {{ ref('int_support_costs') }}
     where is_priced
     group by currency
@@ -13,11 +15,21 @@ tickets as (
 
 ledger as (
 
-    select currency, sum(cost) as ledger_cost
+    select
+        currency,
+        sum(cost) as ledger_cost
     from (
-        select currency, allocated_cost as cost from {{ ref('fct_customer_costs') }} where charge_category = {{ cost_per_customer.support_charge_category() }}
+        select
+            currency,
+            allocated_cost as cost
+        from {{ ref('fct_customer_costs') }}
+        where charge_category = {{ cost_per_customer.support_charge_category() }}
         union all
-        select currency, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }} where charge_category = {{ cost_per_customer.support_charge_category() }}
+        select
+            currency,
+            unattributed_cost as cost
+        from {{ ref('fct_unattributed_costs') }}
+        where charge_category = {{ cost_per_customer.support_charge_category() }}
     ) as support_rows
     group by currency
 

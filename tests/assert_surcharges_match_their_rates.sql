@@ -40,7 +40,9 @@ rate_mismatches as (
 
 prorated as (
 
-    select surcharge_name, sum(effective_cost) as prorated_cost
+    select
+        surcharge_name,
+        sum(effective_cost) as prorated_cost
     from {{ ref('int_charges_prorated') }}
     where surcharge_name is not null
     group by surcharge_name
@@ -49,12 +51,20 @@ prorated as (
 
 in_marts as (
 
-    select surcharge_name, sum(cost) as mart_cost
+    select
+        surcharge_name,
+        sum(cost) as mart_cost
     from (
-        select surcharge_name, allocated_cost as cost from {{ ref('fct_customer_costs') }}
+        select
+            surcharge_name,
+            allocated_cost as cost
+        from {{ ref('fct_customer_costs') }}
         where surcharge_name is not null
         union all
-        select surcharge_name, unattributed_cost as cost from {{ ref('fct_unattributed_costs') }}
+        select
+            surcharge_name,
+            unattributed_cost as cost
+        from {{ ref('fct_unattributed_costs') }}
         where surcharge_name is not null
     ) as mart_rows
     group by surcharge_name

@@ -37,7 +37,7 @@ surcharges as (
 
 ),
 
-{#- The charges to allocate: the bill's (after the Kubernetes split) and the surcharges derived
+{# The charges to allocate: the bill's (after the Kubernetes split) and the surcharges derived
     from them (surcharge_name set). -#}
 charges as (
 
@@ -88,7 +88,7 @@ days as (
 
 ),
 
-{#- How far through the charge period the day begins and ends, as fractions of its duration, and
+{# How far through the charge period the day begins and ends, as fractions of its duration, and
     which rules the charge-day satisfies (predicates see the charge's columns and cost_date). -#}
 matched as (
 
@@ -96,12 +96,16 @@ matched as (
         days.*,
         case
             when days.cost_date = cast(days.charge_period_start_at as date) then 0.0
-            else cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', cost_per_customer.day_start('days.cost_date')) }} as double)
+            else cast({{ cost_per_customer.seconds_between(
+                'days.charge_period_start_at', cost_per_customer.day_start('days.cost_date')
+            ) }} as double)
                 / cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', 'days.charge_period_end_at') }} as double)
         end as fraction_before_day,
         case
             when days.cost_date = days.period_last_date then 1.0
-            else cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', cost_per_customer.day_start('days.cost_date', 1)) }} as double)
+            else cast({{ cost_per_customer.seconds_between(
+                'days.charge_period_start_at', cost_per_customer.day_start('days.cost_date', 1)
+            ) }} as double)
                 / cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', 'days.charge_period_end_at') }} as double)
         end as fraction_through_day,
         {%- for rule in following_rules %}
@@ -115,7 +119,7 @@ matched as (
 
 ),
 
-{#- Each day gets the rounded amount accrued by its end minus that accrued by its start, so the days
+{# Each day gets the rounded amount accrued by its end minus that accrued by its start, so the days
     telescope to exactly the charge (the whole amount at fraction 1, nothing at 0). -#}
 prorated as (
 
@@ -143,7 +147,7 @@ prorated as (
 
 ),
 
-{#- The day's rate of the charge's currency (1 for the reporting currency). -#}
+{# The day's rate of the charge's currency (1 for the reporting currency). -#}
 rated as (
 
     select
@@ -158,7 +162,7 @@ rated as (
 
 ),
 
-{#- The day's amounts in the reporting currency (rounded to money_type's scale), the charge's own beside. -#}
+{# The day's amounts in the reporting currency (rounded to money_type's scale), the charge's own beside. -#}
 converted as (
 
     select

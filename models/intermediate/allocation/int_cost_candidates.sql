@@ -119,7 +119,7 @@ candidate_rules as (
 
 ),
 
-{#- A usage rule without a metric uses the service's only telemetry metric (none if it has several). -#}
+{# A usage rule without a metric uses the service's only telemetry metric (none if it has several). -#}
 service_metrics as (
 
     select
@@ -245,7 +245,9 @@ candidate_positions as (
     select
         direct_placeable.candidate_id,
         min(case when direct_placeable.is_placeable_directly then direct_placeable.rule_position end) as direct_position,
-        min(case when direct_placeable.allocation_method = 'proportional_to_cost' then direct_placeable.rule_position end) as first_following_position,
+        min(
+            case when direct_placeable.allocation_method = 'proportional_to_cost' then direct_placeable.rule_position end
+        ) as first_following_position,
         max(case when direct_placeable.allocation_method = 'usage' then 1 else 0 end) = 1 as has_usage_rule
 
     from direct_placeable
@@ -253,7 +255,7 @@ candidate_positions as (
 
 ),
 
-{#- Cost placed by direct rules on candidates no cost-following rule claims first: what each
+{# Cost placed by direct rules on candidates no cost-following rule claims first: what each
     proportional_to_cost rule follows — per day and billing account, or, for a rule with a
     `basis`, per day across accounts within the basis ('*'). -#}
 basis_candidates as (

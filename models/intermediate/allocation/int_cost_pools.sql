@@ -57,7 +57,9 @@ support_tickets as (
 support_pools as (
 
     select
-        {{ cost_per_customer.hash_key(["'support'", 'support_tickets.cost_date', 'support_tickets.currency', 'support_tickets.agent_tier']) }} as pool_id,
+        {{ cost_per_customer.hash_key([
+            "'support'", 'support_tickets.cost_date', 'support_tickets.currency', 'support_tickets.agent_tier'
+        ]) }} as pool_id,
         support_tickets.cost_date,
         support_tickets.currency as billing_currency,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,

@@ -36,7 +36,7 @@ recipients as (
 
 ),
 
-{#- tag, and direct placement of other costs on the customer they name: all to that customer
+{# tag, and direct placement of other costs on the customer they name: all to that customer
     (matched case-insensitively), unknown_customer when customers.csv does not know it. -#}
 tag_shares as (
 
@@ -78,7 +78,7 @@ usage_shares as (
 
 ),
 
-{#- even, weighted, revenue and fixed: the rule's recipients that day, by weight. A fixed rule with
+{# even, weighted, revenue and fixed: the rule's recipients that day, by weight. A fixed rule with
     `remainder: unattributed` places exactly its fractions; the rest becomes a fixed_remainder row. -#}
 recipient_shares as (
 
@@ -92,7 +92,9 @@ recipient_shares as (
                 else sum(recipients.recipient_weight) over (partition by pools.pool_id)
             end as allocation_share,
         cast(recipients.recipient_weight as {{ cost_per_customer.money_type() }}) as driver_quantity,
-        cast(sum(recipients.recipient_weight) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+        cast(
+            sum(recipients.recipient_weight) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}
+        ) as driver_total_quantity
 
     from pools
     inner join recipients
@@ -128,7 +130,7 @@ support_tickets as (
 
 ),
 
-{#- Support: each ticket's cost is its customer's (unknown_customer when the ticket names none of
+{# Support: each ticket's cost is its customer's (unknown_customer when the ticket names none of
     customers.csv), summed per customer in the day's tier pool. -#}
 support_shares as (
 
@@ -138,7 +140,9 @@ support_shares as (
         case when support_tickets.customer_id is null then 'unknown_customer' end as unattributed_reason,
         cast(sum(support_tickets.support_cost) as double) / cast(max(pools.pool_cost) as double) as allocation_share,
         cast(sum(support_tickets.handle_minutes) as {{ cost_per_customer.money_type() }}) as driver_quantity,
-        cast(sum(sum(support_tickets.handle_minutes)) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}) as driver_total_quantity
+        cast(
+            sum(sum(support_tickets.handle_minutes)) over (partition by pools.pool_id) as {{ cost_per_customer.money_type() }}
+        ) as driver_total_quantity
 
     from pools
     inner join support_tickets
@@ -166,7 +170,7 @@ direct_shares as (
 
 ),
 
-{#- What each proportional_to_cost rule follows: each known customer's part of the basis cost
+{# What each proportional_to_cost rule follows: each known customer's part of the basis cost
     (basis_cost_rule_<position>) of the direct pools, per day and billing account (per day across
     accounts for a rule with a `basis`). -#}
 customer_basis as (
@@ -260,7 +264,14 @@ all_shares as (
 
 ),
 
-{#- A pool that found no recipient at all (e.g. a proportional rule whose basis went only to
+placed_pools as (
+
+    select distinct all_shares.pool_id
+    from all_shares
+
+),
+
+{# A pool that found no recipient at all (e.g. a proportional rule whose basis went only to
     unknown customers) stays whole, unattributed, rather than vanish. -#}
 orphan_shares as (
 
@@ -273,9 +284,9 @@ orphan_shares as (
         cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
 
     from pools
-    left join (select distinct all_shares.pool_id from all_shares) as placed
-        on pools.pool_id = placed.pool_id
-    where placed.pool_id is null
+    left join placed_pools
+        on pools.pool_id = placed_pools.pool_id
+    where placed_pools.pool_id is null
 
 ),
 
@@ -317,7 +328,7 @@ conserved as (
             case
                 when row_number() over (
                     partition by amounts.pool_id
-                    order by abs(amounts.rounded_cost) desc, amounts.customer_id, amounts.unattributed_reason
+                    order by abs(amounts.rounded_cost) desc, amounts.customer_id, amounts.unattributed_reason asc
                 ) = 1
                     then amounts.rounded_cost + (amounts.pool_cost - sum(amounts.rounded_cost) over (partition by amounts.pool_id))
                 else amounts.rounded_cost

@@ -54,8 +54,8 @@ days_in_window as (
 
     from customers
     inner join bill_days
-        on (customers.active_from_date is null or bill_days.cost_date >= customers.active_from_date)
-        and (customers.active_to_date is null or bill_days.cost_date < customers.active_to_date)
+        on (customers.active_from_date is null or customers.active_from_date <= bill_days.cost_date)
+        and (customers.active_to_date is null or customers.active_to_date > bill_days.cost_date)
 
 ),
 
@@ -75,9 +75,15 @@ days_with_usage as (
 
 active_days as (
 
-    select days_in_window.cost_date, days_in_window.customer_id from days_in_window
+    select
+        days_in_window.cost_date,
+        days_in_window.customer_id
+    from days_in_window
     union
-    select days_with_usage.cost_date, days_with_usage.customer_id from days_with_usage
+    select
+        days_with_usage.cost_date,
+        days_with_usage.customer_id
+    from days_with_usage
 
 )
 

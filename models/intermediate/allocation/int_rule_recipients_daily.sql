@@ -51,7 +51,9 @@ recipients_rule_{{ rule.position }} as (
     from bill_days
     cross join customers
     where lower(customers.customer_id) in (
-        {%- for customer_id in (rule.shares or {}).keys() %}lower({{ cost_per_customer.text_literal(customer_id) }}){{ ", " if not loop.last }}{% endfor -%}
+        {%- for customer_id in (rule.shares or {}).keys() -%}
+        lower({{ cost_per_customer.text_literal(customer_id) }}){{ ", " if not loop.last }}
+        {%- endfor -%}
     )
     {%- elif rule.method == 'revenue' %}
     select

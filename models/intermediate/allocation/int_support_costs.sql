@@ -73,7 +73,9 @@ priced as (
         coalesce(rated.rate_currency, '{{ var("cpc_default_currency", "USD") }}') as source_currency,
         rated.handle_minutes,
         rated.hourly_rate,
-        {{ cost_per_customer.scale_money('rated.hourly_rate', 'cast(rated.handle_minutes as double) / 60.0') }} as support_cost_in_source_currency
+        {{ cost_per_customer.scale_money(
+            'rated.hourly_rate', 'cast(rated.handle_minutes as double) / 60.0'
+        ) }} as support_cost_in_source_currency
 
     from rated
     left join customers
@@ -82,7 +84,7 @@ priced as (
 
 ),
 
-{#- The ticket's cost in the reporting currency, at the rate of its day. -#}
+{# The ticket's cost in the reporting currency, at the rate of its day. -#}
 converted as (
 
     select
@@ -96,8 +98,14 @@ converted as (
         '{{ cost_per_customer.reporting_currency() }}' as currency,
         priced.handle_minutes,
         priced.hourly_rate,
-        {{ cost_per_customer.convert_money('priced.support_cost_in_source_currency', cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')) }} is not null as is_priced,
-        {{ cost_per_customer.convert_money('priced.support_cost_in_source_currency', cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')) }} as support_cost,
+        {{ cost_per_customer.convert_money(
+            'priced.support_cost_in_source_currency',
+            cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')
+        ) }} is not null as is_priced,
+        {{ cost_per_customer.convert_money(
+            'priced.support_cost_in_source_currency',
+            cost_per_customer.fx_rate_or_one('priced.source_currency', 'fx_rates.fx_rate')
+        ) }} as support_cost,
         priced.source_currency,
         priced.support_cost_in_source_currency,
         case

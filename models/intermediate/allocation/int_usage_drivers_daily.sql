@@ -50,7 +50,7 @@ driver_levels as (
 
 ),
 
-{#- One pass over the telemetry: each row once per level it carries. -#}
+{# One pass over the telemetry: each row once per level it carries. -#}
 by_level as (
 
     select
@@ -75,7 +75,7 @@ by_level as (
 
 ),
 
-{#- Each row again as service '*' when an across_services rule uses its metric. -#}
+{# Each row again as service '*' when an across_services rule uses its metric. -#}
 service_scoped as (
 
     select * from by_level

@@ -14,7 +14,7 @@ rates as (
 
 ),
 
-{#- One rate per currency and published day (exact repeats collapse; conflicting ones were quarantined). -#}
+{# One rate per currency and published day (exact repeats collapse; conflicting ones were quarantined). -#}
 published as (
 
     select
@@ -27,7 +27,7 @@ published as (
 
 ),
 
-{#- A published rate holds from its day until the next published day of the currency, for at most
+{# A published rate holds from its day until the next published day of the currency, for at most
     fx_max_gap_days further days: [rate_date, least(next rate_date, rate_date + gap + 1)). -#}
 validity as (
 
@@ -38,7 +38,9 @@ validity as (
         {{ cost_per_customer.day_start('published.rate_date') }} as valid_from_at,
         least(
             coalesce(
-                {{ cost_per_customer.day_start('lead(published.rate_date) over (partition by published.currency order by published.rate_date)') }},
+                {{ cost_per_customer.day_start(
+                    'lead(published.rate_date) over (partition by published.currency order by published.rate_date)'
+                ) }},
                 {{ cost_per_customer.day_start('published.rate_date', max_gap_days + 1) }}
             ),
             {{ cost_per_customer.day_start('published.rate_date', max_gap_days + 1) }}

@@ -43,7 +43,7 @@ nodes as (
 
 ),
 
-{#- Charges that can be a node's: Compute, one resource, a period of some length, not unused
+{# Charges that can be a node's: Compute, one resource, a period of some length, not unused
     commitment, not placed already. -#}
 candidate_charges as (
 
@@ -63,7 +63,7 @@ candidate_charges as (
 
 ),
 
-{#- A node matches its exact ResourceId first, else the same last path segment (ARN, providerID). -#}
+{# A node matches its exact ResourceId first, else the same last path segment (ARN, providerID). -#}
 node_matches as (
 
     select
@@ -117,7 +117,7 @@ node_charges as (
 
 ),
 
-{#- The node's usage records overlapping the charge period, clipped to it. -#}
+{# The node's usage records overlapping the charge period, clipped to it. -#}
 overlapping_usage as (
 
     select
@@ -137,8 +137,8 @@ overlapping_usage as (
     from node_charges
     inner join usage_rows
         on node_charges.node_id = usage_rows.node_id
-        and usage_rows.interval_start_at < node_charges.charge_period_end_at
-        and usage_rows.interval_end_at > node_charges.charge_period_start_at
+        and node_charges.charge_period_end_at > usage_rows.interval_start_at
+        and node_charges.charge_period_start_at < usage_rows.interval_end_at
 
 ),
 
@@ -147,17 +147,21 @@ usage_hours as (
     select
         overlapping_usage.*,
         cast(overlapping_usage.cpu_cores_charged as double)
-            * cast({{ cost_per_customer.seconds_between('overlapping_usage.overlap_start_at', 'overlapping_usage.overlap_end_at') }} as double)
+            * cast({{ cost_per_customer.seconds_between(
+                'overlapping_usage.overlap_start_at', 'overlapping_usage.overlap_end_at'
+            ) }} as double)
             / 3600.0 as cpu_core_hours,
         cast(overlapping_usage.memory_bytes_charged as double) / {{ bytes_per_gib }}
-            * cast({{ cost_per_customer.seconds_between('overlapping_usage.overlap_start_at', 'overlapping_usage.overlap_end_at') }} as double)
+            * cast({{ cost_per_customer.seconds_between(
+                'overlapping_usage.overlap_start_at', 'overlapping_usage.overlap_end_at'
+            ) }} as double)
             / 3600.0 as memory_gib_hours
 
     from overlapping_usage
 
 ),
 
-{#- The hours the node reported usage in: the union of its clipped intervals (overlapping intervals
+{# The hours the node reported usage in: the union of its clipped intervals (overlapping intervals
     merge into islands, so no hour counts twice). -#}
 covered_intervals as (
 
@@ -218,7 +222,9 @@ covered_hours as (
 
     select
         islands.charge_id,
-        sum(cast({{ cost_per_customer.seconds_between('islands.island_start_at', 'islands.island_end_at') }} as double)) / 3600.0 as node_hours
+        sum(
+            cast({{ cost_per_customer.seconds_between('islands.island_start_at', 'islands.island_end_at') }} as double)
+        ) / 3600.0 as node_hours
 
     from islands
     group by islands.charge_id
@@ -244,7 +250,7 @@ workloads as (
 
 ),
 
-{#- Node-level figures on every workload row (windows, so the chain above is read once). -#}
+{# Node-level figures on every workload row (windows, so the chain above is read once). -#}
 workloads_on_nodes as (
 
     select
@@ -263,7 +269,7 @@ workloads_on_nodes as (
 
 ),
 
-{#- What the node offered: capacity x covered hours, or what its pods charged when that is larger or
+{# What the node offered: capacity x covered hours, or what its pods charged when that is larger or
     the capacity is unknown. -#}
 node_capacities as (
 
@@ -282,7 +288,7 @@ node_capacities as (
 
 ),
 
-{#- The CPU part of the node's cost, by the unit prices over what the node offered. -#}
+{# The CPU part of the node's cost, by the unit prices over what the node offered. -#}
 node_cost_ratios as (
 
     select
@@ -300,7 +306,7 @@ node_cost_ratios as (
 
 ),
 
-{#- Each workload's share of the charge, and the node's idle share (the CPU and RAM its workloads
+{# Each workload's share of the charge, and the node's idle share (the CPU and RAM its workloads
     did not charge), the same on every row of the charge. -#}
 workload_shares as (
 
@@ -333,7 +339,7 @@ workload_shares as (
 
 ),
 
-{#- '<charge>#k8s:<namespace>', plus '/<customer>' for a tenant-label customer or when the namespace
+{# '<charge>#k8s:<namespace>', plus '/<customer>' for a tenant-label customer or when the namespace
     has lines for several customers (never for the unmapped line), so ids are unique. -#}
 workload_lines as (
 
@@ -450,7 +456,7 @@ customer_idle_parts as (
 
 ),
 
-{#- One idle line per customer; a node charge without a mapped workload keeps one unattributed line. -#}
+{# One idle line per customer; a node charge without a mapped workload keeps one unattributed line. -#}
 idle_lines as (
 
     select
@@ -488,14 +494,14 @@ lines as (
 
 ),
 
-{#- The line with the largest share (then the first id) takes each amount's rounding remainder. -#}
+{# The line with the largest share (then the first id) takes each amount's rounding remainder. -#}
 ranked_lines as (
 
     select
         lines.*,
         row_number() over (
             partition by lines.parent_charge_id
-            order by lines.share desc, lines.line_id
+            order by lines.share desc, lines.line_id asc
         ) as share_rank
 
     from lines

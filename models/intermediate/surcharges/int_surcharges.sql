@@ -31,7 +31,7 @@ with_rule_tags as (
 
 ),
 
-{#- Each charge once per surcharge that matches it, with the surcharge's rate for its region. -#}
+{# Each charge once per surcharge that matches it, with the surcharge's rate for its region. -#}
 matched as (
 
     {%- for surcharge in surcharges %}

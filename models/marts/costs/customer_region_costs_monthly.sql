@@ -48,7 +48,11 @@ with_shares as (
         case
             when sum(by_region.total_cost) over (partition by by_region.cost_month, by_region.customer_id, by_region.currency) <> 0
                 then cast(by_region.total_cost as double)
-                    / cast(sum(by_region.total_cost) over (partition by by_region.cost_month, by_region.customer_id, by_region.currency) as double)
+                    / cast(
+                        sum(by_region.total_cost) over (
+                            partition by by_region.cost_month, by_region.customer_id, by_region.currency
+                        ) as double
+                    )
         end as share_of_customer_month,
         by_region.days_with_cost
 

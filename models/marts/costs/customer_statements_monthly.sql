@@ -75,7 +75,7 @@ ranked as (
         month_totals.cents_to_hand_out,
         row_number() over (
             partition by in_cents.month, in_cents.currency
-            order by in_cents.remainder_cents desc, in_cents.line_type, in_cents.customer_id
+            order by in_cents.remainder_cents desc, in_cents.line_type asc, in_cents.customer_id asc
         ) as remainder_rank
 
     from in_cents

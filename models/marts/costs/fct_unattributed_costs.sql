@@ -52,7 +52,9 @@ from_quarantine as (
 
     select
         quarantined.cost_date,
-        {{ cost_per_customer.hash_key(["'quarantine'", 'quarantined.source_file', 'quarantined.cost_date', 'quarantined.currency']) }} as pool_id,
+        {{ cost_per_customer.hash_key([
+            "'quarantine'", 'quarantined.source_file', 'quarantined.cost_date', 'quarantined.currency'
+        ]) }} as pool_id,
         'quarantined_input' as reason,
         cast(null as {{ dbt.type_string() }}) as rule_name,
         cast(null as {{ dbt.type_string() }}) as service_name,
@@ -64,7 +66,9 @@ from_quarantine as (
         cast(null as {{ dbt.type_string() }}) as surcharge_name,
         '{{ cost_per_customer.reporting_currency() }}' as currency,
         count(*) as quarantined_row_count,
-        cast(coalesce(sum(quarantined.effective_cost_in_reporting_currency), 0) as {{ cost_per_customer.money_type() }}) as unattributed_cost
+        cast(
+            coalesce(sum(quarantined.effective_cost_in_reporting_currency), 0) as {{ cost_per_customer.money_type() }}
+        ) as unattributed_cost
 
     from quarantined
     group by quarantined.cost_date, quarantined.source_file, quarantined.currency

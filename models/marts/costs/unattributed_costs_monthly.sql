@@ -17,12 +17,21 @@ unattributed as (
 
 monthly_totals as (
 
-    select cost_month, currency, sum(cost) as total_cost
+    select
+        cost_month,
+        currency,
+        sum(cost) as total_cost
     from (
-        select {{ cost_per_customer.month_start('allocated.cost_date') }} as cost_month, allocated.currency, allocated.allocated_cost as cost
+        select
+            {{ cost_per_customer.month_start('allocated.cost_date') }} as cost_month,
+            allocated.currency,
+            allocated.allocated_cost as cost
         from allocated
         union all
-        select {{ cost_per_customer.month_start('unattributed.cost_date') }} as cost_month, unattributed.currency, unattributed.unattributed_cost as cost
+        select
+            {{ cost_per_customer.month_start('unattributed.cost_date') }} as cost_month,
+            unattributed.currency,
+            unattributed.unattributed_cost as cost
         from unattributed
     ) as month_costs
     group by 1, 2
@@ -59,8 +68,10 @@ final as (
 
     from by_reason
     left join monthly_totals
-        on (by_reason.cost_month = monthly_totals.cost_month
-            or (by_reason.cost_month is null and monthly_totals.cost_month is null))
+        on (
+            by_reason.cost_month = monthly_totals.cost_month
+            or (by_reason.cost_month is null and monthly_totals.cost_month is null)
+        )
         and by_reason.currency = monthly_totals.currency
 
 )

@@ -68,7 +68,7 @@ fx_rates as (
 
 ),
 
-{#- The latest rate published for each currency: the rate of billing rows with no readable date. -#}
+{# The latest rate published for each currency: the rate of billing rows with no readable date. -#}
 latest_fx_rates as (
 
     select
@@ -81,7 +81,7 @@ latest_fx_rates as (
             fx_rate_records.fx_rate,
             row_number() over (
                 partition by fx_rate_records.currency
-                order by fx_rate_records.rate_date desc, fx_rate_records.source_file, fx_rate_records.source_row
+                order by fx_rate_records.rate_date desc, fx_rate_records.source_file asc, fx_rate_records.source_row asc
             ) as recency_rank
         from fx_rate_records
         where fx_rate_records.quarantine_reason is null
@@ -104,7 +104,7 @@ dated_charges as (
 
 ),
 
-{#- The rate of the row's date (or the latest one when it has none; 1 for the reporting currency). -#}
+{# The rate of the row's date (or the latest one when it has none; 1 for the reporting currency). -#}
 rated_charges as (
 
     select
@@ -151,7 +151,9 @@ unioned as (
         rated_charges.effective_cost,
         rated_charges.cost_date,
         case when rated_charges.effective_cost is not null then rated_charges.fx_rate end as fx_rate,
-        {{ cost_per_customer.convert_money('rated_charges.effective_cost', 'rated_charges.fx_rate') }} as effective_cost_in_reporting_currency
+        {{ cost_per_customer.convert_money(
+            'rated_charges.effective_cost', 'rated_charges.fx_rate'
+        ) }} as effective_cost_in_reporting_currency
 
     from rated_charges
 

@@ -55,7 +55,7 @@ source_rows as (
 
 ),
 
-{#- Text trimmed (blank and null tokens as NULL), money parsed: each landed column once. -#}
+{# Text trimmed (blank and null tokens as NULL), money parsed: each landed column once. -#}
 cleaned as (
 
     select
@@ -93,7 +93,10 @@ with_maps as (
         {{ cost_per_customer.parse_tags('cleaned.resource_tags') }} as resource_tags_map,
         {{ cost_per_customer.parse_tags('cleaned.product') }} as product_map,
         {%- for amount in net_first_amounts %}
-        case when cleaned.{{ amount }}_net_text is not null then cleaned.{{ amount }}_net else cleaned.{{ amount }}_gross end as {{ amount }},
+        case
+            when cleaned.{{ amount }}_net_text is not null then cleaned.{{ amount }}_net
+            else cleaned.{{ amount }}_gross
+        end as {{ amount }},
         coalesce(cleaned.{{ amount }}_net_text, cleaned.{{ amount }}_gross_text) as {{ amount }}_text,
         {%- endfor %}
         lower(cleaned.line_item_line_item_type) like '%discount' as is_discount,
@@ -121,7 +124,7 @@ with_maps as (
 
 ),
 
-{#- CUR 2.0 tag keys `user_x` / `aws_x` read as `user:x` / `aws:x` (as legacy CUR writes them). -#}
+{# CUR 2.0 tag keys `user_x` / `aws_x` read as `user:x` / `aws:x` (as legacy CUR writes them). -#}
 with_tags as (
 
     select
@@ -132,7 +135,7 @@ with_tags as (
 
 ),
 
-{#- BilledCost and EffectiveCost by LineItemType (see the model's yml for each rule). A blank
+{# BilledCost and EffectiveCost by LineItemType (see the model's yml for each rule). A blank
     amortization term counts 0; a written but unreadable one makes the cost NULL (quarantined). -#}
 costed as (
 
@@ -150,8 +153,14 @@ costed as (
             when with_tags.line_item_type = 'SavingsPlanRecurringFee'
                 then {{ cost_per_customer.scale_money('with_tags.savings_plan_unused_commitment', 'with_tags.savings_plan_net_ratio') }}
             when with_tags.line_item_type = 'RIFee' then cast(
-                case when with_tags.reservation_unused_upfront_text is null then {{ zero }} else with_tags.reservation_unused_upfront end
-                + case when with_tags.reservation_unused_recurring_text is null then {{ zero }} else with_tags.reservation_unused_recurring end
+                case
+                    when with_tags.reservation_unused_upfront_text is null then {{ zero }}
+                    else with_tags.reservation_unused_upfront
+                end
+                + case
+                    when with_tags.reservation_unused_recurring_text is null then {{ zero }}
+                    else with_tags.reservation_unused_recurring
+                end
                 as {{ money }}
             )
             when with_tags.line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') then {{ zero }}

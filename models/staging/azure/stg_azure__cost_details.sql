@@ -16,7 +16,7 @@ source_rows as (
 
 ),
 
-{#- Keys the mapping is decided on; a row without ChargeType is usage. -#}
+{# Keys the mapping is decided on; a row without ChargeType is usage. -#}
 keyed as (
 
     select
@@ -43,7 +43,7 @@ keyed as (
 
 ),
 
-{#- A commitment row (its purchase, refund, usage or unused part): a savings plan when its
+{# A commitment row (its purchase, refund, usage or unused part): a savings plan when its
     benefitId is under /microsoft.billingbenefits/ or the row says SavingsPlan, else a reservation
     when it names a commitment or says Reservation. -#}
 flagged as (
@@ -69,9 +69,9 @@ flagged as (
 typed as (
 
     select
-        concat(_source_file, ':', cast(_source_row as {{ dbt.type_string() }})) as charge_id,
-        _source_file as source_file,
-        _source_row as source_row,
+        concat(flagged._source_file, ':', cast(flagged._source_row as {{ dbt.type_string() }})) as charge_id,
+        flagged._source_file as source_file,
+        flagged._source_row as source_row,
         'azure' as billing_format,
         {{ cost_per_customer.clean_text('_source_variant') }} as source_variant,
         {{ cost_per_customer.parse_timestamp('_delivered_at') }} as delivered_at,
@@ -101,13 +101,13 @@ typed as (
         coalesce({{ cost_per_customer.clean_text('partner_name') }}, 'Microsoft') as invoice_issuer_name,
         {{ cost_per_customer.clean_text('invoice_id') }} as invoice_id,
         case
-            when charge_kind in ('usage', 'unusedreservation', 'unusedsavingsplan') then 'Usage'
-            when charge_kind in ('purchase', 'refund') then 'Purchase'
-            when charge_kind = 'tax' then 'Tax'
-            when charge_kind = 'credit' then 'Credit'
+            when flagged.charge_kind in ('usage', 'unusedreservation', 'unusedsavingsplan') then 'Usage'
+            when flagged.charge_kind in ('purchase', 'refund') then 'Purchase'
+            when flagged.charge_kind = 'tax' then 'Tax'
+            when flagged.charge_kind = 'credit' then 'Credit'
             else 'Adjustment'
         end as charge_category,
-        case when charge_kind = 'refund' then 'Correction' end as charge_class,
+        case when flagged.charge_kind = 'refund' then 'Correction' end as charge_class,
         case {{ cost_per_customer.azure_enum_key('frequency') }}
             when 'onetime' then 'One-Time'
             when 'recurring' then 'Recurring'
@@ -116,13 +116,13 @@ typed as (
         end as charge_frequency,
         {{ cost_per_customer.clean_text('product_name') }} as charge_description,
         case
-            when pricing_model_key = 'ondemand' then 'Standard'
-            when pricing_model_key = 'spot' then 'Dynamic'
-            when pricing_model_key in ('reservation', 'savingsplan') then 'Committed'
+            when flagged.pricing_model_key = 'ondemand' then 'Standard'
+            when flagged.pricing_model_key = 'spot' then 'Dynamic'
+            when flagged.pricing_model_key in ('reservation', 'savingsplan') then 'Committed'
         end as pricing_category,
         {{ cost_per_customer.clean_text('unit_of_measure') }} as pricing_unit,
         case
-            when charge_kind = 'usage' then {{ cost_per_customer.clean_text('unit_of_measure') }}
+            when flagged.charge_kind = 'usage' then {{ cost_per_customer.clean_text('unit_of_measure') }}
         end as consumed_unit,
         {{ cost_per_customer.azure_service_category('meter_category_key', 'consumed_service_key') }} as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
@@ -141,32 +141,33 @@ typed as (
         {{ cost_per_customer.clean_text("regexp_extract(resource_id, '(?i)/providers/([^/]+/[^/]+)', 1)") }} as resource_type,
         {{ cost_per_customer.clean_text('product_id') }} as sku_id,
         cast(null as {{ dbt.type_string() }}) as sku_price_id,
-        commitment_id as commitment_discount_id,
-        case commitment_discount_type
+        flagged.commitment_id as commitment_discount_id,
+        case flagged.commitment_discount_type
             when 'Reservation' then 'Usage'
             when 'Savings Plan' then 'Spend'
         end as commitment_discount_category,
-        commitment_discount_type,
+        flagged.commitment_discount_type,
         case
-            when charge_kind in {{ unused_kinds }} then 'Unused'
-            when charge_kind = 'usage' and commitment_discount_type is not null then 'Used'
+            when flagged.charge_kind in {{ unused_kinds }} then 'Unused'
+            when flagged.charge_kind = 'usage' and flagged.commitment_discount_type is not null then 'Used'
         end as commitment_discount_status,
-        tags_json as tags,
-        tags_map,
+        flagged.tags_json as tags,
+        flagged.tags_map,
         {# Billed: what the invoice charges; a commitment's usage and unused rows were paid by its purchase. #}
         case
-            when cost is null then null
-            when charge_kind in {{ unused_kinds }} then cast(0 as {{ cost_per_customer.money_type() }})
-            when charge_kind = 'usage' and commitment_discount_type is not null then cast(0 as {{ cost_per_customer.money_type() }})
-            else cost
+            when flagged.cost is null then null
+            when flagged.charge_kind in {{ unused_kinds }} then cast(0 as {{ cost_per_customer.money_type() }})
+            when flagged.charge_kind = 'usage' and flagged.commitment_discount_type is not null
+                then cast(0 as {{ cost_per_customer.money_type() }})
+            else flagged.cost
         end as billed_cost,
         {# Effective: a commitment's purchase (or refund) is 0; its cost arrives through the
             amortized dataset's usage and unused rows. #}
         case
-            when cost is null then null
-            when charge_kind in ('purchase', 'refund') and commitment_discount_type is not null
+            when flagged.cost is null then null
+            when flagged.charge_kind in ('purchase', 'refund') and flagged.commitment_discount_type is not null
                 then cast(0 as {{ cost_per_customer.money_type() }})
-            else cost
+            else flagged.cost
         end as effective_cost,
         {{ cost_per_customer.scale_money(
             cost_per_customer.parse_decimal('payg_price'),
@@ -176,22 +177,22 @@ typed as (
             cost_per_customer.parse_decimal('unit_price'),
             'cast(quantity_value as double) * cast(exchange_rate_value as double)'
         ) }} as contracted_cost,
-        case when charge_kind = 'usage' then quantity_value end as consumed_quantity,
-        quantity_value as pricing_quantity,
-        (tags_json is null or tags_map is not null) as has_valid_tags,
+        case when flagged.charge_kind = 'usage' then flagged.quantity_value end as consumed_quantity,
+        flagged.quantity_value as pricing_quantity,
+        (flagged.tags_json is null or flagged.tags_map is not null) as has_valid_tags,
         {{ cost_per_customer.day_start('charge_day') }} as charge_period_start_at,
         {{ cost_per_customer.day_start('charge_day', 1) }} as charge_period_end_at,
         {{ cost_per_customer.day_start('billing_period_first_day') }} as billing_period_start_at,
         {{ cost_per_customer.day_start('billing_period_last_day', 1) }} as billing_period_end_at,
         flagged.date as charge_period_start_raw,
         flagged.date as charge_period_end_raw,
-        cost_in_billing_currency as effective_cost_raw,
-        cost_in_billing_currency as billed_cost_raw,
+        flagged.cost_in_billing_currency as effective_cost_raw,
+        flagged.cost_in_billing_currency as billed_cost_raw,
         {# ListCost is PayGPrice x Quantity (x the MCA exchange rate): an unreadable PayGPrice is a
             defect only when the other factors are readable. #}
         case
-            when quantity_value is not null and exchange_rate_value is not null
-                then payg_price
+            when flagged.quantity_value is not null and flagged.exchange_rate_value is not null
+                then flagged.payg_price
         end as list_cost_raw
 
     from flagged

@@ -24,7 +24,7 @@ typed as (
 
 ),
 
-{#- What is wrong with the record on its own. -#}
+{# What is wrong with the record on its own. -#}
 checked as (
 
     select
@@ -42,7 +42,7 @@ checked as (
 
 ),
 
-{#- Good records of the same date and currency must agree on the rate (repeats of one rate are fine). -#}
+{# Good records of the same date and currency must agree on the rate (repeats of one rate are fine). -#}
 compared as (
 
     select

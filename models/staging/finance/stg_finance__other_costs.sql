@@ -53,7 +53,7 @@ with_months as (
 
 ),
 
-{#- Whole months of amortization (0: expensed on the day). A bad month count gets a one-day
+{# Whole months of amortization (0: expensed on the day). A bad month count gets a one-day
     placeholder period here; the record is quarantined below. -#}
 amortized as (
 
@@ -83,7 +83,10 @@ typed as (
         {{ cost_per_customer.clean_text('source_rows.cost_id') }} as line_item_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_name,
-        coalesce(upper({{ cost_per_customer.clean_text('source_rows.currency') }}), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
+        coalesce(
+            upper({{ cost_per_customer.clean_text('source_rows.currency') }}),
+            '{{ var("cpc_default_currency", "USD") }}'
+        ) as billing_currency,
         cast(null as {{ dbt.type_string() }}) as sub_account_id,
         cast(null as {{ dbt.type_string() }}) as sub_account_name,
         'other_costs' as provider_name,
@@ -129,7 +132,9 @@ typed as (
         case
             when source_rows.amortization_month_count = 0
                 then {{ cost_per_customer.day_start('source_rows.incurred_on', 1) }}
-            else {{ cost_per_customer.day_start(cost_per_customer.add_months('source_rows.incurred_on', 'source_rows.amortization_month_count')) }}
+            else {{ cost_per_customer.day_start(
+                cost_per_customer.add_months('source_rows.incurred_on', 'source_rows.amortization_month_count')
+            ) }}
         end as charge_period_end_at,
         cast(null as timestamp) as billing_period_start_at,
         cast(null as timestamp) as billing_period_end_at,
@@ -166,7 +171,7 @@ classified as (
 
 ),
 
-{#- What the contract's checks cannot see: the month count (read back from charge_period_end_raw),
+{# What the contract's checks cannot see: the month count (read back from charge_period_end_raw),
     the cost_id, the category, and a cost_id repeated in one file (its first record counts). -#}
 flagged as (
 
@@ -195,13 +200,13 @@ checked as (
             when flagged.months_number > {{ max_amortization_months }} then 'amortization_months over {{ max_amortization_months }}'
             when flagged.line_item_id is null then 'missing cost_id'
             when flagged.declared_category is null then 'missing category'
-            when flagged.declared_category not in ('{{ categories | join("', '") }}')
+            when flagged.declared_category not in ({{ "'" ~ categories | join("', '") ~ "'" }})
                 then concat('unknown category ', flagged.declared_category)
             when flagged.cost_id_occurrence > 1 then 'duplicate cost_id'
         end as quarantine_reason{{ "," if not loop.last }}
         {%- elif column == 'declared_category' %}
         case
-            when flagged.declared_category in ('{{ categories | join("', '") }}') then flagged.declared_category
+            when flagged.declared_category in ({{ "'" ~ categories | join("', '") ~ "'" }}) then flagged.declared_category
             else 'other'
         end as declared_category{{ "," if not loop.last }}
         {%- else %}

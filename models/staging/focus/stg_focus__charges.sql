@@ -31,10 +31,16 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as line_item_id,
         {{ cost_per_customer.clean_text('billing_account_id') }} as billing_account_id,
         {{ cost_per_customer.clean_text('billing_account_name') }} as billing_account_name,
-        coalesce(upper({{ cost_per_customer.clean_text('billing_currency') }}), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
+        coalesce(
+            upper({{ cost_per_customer.clean_text('billing_currency') }}),
+            '{{ var("cpc_default_currency", "USD") }}'
+        ) as billing_currency,
         {{ cost_per_customer.clean_text('sub_account_id') }} as sub_account_id,
         {{ cost_per_customer.clean_text('sub_account_name') }} as sub_account_name,
-        coalesce({{ cost_per_customer.clean_text('service_provider_name') }}, {{ cost_per_customer.clean_text('provider_name') }}) as provider_name,
+        coalesce(
+            {{ cost_per_customer.clean_text('service_provider_name') }},
+            {{ cost_per_customer.clean_text('provider_name') }}
+        ) as provider_name,
         {{ cost_per_customer.clean_text('publisher_name') }} as publisher_name,
         {{ cost_per_customer.clean_text('host_provider_name') }} as host_provider_name,
         {{ cost_per_customer.clean_text('invoice_issuer_name') }} as invoice_issuer_name,

@@ -39,7 +39,7 @@ typed as (
 
 ),
 
-{#- A request or usage must be readable and not negative (a pod without a request writes 0); the
+{# A request or usage must be readable and not negative (a pod without a request writes 0); the
     node's capacity may be absent, but when given it must be readable and positive. -#}
 classified as (
 
@@ -59,7 +59,8 @@ classified as (
             when typed.{{ column }} < 0 then 'negative {{ column }}'
             {%- endfor %}
             {%- for column in ['node_cpu_cores', 'node_memory_bytes'] %}
-            when typed.{{ column }} is null and {{ cost_per_customer.clean_text('typed.' ~ column ~ '_raw') }} is not null then 'unparseable {{ column }}'
+            when typed.{{ column }} is null and {{ cost_per_customer.clean_text('typed.' ~ column ~ '_raw') }} is not null
+                then 'unparseable {{ column }}'
             when typed.{{ column }} <= 0 then 'non-positive {{ column }}'
             {%- endfor %}
         end as quarantine_reason

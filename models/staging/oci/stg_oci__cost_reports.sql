@@ -11,7 +11,7 @@ source_rows as (
 
 ),
 
-{#- Every value the mapping reads, as clean text. -#}
+{# Every value the mapping reads, as clean text. -#}
 cleaned as (
 
     select

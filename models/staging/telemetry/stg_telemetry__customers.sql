@@ -32,8 +32,10 @@ classified as (
         case
             when typed.customer_id is null then 'missing customer_id'
             when typed.segment is null then 'missing segment'
-            when typed.active_from_date is null and {{ cost_per_customer.clean_text('typed.active_from_raw') }} is not null then 'unparseable active_from'
-            when typed.active_to_date is null and {{ cost_per_customer.clean_text('typed.active_to_raw') }} is not null then 'unparseable active_to'
+            when typed.active_from_date is null and {{ cost_per_customer.clean_text('typed.active_from_raw') }} is not null
+                then 'unparseable active_from'
+            when typed.active_to_date is null and {{ cost_per_customer.clean_text('typed.active_to_raw') }} is not null
+                then 'unparseable active_to'
             when typed.active_to_date <= typed.active_from_date then 'active_to not after active_from'
             when count(*) over (partition by lower(typed.customer_id)) > 1
                 and row_number() over (partition by lower(typed.customer_id) order by typed.source_file, typed.source_row) > 1

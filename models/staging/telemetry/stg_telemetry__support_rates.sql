@@ -33,8 +33,10 @@ classified as (
         case
             when typed.hourly_rate is null then 'unparseable hourly_rate'
             when typed.hourly_rate < 0 then 'negative hourly_rate'
-            when typed.effective_from_date is null and {{ cost_per_customer.clean_text('typed.effective_from_raw') }} is not null then 'unparseable effective_from'
-            when typed.effective_to_date is null and {{ cost_per_customer.clean_text('typed.effective_to_raw') }} is not null then 'unparseable effective_to'
+            when typed.effective_from_date is null and {{ cost_per_customer.clean_text('typed.effective_from_raw') }} is not null
+                then 'unparseable effective_from'
+            when typed.effective_to_date is null and {{ cost_per_customer.clean_text('typed.effective_to_raw') }} is not null
+                then 'unparseable effective_to'
             when typed.effective_to_date <= typed.effective_from_date then 'effective_to not after effective_from'
         end as quarantine_reason
 

@@ -1,0 +1,46 @@
+"""The SQL style gate: sqlfluff (configured in .sqlfluff) finds nothing in models/ and tests/.
+
+`make lint` and the pre-commit hook run the same lint; this test makes CI (`make test`) enforce it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from cpc import PROJECT_DIR
+
+
+def _linted_sql_files() -> set[str]:
+    """What the lint must cover: every model and every singular test (tests/generic is ignored)."""
+    models = PROJECT_DIR.glob("models/**/*.sql")
+    singular_tests = PROJECT_DIR.glob("tests/*.sql")
+    return {path.relative_to(PROJECT_DIR).as_posix() for path in [*models, *singular_tests]}
+
+
+def test_models_and_singular_tests_pass_sqlfluff() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sqlfluff", "lint", "models", "tests", "--format", "json"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode in (0, 1), f"sqlfluff did not run:\n{done.stderr[-3000:]}"
+    results = json.loads(done.stdout)
+
+    # Every file was templated and linted (a file sqlfluff skipped would not be listed).
+    assert {result["filepath"] for result in results} == _linted_sql_files()
+
+    problems = [
+        f"{result['filepath']}:{violation['start_line_no']}:{violation['start_line_pos']}: "
+        f"{violation['code']} {violation['description']}"
+        for result in results
+        for violation in result["violations"]
+    ]
+    assert not problems, (
+        "sqlfluff found problems (run `make lint`; `.venv/bin/sqlfluff fix FILE` fixes most):\n"
+        + "\n".join(problems)
+    )
