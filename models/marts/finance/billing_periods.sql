@@ -20,7 +20,9 @@ periods as (
         count(distinct charges.delivery_id) as delivery_count,
         cast(sum(case when charges.superseded_reason is null then 1 else 0 end) as bigint) as counted_rows,
         cast(sum(case when charges.superseded_reason is not null then 1 else 0 end) as bigint) as superseded_rows,
-        cast(sum(case when charges.superseded_reason is null and charges.quarantine_reason is not null then 1 else 0 end) as bigint) as quarantined_rows,
+        cast(
+            sum(case when charges.superseded_reason is null and charges.quarantine_reason is not null then 1 else 0 end) as bigint
+        ) as quarantined_rows,
         sum(case when charges.superseded_reason is null then charges.effective_cost end) as effective_cost,
         sum(case when charges.superseded_reason is null then charges.billed_cost end) as billed_cost,
         min(case when charges.superseded_reason is null then charges.billing_currency end) as currency,

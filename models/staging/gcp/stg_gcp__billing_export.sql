@@ -14,7 +14,7 @@ source_rows as (
 
 ),
 
-{#- Every value the mapping reads, as clean text. BigQuery writes timestamps as
+{# Every value the mapping reads, as clean text. BigQuery writes timestamps as
     '2024-01-05 13:00:00 UTC': the zone name is dropped (the value is UTC) so that every engine's
     parse_timestamp reads it. invoice.month 'YYYYMM' (or 'YYYY-MM') becomes its first day. -#}
 cleaned as (
@@ -77,7 +77,9 @@ parsed as (
         {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw') }} as delivered_at,
         {{ cost_per_customer.parse_timestamp('cleaned.usage_start_time') }} as usage_start_at,
         {{ cost_per_customer.parse_timestamp('cleaned.usage_end_time') }} as usage_end_at,
-        {{ cost_per_customer.month_start(cost_per_customer.parse_timestamp('cleaned.invoice_month_first_day')) }} as invoice_month_start_date,
+        {{ cost_per_customer.month_start(
+            cost_per_customer.parse_timestamp('cleaned.invoice_month_first_day')
+        ) }} as invoice_month_start_date,
         {{ cost_per_customer.parse_decimal('cleaned.cost_raw') }} as cost,
         {{ cost_per_customer.parse_decimal('cleaned.cost_at_list_raw') }} as cost_at_list,
         {{ cost_per_customer.parse_decimal('cleaned.usage_amount_raw') }} as usage_amount,
@@ -89,7 +91,7 @@ parsed as (
 
 ),
 
-{#- credits_amount is NULL when credits is not a JSON array of records with a numeric amount; the
+{# credits_amount is NULL when credits is not a JSON array of records with a numeric amount; the
     billing period falls back to the usage month when the row has no readable invoice month. -#}
 with_credits_and_labels as (
 
@@ -198,7 +200,7 @@ classified as (
 
 ),
 
-{#- Reasons in the export's own terms: EffectiveCost is unreadable either because cost is (the
+{# Reasons in the export's own terms: EffectiveCost is unreadable either because cost is (the
     reason stays 'unparseable cost') or because credits is not a JSON array of amounts while cost
     reads fine; labels must be a JSON array of key/value records. -#}
 with_export_reasons as (
