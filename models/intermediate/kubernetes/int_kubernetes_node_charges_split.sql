@@ -26,6 +26,24 @@ charges as (
 
 ),
 
+{# The few columns node matching needs, read apart from the wide rows: a CTE read twice is
+    materialized whole, which at millions of billing rows costs seconds. -#}
+charge_keys as (
+
+    select
+        charge_id,
+        resource_id,
+        service_category,
+        is_unused_commitment,
+        direct_customer_id,
+        charge_period_start_at,
+        charge_period_end_at
+
+    from {{ ref('int_charges_deduplicated') }}
+    where quarantine_reason is null and superseded_reason is null
+
+),
+
 usage_rows as (
 
     select * from {{ ref('int_kubernetes_usage_mapped') }}
@@ -48,18 +66,18 @@ nodes as (
 candidate_charges as (
 
     select
-        charges.charge_id,
-        charges.resource_id,
-        {{ cost_per_customer.last_path_segment('charges.resource_id') }} as resource_key,
-        charges.charge_period_start_at,
-        charges.charge_period_end_at
+        charge_keys.charge_id,
+        charge_keys.resource_id,
+        {{ cost_per_customer.last_path_segment('charge_keys.resource_id') }} as resource_key,
+        charge_keys.charge_period_start_at,
+        charge_keys.charge_period_end_at
 
-    from charges
-    where charges.resource_id is not null
-        and charges.charge_period_end_at > charges.charge_period_start_at
-        and charges.service_category = 'Compute'
-        and not charges.is_unused_commitment
-        and charges.direct_customer_id is null
+    from charge_keys
+    where charge_keys.resource_id is not null
+        and charge_keys.charge_period_end_at > charge_keys.charge_period_start_at
+        and charge_keys.service_category = 'Compute'
+        and not charge_keys.is_unused_commitment
+        and charge_keys.direct_customer_id is null
 
 ),
 
