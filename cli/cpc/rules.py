@@ -853,12 +853,11 @@ def _surcharge(item: Any, position: int, where: str, dialect: str) -> Surcharge:
 
 
 def _region_id(value: Any, label: str) -> str:
-    """Validate a region id used as a key of ``region_rates``."""
-    if not isinstance(value, str) or not value.strip():
-        raise _Problem(f"{label}: a region id must be text, not {_type_name(value)}")
-    if _UNSAFE_NAME_RE.search(value) or len(value) > _ID_MAX:
-        raise _Problem(f"{label}: region id {_show(value)} has quotes or control characters")
-    return value.strip()
+    """Validate a region id used as a key of ``region_rates`` (checked like customer ids)."""
+    if not isinstance(value, str):
+        raise _Problem(f"region id {_show(value)} in {label} must be text, not {_type_name(value)}")
+    _check_name(value, "region id", label)
+    return value
 
 
 def _kubernetes(value: Any, where: str) -> dict[str, Any]:
@@ -1327,7 +1326,7 @@ def _segment(value: Any, label: str) -> str:
 
 
 def _check_name(value: str, what: str, label: str) -> None:
-    """Refuse empty, padded, overlong or SQL/Jinja-unsafe customer ids and segment names."""
+    """Refuse empty, padded, overlong or SQL/Jinja-unsafe customer ids, segment names and region ids."""
     if not value:
         raise _Problem(f"empty {what} in {label}")
     if value != value.strip():

@@ -172,6 +172,7 @@ def test_surcharge_settings_fail_with_one_line(tmp_path: Path) -> None:
         "surcharges:\n  - {name: s, rate: 0.1, category: marketing}\n": "category 'marketing' is not a cost category",
         "surcharges:\n  - {name: s, rate: -1}\n": "rate is -1",
         "surcharges:\n  - {name: s, rate: 0.1}\n  - {name: S, rate: 0.2}\n": "duplicate name",
+        "surcharges:\n  - {name: s, region_rates: {\"eu-west-1'\": 0.1}}\n": "may not contain quotes",
     }
     for text, expected in cases.items():
         path = tmp_path / "allocation.yml"
@@ -199,3 +200,13 @@ def test_rules_diff_names_surcharge_changes(tmp_path: Path) -> None:
         "removed: surcharge 'premium-network'",
         "changed: surcharge 'eu-data-residency'",
     ]
+
+
+def test_surcharge_categories_are_the_projects_cost_categories() -> None:
+    """rules.py validates a surcharge's category before dbt runs; the list must be the macro's."""
+    from conftest import PROJECT_DIR
+    from cpc.rules import COST_CATEGORIES
+
+    macro = (PROJECT_DIR / "macros" / "allocation" / "cost_category.sql").read_text()
+    listed = macro.split("macro cost_categories()")[1].split("[", 1)[1].split("]", 1)[0]
+    assert tuple(name.strip(" '\n") for name in listed.split(",")) == COST_CATEGORIES
