@@ -12,8 +12,9 @@ from typing import Annotated
 import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from cpc.errors import UserError
+from cpc.errors import Interrupted, UserError
 
 app = typer.Typer(
     help="Cost per customer: what does it cost to serve each customer?",
@@ -28,6 +29,15 @@ err_console = Console(stderr=True)
 
 InputOption = Annotated[Path, typer.Option("--input", "-i", help="Input folder (billing/, usage/, customers.csv, ...).")]
 TargetOption = Annotated[str, typer.Option("--target", "-t", help="Engine: duckdb (default) or spark.")]
+WaitOption = Annotated[bool, typer.Option(
+    "--wait",
+    help="If another cpc process is building the warehouse, wait for it instead of failing.",
+)]
+
+
+def _say(line: str) -> None:
+    """Print one progress line as it is (no markup, no wrapping)."""
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -61,17 +71,33 @@ def generate(
 def land(
     input_dir: InputOption,
     warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="DuckDB file to land into.")],
+    wait: WaitOption = False,
 ) -> None:
     """Land an input folder into a DuckDB file (schema cpc_raw), for running dbt yourself."""
-    import duckdb
-
+    from cpc import build as builder
     from cpc import landing
+    from cpc import warehouse as store
 
     if not input_dir.is_dir():
         raise UserError(f"{input_dir}: input folder not found")
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
-        summary = landing.land(input_dir, con)
+    path = warehouse.expanduser().resolve()
+    try:
+        with builder.holding(warehouse, "duckdb", wait=wait, say=_say, command="land") as path:
+            # Recorded like a build (running, then landed): an interrupted land is refused by
+            # reports; a finished one leaves the warehouse to be built by running dbt directly.
+            record = store.record_build_start(path, "duckdb", input_dir.expanduser().resolve())
+            try:
+                with store.connect_duckdb(path) as con:
+                    summary = landing.land(input_dir, con)
+            except KeyboardInterrupt:
+                store.record_build_end_quietly(path, record, "interrupted")
+                raise
+            except UserError as exc:
+                store.record_build_end_quietly(path, record, "failed", str(exc))
+                raise
+            store.record_build_end(path, record, "landed")
+    except KeyboardInterrupt:
+        raise Interrupted(f"landing into {path} was stopped; run cpc land again") from None
     for line in summary.describe():
         console.print(line)
 
@@ -85,20 +111,57 @@ def build(
     report: Annotated[bool, typer.Option("--report/--no-report", help="Print the cost report after a successful build.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
     unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures; a few seconds).")] = True,
+    wait: WaitOption = False,
 ) -> None:
-    """Land INPUT, build every model and run every data test; non-zero exit when anything fails."""
+    """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
+
+    Holds the warehouse (a lock beside it) from landing to the last line printed: another build
+    or land of the same warehouse fails at once, or with --wait waits for this one.
+    """
     from cpc import build as builder
 
-    result = builder.build(input_dir, warehouse, target=target, rules_path=rules, quiet=quiet,
-                           say=console.print, keep_spark=report and target == "spark",
-                           unit_tests=unit_tests)
-    console.print(
-        f"[green]Built[/green] {warehouse} on {target} with rules from {result.rules_source}: "
-        + ", ".join(f"{count} {kind}s" for kind, count in sorted(result.node_counts.items()))
-        + " — " + ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in result.seconds.items())
-    )
-    if report:
-        _report(warehouse, target, input_dir)
+    path = warehouse.expanduser().resolve()
+    stage = "waiting"
+    try:
+        with builder.holding(warehouse, target, wait=wait, say=_say) as path:
+            stage = "building"
+            result = builder.build(input_dir, path, target=target, rules_path=rules, quiet=quiet,
+                                   say=_say, keep_spark=report and target == "spark",
+                                   unit_tests=unit_tests, locked=True)
+            stage = "reporting"
+            counts = sorted(result.node_counts.items())
+            console.print(
+                f"[green]Built[/green] {escape(str(warehouse))} on {target} with rules from "
+                f"{escape(result.rules_source)}: "
+                + ", ".join(f"{count} {kind}s" for kind, count in counts)
+                + " — "
+                + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items()),
+                soft_wrap=True,
+            )
+            if report:
+                try:
+                    _report(path, target, input_dir)
+                finally:
+                    if target == "spark":  # let go of the warehouse's metastore before its lock
+                        _stop_spark()
+    except KeyboardInterrupt:
+        messages = {
+            "waiting": f"stopped waiting for {path}; nothing was built",
+            "building": f"the build of {path} was stopped; run cpc build again",
+            "reporting": f"the report was stopped (the build of {path} had finished)",
+        }
+        raise Interrupted(messages[stage]) from None
+
+
+def _stop_spark() -> None:
+    """Stop the Spark session a build left open for its report (if any)."""
+    from pyspark.sql import SparkSession
+
+    from cpc import spark as spark_engine
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        spark_engine.stop(session)
 
 
 def _report(warehouse: Path, target: str, input_dir: Path | None, top: int = 10) -> None:
@@ -194,18 +257,34 @@ def demo(
 
 
 def main() -> None:
-    """Entry point: user errors end with one line and exit code 2, never a traceback."""
+    """Entry point. Exit codes: 0 done, 2 an error (one line on stderr, never a traceback), 130
+    interrupted (Ctrl-C; one line). Usage errors show click's usage message (with its "Did you
+    mean" hint) and exit 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except UserError as exc:
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except click.exceptions.Abort:
-        err_console.print("aborted")
+    except Interrupted as exc:
+        err_console.print(f"interrupted: {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(130)
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
+    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
+        err_console.print("interrupted: stopped", highlight=False)
+        sys.exit(130)
+    except (click.exceptions.ClickException, typer.TyperException) as exc:
+        # typer ships its own copy of click's exceptions (typer.TyperException is their base);
+        # older typer versions raise click's own.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"error: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    if isinstance(code, int) and code:
+        # typer turns a Ctrl-C it sees into exit code 130 (returned, without standalone mode).
+        if code == 130:
+            err_console.print("interrupted: stopped", highlight=False)
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -2,25 +2,34 @@
 
 The same function serves DuckDB (the default: one file) and Spark (a warehouse folder, dbt-spark in
 session mode inside this process). dbt runs in-process through ``dbtRunner``.
+
+A build holds the warehouse's lock (:mod:`cpc.lock`) from before landing to the end, and records
+itself in the warehouse (``running``, then ``success``, ``failed`` or ``interrupted``; see
+:mod:`cpc.warehouse`), so that no report reads marts a build left half-done.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from cpc import PROJECT_DIR, landing, rules
+from cpc import PROJECT_DIR, landing, lock, rules
+from cpc import warehouse as store
 from cpc.errors import UserError
 
 TARGETS = ("duckdb", "spark")
+#: Set by the SIGINT handler a build installs (see _noting_interrupts).
+_INTERRUPTED = threading.Event()
 RAW_SCHEMA = "cpc_raw"
 #: DuckDB settings while landing: the same memory bound as the dbt profile (DuckDB spills beyond it).
 LANDING_CONFIG = {"memory_limit": "3GB"}
@@ -37,6 +46,8 @@ class BuildResult:
     rules_hash: str = ""
     node_counts: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    #: One line per data test that warned (e.g. charges outside their billing period).
+    warnings: list[str] = field(default_factory=list)
 
 
 def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
@@ -70,12 +81,107 @@ def run_dbt(
         command += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         command = ["--quiet", *command]
-    with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
-        result = dbtRunner().invoke(command)
+    try:
+        with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
+            result = dbtRunner(callbacks=[_no_errors_printed_after_interrupt]).invoke(command)
+    finally:
+        if target == "duckdb":
+            _release_duckdb()
+    if _caused_by_interrupt(result.exception):
+        # dbtRunner catches Ctrl-C (after cancelling its queries) and returns it as the result.
+        raise KeyboardInterrupt
     if not result.success:
+        if target == "duckdb" and "Could not set lock on file" in str(result.exception or ""):
+            # Another process opened the file after landing (a notebook, a SQL client).
+            raise store.duckdb_error(warehouse, result.exception, writing=True)
         first_row = _duckdb_first_row(warehouse) if target == "duckdb" else None
         raise UserError(_failure_line(args[0], result, first_row))
     return result
+
+
+def _caused_by_interrupt(exc: BaseException | None) -> bool:
+    """Whether an exception is, or was raised while handling, a KeyboardInterrupt (libraries
+    under dbt sometimes catch it and raise their own error instead)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+@contextmanager
+def _noting_interrupts() -> Iterator[Callable[[], bool]]:
+    """Note a Ctrl-C (SIGINT) during the block; yields a function telling whether one came.
+
+    The KeyboardInterrupt is raised as usual, but dbt (or a library under it) may catch it and
+    return, or raise, something else: the note is what says the build was stopped. Only in the
+    main thread, and only where Python's own handler is installed (not where SIGINT is ignored).
+    """
+    _INTERRUPTED.clear()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield lambda: False
+        return
+    _note_interrupts_over(previous)
+    try:
+        yield _INTERRUPTED.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _note_interrupts_over(handler: Any) -> None:
+    """Install a SIGINT handler that notes the signal, then calls ``handler`` (Python's, which
+    raises KeyboardInterrupt, or the one a SparkContext installs, which also cancels its jobs)."""
+    if getattr(handler, "_notes_interrupts", False) or not callable(handler):
+        return
+
+    def note(signum: int, frame: Any) -> None:
+        _INTERRUPTED.set()
+        handler(signum, frame)
+
+    note._notes_interrupts = True  # type: ignore[attr-defined]
+    signal.signal(signal.SIGINT, note)
+
+
+def _no_errors_printed_after_interrupt(_event: Any) -> None:
+    """A dbtRunner callback: once the build is interrupted, dbt's console log leaves out
+    error-level events (its "Encountered an error" and the KeyboardInterrupt's traceback); the
+    CLI says in one line that the build was stopped. (Its log file keeps everything.)"""
+    from dbt_common.events.event_manager_client import get_event_manager
+
+    for logger in getattr(get_event_manager(), "loggers", []):
+        if getattr(logger, "name", "") != "stdout_log" or getattr(logger, "_cpc_quiet", False):
+            continue
+        original = logger.filter
+
+        def keep(msg: Any, original: Callable[[Any], bool] = original) -> bool:
+            if _INTERRUPTED.is_set() and getattr(msg.info, "level", "") == "error":
+                return False
+            return original(msg)
+
+        logger.filter = keep
+        logger._cpc_quiet = True
+
+
+def _release_duckdb() -> None:
+    """Close the database dbt-duckdb keeps open in this process after an invocation.
+
+    Otherwise the file stays locked (DuckDB allows one writing process) until this process
+    exits, after the build has let go of the warehouse's lock: a build waiting for this one
+    would then fail to open it. (dbt-duckdb opens a new one at its next invocation.)
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            DuckDBConnectionManager._ENV = None
+            with suppress(Exception):  # already closed, or closing during Ctrl-C
+                environment.close()
 
 
 def _duckdb_first_row(warehouse: Path) -> Callable[[str], str | None]:
@@ -83,13 +189,21 @@ def _duckdb_first_row(warehouse: Path) -> Callable[[str], str | None]:
 
     def first_row(compiled_sql: str) -> str | None:
         try:
-            # dbt-duckdb may still hold the file in this process: open it with no options.
-            with duckdb.connect(str(warehouse)) as con:
-                cursor = con.execute(f"select * from ({compiled_sql}) as failing_rows limit 1")
-                row = cursor.fetchone()
-                names = [column[0] for column in cursor.description or []]
+            # Timestamps read as the dbt profile reads them (its TimeZone setting).
+            con = duckdb.connect(str(warehouse), config={"TimeZone": "UTC"})
+        except duckdb.Error:
+            try:  # a handle open in this process with other settings: attach to it as it is
+                con = duckdb.connect(str(warehouse))
+            except duckdb.Error:
+                return None
+        try:
+            cursor = con.execute(f"select * from ({compiled_sql}) as failing_rows limit 1")
+            row = cursor.fetchone()
+            names = [column[0] for column in cursor.description or []]
         except duckdb.Error:
             return None
+        finally:
+            con.close()
         if row is None:
             return None
         shown = ", ".join(f"{name}={value}" for name, value in zip(names, row, strict=False))
@@ -176,6 +290,29 @@ def resolve_rules(input_dir: Path | None, rules_path: Path | None, dialect: str)
     return rules.load_rules(None, dialect=dialect)
 
 
+def check_target(target: str) -> None:
+    """UserError unless ``target`` is one of :data:`TARGETS`."""
+    if target not in TARGETS:
+        raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
+
+
+@contextmanager
+def holding(
+    warehouse: Path,
+    target: str = "duckdb",
+    *,
+    wait: bool = False,
+    say: Callable[[str], None] = print,
+    command: str = "build",
+) -> Iterator[Path]:
+    """Check a warehouse path to build into and hold its lock for the block; yields the resolved
+    path. Raises UserError (one line) when another cpc process holds it (unless ``wait``)."""
+    check_target(target)
+    path = store.prepare_warehouse(warehouse, target)
+    with lock.hold(path, target, command=command, wait=wait, say=say):
+        yield path
+
+
 def build(
     input_dir: Path,
     warehouse: Path,
@@ -185,32 +322,75 @@ def build(
     say: Callable[[str], None] = print,
     keep_spark: bool = False,
     unit_tests: bool = True,
+    wait: bool = False,
+    locked: bool = False,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
-    Raises UserError (one line) for a missing or malformed input, bad rules, or a failing test.
-    With ``keep_spark`` the Spark session stays open for the caller (e.g. to print a report).
-    dbt's unit tests (hand-computed fixtures that test the project's SQL, whatever the rules) run
-    too unless ``unit_tests`` is False.
+    Raises UserError (one line) for a missing or malformed input, bad rules, a failing test, a
+    warehouse that cannot be opened, or one another cpc process is building (with ``wait``, waits
+    for it instead). With ``keep_spark`` the Spark session stays open for the caller (e.g. to
+    print a report). dbt's unit tests (hand-computed fixtures that test the project's SQL,
+    whatever the rules) run too unless ``unit_tests`` is False. ``locked``: the caller already
+    holds the warehouse (see :func:`holding`), e.g. to keep it until its report is printed.
+
+    The build is recorded in the warehouse: ``running`` before landing, then ``success``,
+    ``failed`` (a UserError or any other exception, re-raised) or ``interrupted`` (Ctrl-C:
+    KeyboardInterrupt is re-raised).
     """
-    if target not in TARGETS:
-        raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
+    check_target(target)
     input_dir = input_dir.expanduser().resolve()
-    warehouse = warehouse.expanduser().resolve()
     if not input_dir.is_dir():
         raise UserError(f"{input_dir}: input folder not found")
+    if not locked:
+        with holding(warehouse, target, wait=wait, say=say) as path:
+            return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
+                         say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True)
+    warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
+    record = store.record_build_start(warehouse, target, input_dir)
+    with _noting_interrupts() as interrupted:
+        try:
+            result = _land_and_build(input_dir, warehouse, target, ruleset, quiet=quiet, say=say,
+                                     keep_spark=keep_spark, unit_tests=unit_tests)
+        except BaseException as exc:
+            if interrupted() or _caused_by_interrupt(exc):
+                store.record_build_end_quietly(warehouse, record, "interrupted")
+                raise KeyboardInterrupt from None
+            if isinstance(exc, UserError):
+                message = str(exc)
+            else:
+                message = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
+            store.record_build_end_quietly(warehouse, record, "failed", message[:400])
+            raise
+        if interrupted():  # stopped, though dbt reported success
+            store.record_build_end_quietly(warehouse, record, "interrupted")
+            raise KeyboardInterrupt
+    store.record_build_end(warehouse, record, "success")
+    return result
+
+
+def _land_and_build(
+    input_dir: Path,
+    warehouse: Path,
+    target: str,
+    ruleset: rules.RuleSet,
+    *,
+    quiet: bool,
+    say: Callable[[str], None],
+    keep_spark: bool,
+    unit_tests: bool,
+) -> BuildResult:
+    """The build itself (the caller holds the lock and records the outcome)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
                          rules_hash=ruleset.content_hash)
 
     started = time.perf_counter()
     if target == "duckdb":
-        warehouse.parent.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(warehouse), config=LANDING_CONFIG) as con:
+        with store.connect_duckdb(warehouse, config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
     else:
-        warehouse.mkdir(parents=True, exist_ok=True)
         with duckdb.connect(config=LANDING_CONFIG) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
@@ -225,7 +405,10 @@ def build(
         from cpc import spark as spark_engine
 
         started = time.perf_counter()
+        noting = getattr(signal.getsignal(signal.SIGINT), "_notes_interrupts", False)
         spark_session = spark_engine.spark_session(warehouse)
+        if noting:  # starting Spark replaced the SIGINT handler with its own: note Ctrl-C again
+            _note_interrupts_over(signal.getsignal(signal.SIGINT))
         spark_engine.register_parquet_tables(spark_session, parquet, schema=RAW_SCHEMA)
         result.seconds["spark_start"] = time.perf_counter() - started
 
@@ -244,8 +427,30 @@ def build(
         kind = node_result.node.resource_type
         key = str(getattr(kind, "value", kind))
         result.node_counts[key] = result.node_counts.get(key, 0) + 1
+    result.warnings = _warnings(dbt_result, warehouse, target)
+    for line in result.warnings:
+        say(f"warning: {line}")
     _write_summary(result)
     return result
+
+
+def _warnings(dbt_result: Any, warehouse: Path, target: str) -> list[str]:
+    """A line per data test that warned (severity warn): what it checks and how many rows, with
+    the first row where it can be read, e.g. a charge outside its billing period."""
+    first_row = _duckdb_first_row(warehouse) if target == "duckdb" else None
+    lines = []
+    for node_result in getattr(dbt_result.result, "results", []) or []:
+        if str(getattr(node_result, "status", "")).lower() != "warn":
+            continue
+        node = node_result.node
+        failures = getattr(node_result, "failures", None) or 0
+        tested = getattr(node, "attached_node", None) or ""
+        model = tested.rsplit(".", 1)[-1] if tested else node.name
+        line = f"{model}: {failures} row(s) ({node.name})"
+        compiled = getattr(node, "compiled_code", None)
+        example = first_row(compiled) if first_row and compiled else None
+        lines.append(f"{line}; first: {example}" if example else line)
+    return lines
 
 
 def _write_summary(result: BuildResult) -> None:
@@ -259,5 +464,6 @@ def _write_summary(result: BuildResult) -> None:
         "rules_hash": result.rules_hash,
         "node_counts": result.node_counts,
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
+        "warnings": result.warnings,
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))

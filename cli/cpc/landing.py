@@ -28,6 +28,10 @@ the lineage columns:
 * ``_delivered_at``: the file's modification time, UTC ISO 8601 text;
 * ``_source_variant``: what the billing format says about the file (``legacy``/``cur2``,
   ``actual``/``amortized``, ...), else NULL.
+* ``_decimal_mark`` and ``_date_order``: how the file writes numbers (``point``, ``comma``,
+  ``unproven``, ``mixed``) and day/month slash dates (``day_first``, ``month_first`` or NULL), as
+  decided from the file's own values or declared in input.yml (:mod:`cpc.conventions`); staging
+  parses every value by them.
 
 Values are the raw text: no trimming, no null-token handling, no type casts; staging models do
 that with ``try_cast`` and quarantine bad rows by file and row. An empty CSV field (quoted or
@@ -64,6 +68,7 @@ from pathlib import Path
 
 import duckdb
 
+from cpc import conventions
 from cpc.errors import UserError
 from cpc.formats import FORMATS, BillingFormat, detect
 from cpc.formats import focus as focus_format
@@ -204,6 +209,8 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_row", "BIGINT"),
     ("_delivered_at", "VARCHAR"),
     ("_source_variant", "VARCHAR"),
+    ("_decimal_mark", "VARCHAR"),
+    ("_date_order", "VARCHAR"),
 )
 
 #: Tables are built under this prefix and renamed when every file has landed.
@@ -245,6 +252,10 @@ class TableSpec:
     hint: str
     #: The billing format whose files land here (tables fed by billing/), else None.
     billing_format: BillingFormat | None = None
+    #: Columns holding numbers and dates, read to decide each file's conventions
+    #: (:mod:`cpc.conventions`).
+    numeric_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
 
     @property
     def landed_names(self) -> tuple[str, ...]:
@@ -299,6 +310,8 @@ def billing_table_spec(fmt: BillingFormat) -> TableSpec:
         input_required=False,
         hint=f"({fmt.label} column names expected)",
         billing_format=fmt,
+        numeric_columns=fmt.numeric_columns,
+        date_columns=fmt.date_columns,
     )
 
 
@@ -313,6 +326,8 @@ TABLES: tuple[TableSpec, ...] = (
         input_required=False,
         hint="(expected usage_date, customer_id, metric, quantity "
         "[, service_name, resource_id, region_id, sub_account_id])",
+        numeric_columns=("quantity",),
+        date_columns=("usage_date",),
     ),
     TableSpec(
         name="customers",
@@ -322,6 +337,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename="customers.csv",
         input_required=True,
         hint="(expected customer_id, customer_name, segment [, region, active_from, active_to])",
+        numeric_columns=(),
+        date_columns=("active_from", "active_to"),
     ),
     TableSpec(
         name="revenue",
@@ -331,6 +348,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename="revenue.csv",
         input_required=False,
         hint="(expected customer_id, month, revenue, currency)",
+        numeric_columns=("revenue",),
+        date_columns=(),
     ),
     TableSpec(
         name="support_tickets",
@@ -340,6 +359,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename="support_tickets.csv",
         input_required=False,
         hint="(expected ticket_id, customer_id, opened_at, handle_minutes [, agent_tier])",
+        numeric_columns=("handle_minutes",),
+        date_columns=("opened_at",),
     ),
     TableSpec(
         name="support_rates",
@@ -349,6 +370,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename="support_rates.csv",
         input_required=False,
         hint="(expected agent_tier, hourly_rate [, currency, effective_from, effective_to])",
+        numeric_columns=("hourly_rate",),
+        date_columns=("effective_from", "effective_to"),
     ),
     TableSpec(
         name="other_costs",
@@ -359,6 +382,8 @@ TABLES: tuple[TableSpec, ...] = (
         input_required=False,
         hint="(expected cost_id, category, amount, incurred_date [, description, currency, "
         "amortization_months, customer_id, pool])",
+        numeric_columns=("amount", "amortization_months"),
+        date_columns=("incurred_date",),
     ),
     TableSpec(
         name="fx_rates",
@@ -368,6 +393,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename="fx_rates.csv",
         input_required=False,
         hint="(expected date, currency, rate)",
+        numeric_columns=("rate",),
+        date_columns=("date",),
     ),
     TableSpec(
         name="k8s_usage",
@@ -379,6 +406,11 @@ TABLES: tuple[TableSpec, ...] = (
         hint="(expected interval_start, interval_end, node_id, namespace, cpu_request_cores, "
         "cpu_usage_cores, memory_request_bytes, memory_usage_bytes [, cluster_id, pod, "
         "customer_id, node_cpu_cores, node_memory_bytes])",
+        numeric_columns=(
+            "cpu_request_cores", "cpu_usage_cores", "memory_request_bytes", "memory_usage_bytes",
+            "node_cpu_cores", "node_memory_bytes",
+        ),
+        date_columns=("interval_start", "interval_end"),
     ),
     TableSpec(
         name="k8s_namespaces",
@@ -432,6 +464,10 @@ class LandingSummary:
     skipped_files: dict[str, str] = field(default_factory=dict)
     #: Records holding a line break inside a value, per CSV file (see notes).
     multiline_records: dict[str, int] = field(default_factory=dict)
+    #: How each file writes numbers and dates (decimal mark, date order), keyed like file_rows.
+    file_conventions: dict[str, conventions.FileConventions] = field(default_factory=dict)
+    #: The delimiter of each CSV file ('' for parquet and JSON), keyed like file_rows.
+    file_delimiters: dict[str, str] = field(default_factory=dict)
     #: Other remarks (an optional input missing, an empty file).
     notes: list[str] = field(default_factory=list)
     #: Wall-clock seconds the landing took.
@@ -460,6 +496,10 @@ class LandingSummary:
             lines.append(f"  {path}: {len(names)} column(s) not landed: {shown}")
         for path, reason in self.skipped_files.items():
             lines.append(f"  skipped {path}: {reason}")
+        for path, decided in self.file_conventions.items():
+            line = conventions.describe(path, self.file_delimiters.get(path, ""), decided)
+            if line:
+                lines.append(f"  {line}")
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines
 
@@ -493,11 +533,13 @@ def _duckdb_reason(exc: BaseException) -> str:
 
 def _lineage_values(path: Path, rel: str, row_number: str, variant: str | None) -> list[str]:
     """SQL for the lineage columns, in LINEAGE_COLUMNS order: ``_source_file``, ``_source_row``
-    (the given expression), ``_delivered_at`` (the file's modification time, UTC ISO 8601) and
-    ``_source_variant``."""
+    (the given expression), ``_delivered_at`` (the file's modification time, UTC ISO 8601),
+    ``_source_variant``, and the file's conventions ``_decimal_mark`` and ``_date_order``, landed
+    as 'point' and NULL and set once the file's values are read (:func:`_apply_conventions`)."""
     modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
     variant_sql = _literal(variant) if variant is not None else "CAST(NULL AS VARCHAR)"
-    return [_literal(rel), row_number, _literal(modified), variant_sql]
+    return [_literal(rel), row_number, _literal(modified), variant_sql, "'point'",
+            "CAST(NULL AS VARCHAR)"]
 
 
 def _data_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -552,6 +594,8 @@ class _CsvHead:
     skip: int
     #: Header fields as written, or None for an empty file (no header line at all).
     header: list[str] | None
+    #: The field delimiter: the one of , ; tab | that splits the header into the most fields.
+    delimiter: str = ","
 
 
 def _probe_csv(path: Path, rel: str) -> _CsvHead:
@@ -595,11 +639,30 @@ def _probe_csv(path: Path, rel: str) -> _CsvHead:
                 raise UserError(
                     f"{rel}: header line is not valid UTF-8; save the file as UTF-8"
                 ) from exc
-            header = next(csv.reader([text], delimiter=",", quotechar='"', doublequote=True))
-            return _CsvHead(gzipped=gzipped, skip=skip, header=header)
+            delimiter, header = _split_header(text)
+            return _CsvHead(gzipped=gzipped, skip=skip, header=header, delimiter=delimiter)
         skip += 1
     return _CsvHead(gzipped=gzipped, skip=skip, header=None)
 
+
+
+#: Field delimiters a CSV file may use; the first wins a tie.
+_DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {
+    ",": "comma-delimited", ";": "semicolon-delimited", "\t": "tab-delimited",
+    "|": "pipe-delimited",
+}
+
+
+def _split_header(text: str) -> tuple[str, list[str]]:
+    """(delimiter, fields) of a header line: the delimiter that splits it into the most fields
+    (a comma when none splits it), so a semicolon-delimited spreadsheet export reads as such."""
+    best = (",", next(csv.reader([text], delimiter=",", quotechar='"', doublequote=True)))
+    for delimiter in _DELIMITERS[1:]:
+        fields = next(csv.reader([text], delimiter=delimiter, quotechar='"', doublequote=True))
+        if len(fields) > len(best[1]):
+            best = (delimiter, fields)
+    return best
 
 
 def _probe_json(path: Path, rel: str) -> tuple[bool, bool]:
@@ -988,7 +1051,7 @@ def _land_csv(
                     f"skip = {head.skip}",
                     "auto_detect = false",
                     f"columns = {columns}",
-                    "delim = ','",
+                    f"delim = {_literal(head.delimiter)}",
                     "quote = '\"'",
                     "escape = '\"'",
                     "comment = ''",
@@ -1051,7 +1114,9 @@ def _count_csv_records(path: Path, head: _CsvHead, rel: str) -> int:
     csv.field_size_limit(2**31 - 1)
     try:
         with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, delimiter=",", quotechar='"', doublequote=True, strict=True)
+            reader = csv.reader(
+                fh, delimiter=head.delimiter, quotechar='"', doublequote=True, strict=True
+            )
             count = index = 0
             while True:
                 record_line = reader.line_num + 1
@@ -1278,7 +1343,15 @@ def _plan(
         if source.header is None:
             plan[FORMATS[0].table].append(source)
             continue
-        fmt = detect(source.detection_names(), rel)
+        try:
+            fmt = detect(source.detection_names(), rel)
+        except UserError as exc:
+            delimiter = source.csv_head.delimiter if source.csv_head else ","
+            if delimiter != ",":
+                raise UserError(f"{exc} (its header was read as {_DELIMITER_NAMES[delimiter]})") from exc
+            if source.csv_head and len(source.header or []) == 1:
+                raise UserError(f"{exc} (its header has one column: is it delimited?)") from exc
+            raise
         summary.file_formats[rel] = fmt.name
         plan[fmt.table].append(source)
     for spec in TABLES:
@@ -1327,6 +1400,46 @@ def _note_line_breaks(
         )
 
 
+def _apply_conventions(
+    con: duckdb.DuckDBPyConnection,
+    target: str,
+    spec: TableSpec,
+    sources: list[_Inspected],
+    settings: conventions.InputSettings,
+    summary: LandingSummary,
+) -> None:
+    """Decide each landed file's decimal mark and date order from its values (or input.yml) and
+    write them to its rows' ``_decimal_mark`` and ``_date_order`` where they differ from the
+    landed 'point' and NULL. Raises UserError for a file whose slash dates cannot be ordered."""
+    files = {
+        source.rel: source.csv_head.delimiter if source.csv_head else ""
+        for source in sources
+        if summary.file_rows.get(source.rel)
+    }
+    if not files:
+        return
+    summary.file_delimiters.update(files)
+    decided = conventions.decide(
+        con, target, files, list(spec.numeric_columns), list(spec.date_columns), settings
+    )
+    summary.file_conventions.update(decided)
+    changed = [
+        (rel, found) for rel, found in decided.items()
+        if (found.decimal_mark, found.date_order) != ("point", None)
+    ]
+    if changed:
+        values = ", ".join(
+            f"({_literal(rel)}, {_literal(found.decimal_mark)}, "
+            + (_literal(found.date_order) if found.date_order else "CAST(NULL AS VARCHAR)") + ")"
+            for rel, found in changed
+        )
+        con.execute(
+            f"UPDATE {target} SET _decimal_mark = decided.mark, _date_order = decided.date_order "
+            f"FROM (VALUES {values}) AS decided(rel, mark, date_order) "
+            f"WHERE {target}._source_file = decided.rel"
+        )
+
+
 def _create_table(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec) -> None:
     """Create (replacing) one landed table with its fixed columns."""
     columns = [f"{_ident(name)} VARCHAR" for name in spec.landed_names]
@@ -1358,6 +1471,7 @@ def land(
 
     # Find every input and read its columns first, so a missing required input or an
     # unrecognized billing file fails before any work is done.
+    settings = conventions.load_settings(input_dir)
     plan = _plan(con, input_dir, summary)
 
     # Land into shadow tables, then swap them in with one short transaction: a failed landing
@@ -1375,12 +1489,15 @@ def land(
             for source in plan[spec.name]:
                 file_started = time.perf_counter()
                 rows = _LANDERS[source.kind](con, source, spec, target, summary)
+                if rows == 0 and source.header is not None:
+                    summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
                 summary.files_read.append(source.rel)
                 summary.file_rows[source.rel] = rows
                 summary.file_seconds[source.rel] = time.perf_counter() - file_started
                 summary.file_tables[source.rel] = spec.name
                 total += rows
             summary.table_rows[spec.name] = total
+            _apply_conventions(con, target, spec, plan[spec.name], settings, summary)
             csv_files = {
                 source.rel
                 for source in plan[spec.name]

@@ -227,6 +227,9 @@ def _focus_examples_input(tmp_path: Path) -> Path:
     (input_dir / "customers.csv").write_text(
         "customer_id,customer_name,segment\nacme,Acme,enterprise\n"
     )
+    # The examples write US dates (4/1/25) whose days are all 1 or 2: nothing in them shows the
+    # order, so it is declared, as a user would.
+    (input_dir / "input.yml").write_text("date_order: month_first\n")
     return input_dir
 
 

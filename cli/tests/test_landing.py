@@ -140,7 +140,9 @@ def test_landed_tables_have_fixed_varchar_columns(tmp_path: Path, con) -> None:
         types = [row[1] for row in described]
         assert names == [*data_columns, *LINEAGE]
         assert names == list(landed_columns(table))
-        assert types == ["VARCHAR"] * len(data_columns) + ["VARCHAR", "BIGINT", "VARCHAR", "VARCHAR"]
+        assert types == ["VARCHAR"] * len(data_columns) + [
+            "VARCHAR", "BIGINT", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR"
+        ]
     assert [spec.name for spec in TABLES] == list(expected)
 
 
@@ -384,8 +386,10 @@ def test_usage_folder_lands(tmp_path: Path, con) -> None:
     assert rows(
         con, "SELECT * EXCLUDE (_delivered_at, _source_variant) FROM cpc_raw.usage ORDER BY _source_file"
     ) == [
-        ("2024-02-01", "8", "gb", "2.5", "svc", None, None, None, "usage/feb.parquet", 1),
-        ("2024-01-01", "007", "api_calls", "1e3", None, None, "eu", None, "usage/jan.csv", 1),
+        ("2024-02-01", "8", "gb", "2.5", "svc", None, None, None, "usage/feb.parquet", 1, "point",
+         None),
+        ("2024-01-01", "007", "api_calls", "1e3", None, None, "eu", None, "usage/jan.csv", 1,
+         "point", None),
     ]
 
 
@@ -533,6 +537,7 @@ def _data_lines(path: Path) -> int:
 def test_focus_spec_examples_all_land(tmp_path: Path, con) -> None:
     shutil.copytree(FOCUS_EXAMPLES, tmp_path / "billing")
     write(tmp_path / "customers.csv", CUSTOMERS)
+    write(tmp_path / "input.yml", "date_order: month_first\n")
     sources = sorted(p for p in (tmp_path / "billing").rglob("*.csv"))
     assert sources
     summary = land(tmp_path, con)

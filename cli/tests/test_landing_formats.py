@@ -503,8 +503,8 @@ def test_other_costs_fx_rates_and_kubernetes_inputs_land(tmp_path: Path, con) ->
         " _source_file, _source_row FROM cpc_raw.other_costs",
     ) == [("lic-1", "observability", "12000", "2024-01-01", "12", None, "other_costs.csv", 1)]
     assert rows(con, "SELECT * EXCLUDE (_delivered_at) FROM cpc_raw.fx_rates ORDER BY 4") == [
-        ("2024-01-01", "EUR", "1.1", "fx_rates.csv", 1, None),
-        ("2024-01-01", "GBP", "1.27", "fx_rates.csv", 2, None),
+        ("2024-01-01", "EUR", "1.1", "fx_rates.csv", 1, None, "point", None),
+        ("2024-01-01", "GBP", "1.27", "fx_rates.csv", 2, None, "point", None),
     ]
     assert rows(
         con, "SELECT node_id, cpu_usage_cores, customer_id, _source_file FROM cpc_raw.k8s_usage"

@@ -36,6 +36,9 @@ with open_warehouse(Path(sys.argv[1]), "spark") as run:
         "statements": run("select cast(month as string) as month, cast(sum(statement_cost) as string) as cost"
                           " from marts.customer_statements_monthly group by month"),
         "ledger_rows": run("select count(*) as n from marts.fct_customer_costs")[0]["n"],
+        "european": run("select cast(cast(charge_period_start_at as date) as string) as day,"
+                        " cast(effective_cost as string) as cost from staging.stg_focus__charges"
+                        " where source_file = 'billing/eu/march-eu.csv'"),
     }
 print(json.dumps(figures))
 """
@@ -50,6 +53,7 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     done = run_cpc("generate", "--customers", "25", "--days", "8", "--seed", "5", "--out", str(input_dir))
     assert done.returncode == 0, done.stderr
     shutil.copy(FIXTURES / "bad_input" / "billing" / "march.csv", input_dir / "billing" / "march.csv")
+    shutil.copytree(FIXTURES / "european_exports" / "billing", input_dir / "billing" / "eu")
     for folder in ("aws-cur2", "azure-mca", "gcp", "oci"):
         shutil.copytree(FIXTURES / "provider_exports" / folder, input_dir / "billing" / folder,
                         ignore=shutil.ignore_patterns("*.md"))
@@ -87,5 +91,14 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     duck_quarantined = sorted(query(
         duck, "select input_name, source_file, source_row, quarantine_reason from marts.quarantined_rows"))
     spark_quarantined = sorted(tuple(row.values()) for row in spark["quarantined"])
-    assert spark_quarantined == duck_quarantined and len(duck_quarantined) == 9  # 6 FOCUS, 2 GCP, 1 OCI
+    # 6 FOCUS of the bad input, 1 FOCUS whose '1,000' reads two ways, 2 GCP, 1 OCI
+    assert spark_quarantined == duck_quarantined and len(duck_quarantined) == 10
+    assert any("reads two ways" in row[3] or "read two ways" in row[3] for row in duck_quarantined)
+    # the European export: decimal commas and day-first dates read alike on both engines
+    eu_costs = dict(query(duck, "select cast(charge_period_start_at as date), effective_cost "
+                                "from staging.stg_focus__charges where source_file = 'billing/eu/march-eu.csv'"))
+    assert {str(day): cost for day, cost in eu_costs.items()} == {
+        "2024-03-04": Decimal("1000.5"), "2024-03-25": Decimal("2.25"), "2024-03-05": Decimal("1234567.8")}
+    assert {row["day"]: Decimal(row["cost"]) for row in spark["european"]} == {
+        "2024-03-04": Decimal("1000.5"), "2024-03-25": Decimal("2.25"), "2024-03-05": Decimal("1234567.8")}
     assert spark["ledger_rows"] == query(duck, "select count(*) from marts.fct_customer_costs")[0][0]

@@ -36,7 +36,8 @@
     charge_period_start, charge_period_end, effective_cost, billed_cost, list_cost and tags to the
     name of the source column the value came from, so that a reason names the user's own column
     (e.g. 'unparseable lineItem/UsageStartDate'). `provides` lists the optional contract columns
-    (optional_billing_charge_columns) the CTE has; the others are NULL. -#}
+    (optional_billing_charge_columns) the CTE has; the others are NULL. The CTE also carries the
+    landed `_decimal_mark` of its rows, so that a money value that does not read says why. -#}
 {% macro classify_billing_charges(typed_cte, labels={}, provides=[]) -%}
     {%- set names = {
         'charge_period_start': 'ChargePeriodStart', 'charge_period_end': 'ChargePeriodEnd',
@@ -58,13 +59,15 @@
             when {{ typed_cte }}.charge_period_end_at is null then 'unparseable {{ names.charge_period_end }}'
             when {{ typed_cte }}.charge_period_end_at < {{ typed_cte }}.charge_period_start_at then '{{ names.charge_period_end }} before {{ names.charge_period_start }}'
             when {{ cost_per_customer.clean_text(typed_cte ~ '.effective_cost_raw') }} is null then 'missing {{ names.effective_cost }}'
-            when {{ typed_cte }}.effective_cost is null then 'unparseable {{ names.effective_cost }}'
-            when {{ typed_cte }}.billed_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.billed_cost_raw') }} is not null then 'unparseable {{ names.billed_cost }}'
-            when {{ typed_cte }}.list_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.list_cost_raw') }} is not null then 'unparseable {{ names.list_cost }}'
-            when not {{ typed_cte }}.has_valid_tags then '{{ names.tags }} is not a JSON object'
+            when {{ typed_cte }}.effective_cost is null then concat('unparseable {{ names.effective_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.effective_cost_raw', typed_cte ~ '._decimal_mark') }})
+            when {{ typed_cte }}.billed_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.billed_cost_raw') }} is not null then concat('unparseable {{ names.billed_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.billed_cost_raw', typed_cte ~ '._decimal_mark') }})
+            when {{ typed_cte }}.list_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.list_cost_raw') }} is not null then concat('unparseable {{ names.list_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.list_cost_raw', typed_cte ~ '._decimal_mark') }})
+            when not {{ typed_cte }}.has_valid_tags then concat('{{ names.tags }}', {{ cost_per_customer.tags_problem(typed_cte ~ '.tags') }})
+            when {{ cost_per_customer.distinct_tag_values(typed_cte ~ '.customer_tag_values') }} > 1
+                then '{{ names.tags }} give the customer tag {{ var('cpc_customer_tag_key', 'customer_id') }} two different values'
         end as quarantine_reason{{ "," if not loop.last }}
         {%- elif column == 'customer_tag' %}
-        {{ cost_per_customer.map_tag_value(typed_cte ~ '.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag{{ "," if not loop.last }}
+        {{ cost_per_customer.first_tag_value(typed_cte ~ '.customer_tag_values') }} as customer_tag{{ "," if not loop.last }}
         {%- elif column == 'is_unused_commitment' %}
         coalesce({{ typed_cte }}.commitment_discount_status = 'Unused', false) as is_unused_commitment{{ "," if not loop.last }}
         {%- elif column in cost_per_customer.optional_billing_charge_columns() and column not in provides %}
@@ -74,5 +77,10 @@
         {%- endif %}
         {%- endfor %}
 
-    from {{ typed_cte }}
+    from (
+        select
+            {{ typed_cte }}.*,
+            {{ cost_per_customer.tag_values(typed_cte ~ '.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag_values
+        from {{ typed_cte }}
+    ) as {{ typed_cte }}
 {%- endmacro %}

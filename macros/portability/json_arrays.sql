@@ -37,7 +37,7 @@
     {{ return(adapter.dispatch('sum_json_record_field', 'cost_per_customer')(records, field)) }}
 {%- endmacro %}
 {% macro default__sum_json_record_field(records, field) -%}
-    {%- set amounts = "list_transform(" ~ records ~ ", lambda record: " ~ cost_per_customer.parse_decimal("record." ~ field) ~ ")" -%}
+    {%- set amounts = "list_transform(" ~ records ~ ", lambda record: " ~ cost_per_customer.parse_decimal("record." ~ field, "'point'") ~ ")" -%}
     case
         when {{ records }} is null then null
         when list_count({{ amounts }}) < len({{ records }}) then null
@@ -45,7 +45,7 @@
     end
 {%- endmacro %}
 {% macro spark__sum_json_record_field(records, field) -%}
-    {%- set amount = cost_per_customer.parse_decimal("record." ~ field) -%}
+    {%- set amount = cost_per_customer.parse_decimal("record." ~ field, "'point'") -%}
     case
         when {{ records }} is null or exists({{ records }}, record -> record is null or {{ amount }} is null) then null
         else aggregate(

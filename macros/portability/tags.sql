@@ -37,3 +37,59 @@
 {% macro default__normalized_tag_key(key_expression) -%}
     lower(trim(regexp_replace(trim({{ key_expression }}), '^[^:]*:', '')))
 {%- endmacro %}
+
+
+{#- Why a Tags text did not parse, to follow the column's name in a quarantine reason: a JSON
+    object that names a key twice (which value counts cannot be told), else not a JSON object. -#}
+{% macro tags_problem(tags_text) -%}
+    {{ return(adapter.dispatch('tags_problem', 'cost_per_customer')(tags_text)) }}
+{%- endmacro %}
+{% macro default__tags_problem(tags_text) -%}
+    case
+        when len(json_keys(try_cast({{ tags_text }} as json))) > len(list_distinct(json_keys(try_cast({{ tags_text }} as json))))
+            then ' names a key twice'
+        else ' is not a JSON object'
+    end
+{%- endmacro %}
+{% macro spark__tags_problem(tags_text) -%}
+    case
+        when size(json_object_keys({{ tags_text }})) > size(array_distinct(json_object_keys({{ tags_text }})))
+            then ' names a key twice'
+        else ' is not a JSON object'
+    end
+{%- endmacro %}
+
+
+{#- Every value the tags give one key (matched as map_tag_value matches it), cleaned, NULLs left
+    out, in the tags' order: computed once per row, then read with first_tag_value (the customer
+    tag) and distinct_tag_values (more than one means it cannot be read, e.g. customer_id and
+    Customer_ID naming two customers). -#}
+{% macro tag_values(tags_map, tag_key) -%}
+    {{ return(adapter.dispatch('tag_values', 'cost_per_customer')(tags_map, tag_key)) }}
+{%- endmacro %}
+{% macro default__tag_values(tags_map, tag_key) -%}
+    list_filter(list_transform(list_filter(map_entries({{ tags_map }}), lambda tag: {{ cost_per_customer.normalized_tag_key("tag.key") }} = {{ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'") }}), lambda tag: {{ cost_per_customer.clean_text("tag.value") }}), lambda tag_text: tag_text is not null)
+{%- endmacro %}
+{% macro spark__tag_values(tags_map, tag_key) -%}
+    filter(transform(map_values(map_filter({{ tags_map }}, (tag_key, tag_text) -> {{ cost_per_customer.normalized_tag_key("tag_key") }} = {{ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'") }})), tag_text -> {{ cost_per_customer.clean_text("tag_text") }}), tag_text -> tag_text is not null)
+{%- endmacro %}
+
+{% macro first_tag_value(values) -%}
+    {{ return(adapter.dispatch('first_tag_value', 'cost_per_customer')(values)) }}
+{%- endmacro %}
+{% macro default__first_tag_value(values) -%}
+    list_extract({{ values }}, 1)
+{%- endmacro %}
+{% macro spark__first_tag_value(values) -%}
+    try_element_at({{ values }}, 1)
+{%- endmacro %}
+
+{% macro distinct_tag_values(values) -%}
+    {{ return(adapter.dispatch('distinct_tag_values', 'cost_per_customer')(values)) }}
+{%- endmacro %}
+{% macro default__distinct_tag_values(values) -%}
+    len(list_distinct({{ values }}))
+{%- endmacro %}
+{% macro spark__distinct_tag_values(values) -%}
+    size(array_distinct({{ values }}))
+{%- endmacro %}

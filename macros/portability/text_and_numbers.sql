@@ -11,58 +11,192 @@
     {{ return(adapter.dispatch('clean_text', 'cost_per_customer')(column)) }}
 {%- endmacro %}
 {% macro default__clean_text(column) -%}
+    case when lower(trim({{ column }})) in ('', 'null', 'none', 'nan') then null else trim({{ column }}) end
+{%- endmacro %}
+
+
+{#- Money and quantities, read exactly or not at all. A value may carry a currency sign ($, €, £)
+    and a sign, an exponent, and digit grouping in threes ("1,000.50", "1.000,50", "1 000,50"). The
+    decimal mark is the file's: `decimal_mark` names a column (landed with every row, see
+    cpc.conventions) or a quoted literal holding 'point' or 'comma'. Any other value there
+    ('unproven': nothing in the file shows its decimal mark; 'mixed': the file shows both) reads a
+    value only when it has one reading: "10,5" is 10.5, but "1,000" (1000 or 1) is NULL. A value
+    that does not fit its file's mark is NULL, so the row is quarantined, never misread. -#}
+{% macro parse_decimal(column, decimal_mark='_decimal_mark') -%}
+    {{ return(adapter.dispatch('parse_decimal', 'cost_per_customer')(column, decimal_mark)) }}
+{%- endmacro %}
+
+{#- The two shapes a number may take (regular expressions over the text without currency signs):
+    grouping separators only in threes after a first group of 1-3 digits that is not 0. -#}
+{% macro decimal_point_pattern() -%}
+    ^[+-]?([0-9]+|[1-9][0-9]{0,2}([, ][0-9]{3})+)?([.][0-9]*)?([eE][+-]?[0-9]+)?$
+{%- endmacro %}
+{% macro decimal_comma_pattern() -%}
+    ^[+-]?([0-9]+|[1-9][0-9]{0,2}([. ][0-9]{3})+)?(,[0-9]*)?([eE][+-]?[0-9]+)?$
+{%- endmacro %}
+
+{#- The number text without currency signs, trimmed (an expression over a cleaned column). -#}
+{% macro number_text(cleaned) -%}
+    trim(replace(replace(replace({{ cleaned }}, '$', ''), '€', ''), '£', ''))
+{%- endmacro %}
+
+{#- Plain number text (digits, sign, point, exponent) from number text, by the decimal mark; NULL
+    when the text does not fit its file's mark or reads two ways. Written over `text`, a name or
+    expression the caller binds once. -#}
+{% macro plain_number_text(text, decimal_mark) -%}
+    {%- set fits_point = cost_per_customer.regex_full_match(text, cost_per_customer.decimal_point_pattern()) -%}
+    {%- set fits_comma = cost_per_customer.regex_full_match(text, cost_per_customer.decimal_comma_pattern()) -%}
+    {%- set as_point = "replace(replace(" ~ text ~ ", ',', ''), ' ', '')" -%}
+    {%- set as_comma = "replace(replace(replace(" ~ text ~ ", '.', ''), ' ', ''), ',', '.')" -%}
     case
-        when trim({{ column }}) = '' or lower(trim({{ column }})) in ('null', 'none', 'nan') then null
-        else trim({{ column }})
+        when {{ decimal_mark }} = 'point' then case when {{ fits_point }} then {{ as_point }} end
+        when {{ decimal_mark }} = 'comma' then case when {{ fits_comma }} then {{ as_comma }} end
+        when {{ fits_point }} and {{ fits_comma }}
+            then case when not (contains({{ text }}, '.') or contains({{ text }}, ',')) then {{ as_point }} end
+        when {{ fits_point }} then {{ as_point }}
+        when {{ fits_comma }} then {{ as_comma }}
     end
 {%- endmacro %}
 
-
-{#- Money and quantities: tolerate "$10,000.00 ", thousands separators and exponents. -#}
-{% macro parse_decimal(column) -%}
-    {{ return(adapter.dispatch('parse_decimal', 'cost_per_customer')(column)) }}
+{% macro default__parse_decimal(column, decimal_mark) -%}
+    {#- Most values are plain numbers in decimal-point files: those take the direct cast (an
+        underscore, which the cast would accept as a digit separator, goes the strict way). -#}
+    {%- set cleaned = cost_per_customer.clean_text(column) -%}
+    {%- set direct = "try_cast(" ~ cleaned ~ " as " ~ cost_per_customer.money_type() ~ ")" -%}
+    {#- A CASE, not COALESCE: DuckDB evaluates a CASE branch only for the rows that reach it. -#}
+    case
+        when {{ cleaned }} is null then null
+        when {{ decimal_mark }} = 'point' and {{ direct }} is not null and not contains({{ cleaned }}, '_') then {{ direct }}
+        {#- the rest: the text bound once to number_text, its plain form to plain_text (the SQL
+            would otherwise repeat them, and planning a query over the staging views slows). -#}
+        else list_transform(
+            list_transform([{{ cost_per_customer.number_text(cleaned) }}], lambda number_text:
+                {{ cost_per_customer.plain_number_text('number_text', decimal_mark) }}),
+            lambda plain_text: {{ cost_per_customer.number_from_text('plain_text') }}
+        )[1]
+    end
 {%- endmacro %}
-{% macro default__parse_decimal(column) -%}
-    {%- set stripped = "replace(replace(replace(" ~ cost_per_customer.clean_text(column) ~ ", '$', ''), ',', ''), ' ', '')" -%}
+{% macro spark__parse_decimal(column, decimal_mark) -%}
+    {#- The value is bound once to number_text, then its plain text to plain_text (Spark's
+        metastore caps a view's SQL text). -#}
+    transform(
+        transform(array({{ cost_per_customer.number_text(cost_per_customer.clean_text(column)) }}), number_text ->
+            {{ cost_per_customer.plain_number_text('number_text', decimal_mark) }}),
+        plain_text -> {{ cost_per_customer.number_from_text('plain_text') }}
+    )[0]
+{%- endmacro %}
+
+{#- Plain number text ('-1000.50', '1.5E-3') to the money type; NULL when it does not read. -#}
+{% macro number_from_text(text) -%}
     coalesce(
-        try_cast({{ stripped }} as {{ cost_per_customer.money_type() }}),
-        try_cast(try_cast({{ stripped }} as double) as {{ cost_per_customer.money_type() }})
+        try_cast({{ text }} as {{ cost_per_customer.money_type() }}),
+        try_cast(try_cast({{ text }} as double) as {{ cost_per_customer.money_type() }})
     )
 {%- endmacro %}
 
 
-{#- Timestamps to naive UTC: ISO 8601 with or without T and Z or an offset, plain dates, and the
-    US month/day/year forms (5/1/25, 5/1/2025) seen in published examples. Impossible values -> NULL. -#}
-{% macro parse_timestamp(column) -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'cost_per_customer')(column)) }}
+{#- Why a number did not read, for a quarantine reason: '' when nothing more can be said, else
+    ': <what>' (a value that reads two ways, or whose decimal mark contradicts its file's). -#}
+{% macro decimal_problem(column, decimal_mark='_decimal_mark') -%}
+    {{ return(adapter.dispatch('decimal_problem', 'cost_per_customer')(column, decimal_mark)) }}
 {%- endmacro %}
-{% macro default__parse_timestamp(column) -%}
-    {%- set value = cost_per_customer.clean_text(column) -%}
+{% macro spark__decimal_problem(column, decimal_mark) -%}
+    transform(array({{ cost_per_customer.number_text(cost_per_customer.clean_text(column)) }}), number_text ->
+        {{ cost_per_customer.decimal_problem_text('number_text', decimal_mark) }})[0]
+{%- endmacro %}
+{% macro default__decimal_problem(column, decimal_mark) -%}
+    list_transform([{{ cost_per_customer.number_text(cost_per_customer.clean_text(column)) }}], lambda number_text:
+        {{ cost_per_customer.decimal_problem_text('number_text', decimal_mark) }})[1]
+{%- endmacro %}
+{% macro decimal_problem_text(number_text, decimal_mark) -%}
+    {%- set fits_point = cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_point_pattern()) -%}
+    {%- set fits_comma = cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_comma_pattern()) -%}
     case
-        when {{ value }} like '%/%'
-            then try_strptime({{ value }}, ['%m/%d/%y', '%m/%d/%Y', '%m/%d/%Y %H:%M', '%m/%d/%Y %H:%M:%S'])
-        else timezone('UTC', try_cast({{ value }} as timestamptz))
+        when {{ decimal_mark }} = 'point' and {{ fits_comma }} then ': written with a decimal comma in a file written with decimal points'
+        when {{ decimal_mark }} = 'comma' and {{ fits_point }} then ': written with a decimal point in a file written with decimal commas'
+        when {{ decimal_mark }} = 'unproven' and {{ fits_point }} and {{ fits_comma }}
+            then ': separators can be read two ways and nothing in its file shows its decimal mark (declare it in input.yml)'
+        when {{ decimal_mark }} = 'mixed' and {{ fits_point }} and {{ fits_comma }}
+            then ': separators can be read two ways and its file mixes decimal points and decimal commas'
+        else ''
     end
 {%- endmacro %}
-{% macro spark__parse_timestamp(column) -%}
+
+{% macro regex_full_match(text, pattern) -%}
+    {{ return(adapter.dispatch('regex_full_match', 'cost_per_customer')(text, pattern)) }}
+{%- endmacro %}
+{% macro default__regex_full_match(text, pattern) -%}
+    regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+{% macro spark__regex_full_match(text, pattern) -%}
+    ({{ text }} rlike '{{ pattern }}')
+{%- endmacro %}
+
+
+
+{#- Timestamps to naive UTC: ISO 8601 with or without T and Z or an offset, plain dates, year-first
+    slash dates (2024/03/25), and day/month/year slash dates in the order of their file:
+    `date_order` names a column (landed with every row, see cpc.conventions) or a quoted literal
+    holding 'day_first' or 'month_first'; NULL or none reads no day/month slash date (a file whose
+    order is unknown does not land). Impossible values -> NULL. -#}
+{% macro parse_timestamp(column, date_order='_date_order') -%}
+    {{ return(adapter.dispatch('parse_timestamp', 'cost_per_customer')(column, date_order)) }}
+{%- endmacro %}
+{% macro default__parse_timestamp(column, date_order) -%}
+    {#- The value is bound once to ts_text (the SQL would otherwise repeat it). -#}
+    list_transform([{{ cost_per_customer.clean_text(column) }}], lambda ts_text: case
+        when ts_text like '%/%' then case
+            when regexp_full_match(ts_text, '[0-9]{4}/.*')
+                then try_strptime(ts_text, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+            {%- if date_order %}
+            {#- %Y would read a two-digit year as the year 24: the year's digits choose the formats. -#}
+            {%- for order, day_month in [('day_first', '%d/%m'), ('month_first', '%m/%d')] %}
+            when {{ date_order }} = '{{ order }}' and regexp_full_match(ts_text, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}([ T].*)?')
+                then try_strptime(ts_text, ['{{ day_month }}/%y', '{{ day_month }}/%y %H:%M', '{{ day_month }}/%y %H:%M:%S'])
+            when {{ date_order }} = '{{ order }}'
+                then try_strptime(ts_text, ['{{ day_month }}/%Y', '{{ day_month }}/%Y %H:%M', '{{ day_month }}/%Y %H:%M:%S'])
+            {%- endfor %}
+            {%- endif %}
+        end
+        {# a four-digit year first (DuckDB would read '24-03-25' as the year 24) #}
+        when substr(ts_text, 5, 1) = '-' then timezone('UTC', try_cast(ts_text as timestamptz))
+    end)[1]
+{%- endmacro %}
+{% macro spark__parse_timestamp(column, date_order) -%}
     {#- The value is written once and bound to ts_text (each format would otherwise repeat it, and
         Spark's metastore caps a view's SQL text). BigQuery writes '2024-01-01 00:00:00 UTC';
         DuckDB reads that suffix, Spark's patterns need 'Z'. -#}
-    transform(array(regexp_replace({{ cost_per_customer.clean_text(column) }}, ' UTC$', 'Z')), ts_text -> coalesce(
+    {%- set slash_formats = {
+        'year_first': ["yyyy/M/d", "yyyy/M/d H:mm", "yyyy/M/d H:mm:ss"],
+        'day_first': ["d/M/yy", "d/M/yy H:mm", "d/M/yy H:mm:ss", "d/M/yyyy", "d/M/yyyy H:mm", "d/M/yyyy H:mm:ss"],
+        'month_first': ["M/d/yy", "M/d/yy H:mm", "M/d/yy H:mm:ss", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"],
+    } -%}
+    transform(array(regexp_replace({{ cost_per_customer.clean_text(column) }}, ' UTC$', 'Z')), ts_text -> case
+        when ts_text like '%/%' then case
+            when ts_text rlike '^[0-9]{4}/' then coalesce(
+                {%- for fmt in slash_formats.year_first %}try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}{% endfor %})
+            {%- if date_order %}
+            {%- for order in ['day_first', 'month_first'] %}
+            when {{ date_order }} = '{{ order }}' then coalesce(
+                {%- for fmt in slash_formats[order] %}try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}{% endfor %})
+            {%- endfor %}
+            {%- endif %}
+        end
+        else coalesce(
         {%- for fmt in ["yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]XXX", "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]X", "yyyy-MM-dd HH:mm:ss[.SSSSSS]XXX",
-                        "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]", "yyyy-MM-dd HH:mm:ss[.SSSSSS]", "yyyy-MM-dd'T'HH:mm[X]", "yyyy-MM-dd",
-                        "M/d/yy", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"] %}
+                        "yyyy-MM-dd'T'HH:mm:ss[.SSSSSS]", "yyyy-MM-dd HH:mm:ss[.SSSSSS]", "yyyy-MM-dd'T'HH:mm[X]", "yyyy-MM-dd"] %}
         try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}
         {%- endfor %}
-    ))[0]
+        )
+    end)[0]
 {%- endmacro %}
 
 
-{% macro parse_date(column) -%}
-    {{ return(adapter.dispatch('parse_date', 'cost_per_customer')(column)) }}
+{% macro parse_date(column, date_order='_date_order') -%}
+    {{ return(adapter.dispatch('parse_date', 'cost_per_customer')(column, date_order)) }}
 {%- endmacro %}
-{% macro default__parse_date(column) -%}
-    cast({{ cost_per_customer.parse_timestamp(column) }} as date)
+{% macro default__parse_date(column, date_order) -%}
+    cast({{ cost_per_customer.parse_timestamp(column, date_order) }} as date)
 {%- endmacro %}
 
 
@@ -79,13 +213,13 @@
 
 
 {#- 'YYYY-MM' (or a full date) to the first day of that month. -#}
-{% macro parse_month(column) -%}
-    {{ return(adapter.dispatch('parse_month', 'cost_per_customer')(column)) }}
+{% macro parse_month(column, date_order='_date_order') -%}
+    {{ return(adapter.dispatch('parse_month', 'cost_per_customer')(column, date_order)) }}
 {%- endmacro %}
-{% macro default__parse_month(column) -%}
+{% macro default__parse_month(column, date_order) -%}
     {%- set value = cost_per_customer.clean_text(column) -%}
     {{ cost_per_customer.month_start(
-        "coalesce(" ~ cost_per_customer.parse_date("concat(" ~ value ~ ", '-01')") ~ ", " ~ cost_per_customer.parse_date(value) ~ ")"
+        "coalesce(" ~ cost_per_customer.parse_date("concat(" ~ value ~ ", '-01')", none) ~ ", " ~ cost_per_customer.parse_date(value, date_order) ~ ")"
     ) }}
 {%- endmacro %}
 

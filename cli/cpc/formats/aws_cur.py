@@ -131,4 +131,22 @@ FORMAT = BillingFormat(
     tag_prefixes=("resourceTags/",),
     tags_column="resource_tags",
     variant=variant,
+    numeric_columns=(
+        "line_item_usage_amount", "line_item_unblended_rate", "line_item_unblended_cost",
+        "line_item_net_unblended_cost", "pricing_public_on_demand_cost",
+        "savings_plan_savings_plan_effective_cost", "savings_plan_net_savings_plan_effective_cost",
+        "reservation_effective_cost", "reservation_net_effective_cost",
+        "reservation_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_net_unused_amortized_upfront_fee_for_billing_period",
+        "reservation_unused_recurring_fee", "reservation_net_unused_recurring_fee",
+        "savings_plan_total_commitment_to_date", "savings_plan_used_commitment",
+        "savings_plan_recurring_commitment_for_billing_period",
+        "savings_plan_net_recurring_commitment_for_billing_period",
+        "savings_plan_amortized_upfront_commitment_for_billing_period",
+        "savings_plan_net_amortized_upfront_commitment_for_billing_period",
+    ),
+    date_columns=(
+        "line_item_usage_start_date", "line_item_usage_end_date",
+        "bill_billing_period_start_date", "bill_billing_period_end_date",
+    ),
 )

@@ -91,4 +91,9 @@ FORMAT = BillingFormat(
     tag_prefixes=(),
     tags_column=None,
     variant=dataset_variant,
+    numeric_columns=(
+        "cost_in_billing_currency", "payg_price", "unit_price", "quantity",
+        "exchange_rate_pricing_to_billing",
+    ),
+    date_columns=("date", "billing_period_start_date", "billing_period_end_date"),
 )

@@ -38,3 +38,7 @@ class BillingFormat:
     #: Optional: (header names as written, file path relative to the input folder) -> the
     #: ``_source_variant`` landed with every row of the file ('legacy', 'cur2', 'amortized', ...).
     variant: Callable[[list[str], str], str | None] | None = None
+    #: Landed columns holding numbers (money, quantities, rates) and dates: landing reads their
+    #: values to decide each file's decimal mark and date order (:mod:`cpc.conventions`).
+    numeric_columns: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()

@@ -95,4 +95,13 @@ FORMAT = BillingFormat(
         ("ChargePeriodStart", "ChargePeriodEnd", "EffectiveCost"),
     ),
     required=REQUIRED,
+    numeric_columns=(
+        "billed_cost", "effective_cost", "list_cost", "contracted_cost", "consumed_quantity",
+        "pricing_quantity", "list_unit_price", "contracted_unit_price",
+        "commitment_discount_quantity", "pricing_currency_contracted_unit_price",
+        "pricing_currency_effective_cost", "pricing_currency_list_unit_price",
+    ),
+    date_columns=(
+        "charge_period_start", "charge_period_end", "billing_period_start", "billing_period_end",
+    ),
 )

@@ -101,4 +101,6 @@ FORMAT = BillingFormat(
     tag_prefixes=(),
     tags_column=None,
     variant=variant,
+    numeric_columns=("cost", "cost_at_list", "usage_amount", "usage_amount_in_pricing_units"),
+    date_columns=("usage_start_time", "usage_end_time"),
 )

@@ -57,4 +57,6 @@ FORMAT = BillingFormat(
     required=("line_item_interval_usage_start", "line_item_interval_usage_end", "cost_my_cost"),
     tag_prefixes=("tags/",),
     tags_column="tags",
+    numeric_columns=("cost_my_cost", "usage_billed_quantity", "cost_unit_price"),
+    date_columns=("line_item_interval_usage_start", "line_item_interval_usage_end"),
 )

@@ -62,6 +62,8 @@ cleaned as (
         _source_file,
         _source_row,
         _delivered_at,
+        _decimal_mark,
+        _date_order,
         line_item_usage_start_date,
         line_item_usage_end_date,
         bill_billing_period_start_date,
@@ -184,12 +186,13 @@ costed as (
 typed as (
 
     select
+        costed._decimal_mark,
         concat(costed._source_file, ':', cast(costed._source_row as {{ dbt.type_string() }})) as charge_id,
         costed._source_file as source_file,
         costed._source_row as source_row,
         'aws_cur' as billing_format,
         costed._source_variant as source_variant,
-        {{ cost_per_customer.parse_timestamp('costed._delivered_at') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('costed._delivered_at', none) }} as delivered_at,
         case
             when costed.identity_line_item_id is not null
                 then concat(costed.identity_line_item_id, '|', coalesce(costed.identity_time_interval, ''))

@@ -69,12 +69,13 @@ flagged as (
 typed as (
 
     select
+        flagged._decimal_mark,
         concat(flagged._source_file, ':', cast(flagged._source_row as {{ dbt.type_string() }})) as charge_id,
         flagged._source_file as source_file,
         flagged._source_row as source_row,
         'azure' as billing_format,
         {{ cost_per_customer.clean_text('_source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('_delivered_at') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('_delivered_at', none) }} as delivered_at,
         cast(null as {{ dbt.type_string() }}) as line_item_id,
         {# FOCUS BillingAccountId is the invoiced scope: the MCA billing profile; on EA the
             profile is the enrollment, the same as BillingAccountId. #}

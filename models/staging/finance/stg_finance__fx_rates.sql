@@ -12,6 +12,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         upper({{ cost_per_customer.clean_text('source_rows.currency') }}) as currency,
@@ -32,7 +33,11 @@ checked as (
         case
             when typed.rate_date is null then 'missing or unparseable date'
             when typed.currency is null then 'missing currency'
-            when typed.fx_rate is null then 'missing or unparseable rate'
+            when typed.fx_rate is null
+                then concat(
+                    'missing or unparseable rate',
+                    {{ cost_per_customer.decimal_problem('typed.rate_raw', 'typed._decimal_mark') }}
+                )
             when typed.fx_rate <= 0 then 'rate not positive'
             when typed.currency = '{{ reporting_currency }}' and typed.fx_rate <> 1
                 then 'the reporting currency {{ reporting_currency }} converts at 1'

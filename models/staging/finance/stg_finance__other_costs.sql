@@ -74,12 +74,13 @@ amortized as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         concat(source_rows._source_file, ':', cast(source_rows._source_row as {{ dbt.type_string() }})) as charge_id,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         'other_costs' as billing_format,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at', none) }} as delivered_at,
         {{ cost_per_customer.clean_text('source_rows.cost_id') }} as line_item_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_name,
@@ -177,7 +178,7 @@ flagged as (
 
     select
         classified.*,
-        {{ cost_per_customer.parse_decimal('classified.charge_period_end_raw') }} as months_number,
+        {{ cost_per_customer.parse_decimal('classified.charge_period_end_raw', 'null') }} as months_number,
         row_number() over (
             partition by classified.source_file, classified.line_item_id
             order by classified.source_row

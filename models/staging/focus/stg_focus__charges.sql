@@ -1,6 +1,10 @@
 {#- One row per landed FOCUS billing row: typed, normalized to the billing charge contract
     (billing_charge_columns), with the reason it must be quarantined (NULL for a good row).
-    Nothing is filtered here. -#}
+    Nothing is filtered here.
+    On Spark this model is a table: with each value read by its file's decimal mark and date order,
+    its compiled SQL is longer than the 32,700 characters the embedded (Derby) Hive metastore can
+    keep as a view's text. -#}
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
 with
 
 source_rows as (
@@ -22,12 +26,13 @@ with_tags as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         concat(source_rows._source_file, ':', cast(source_rows._source_row as {{ dbt.type_string() }})) as charge_id,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         'focus' as billing_format,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at', none) }} as delivered_at,
         cast(null as {{ dbt.type_string() }}) as line_item_id,
         {{ cost_per_customer.clean_text('billing_account_id') }} as billing_account_id,
         {{ cost_per_customer.clean_text('billing_account_name') }} as billing_account_name,

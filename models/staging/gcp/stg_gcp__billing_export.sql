@@ -23,6 +23,8 @@ cleaned as (
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         source_rows._delivered_at as delivered_at_raw,
+        source_rows._decimal_mark,
+        source_rows._date_order,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
         {{ cost_per_customer.clean_text('source_rows.billing_account_id') }} as billing_account_id,
         upper({{ cost_per_customer.clean_text('source_rows.currency') }}) as currency,
@@ -74,7 +76,7 @@ parsed as (
 
     select
         cleaned.*,
-        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw', none) }} as delivered_at,
         {{ cost_per_customer.parse_timestamp('cleaned.usage_start_time') }} as usage_start_at,
         {{ cost_per_customer.parse_timestamp('cleaned.usage_end_time') }} as usage_end_at,
         {{ cost_per_customer.month_start(
@@ -111,6 +113,7 @@ with_credits_and_labels as (
 typed as (
 
     select
+        charges._decimal_mark,
         concat(charges.source_file, ':', cast(charges.source_row as {{ dbt.type_string() }})) as charge_id,
         charges.source_file,
         charges.source_row,

@@ -11,6 +11,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         {{ cost_per_customer.clean_text('source_rows.cluster_id') }} as cluster_id,
@@ -55,12 +56,19 @@ classified as (
             when typed.namespace is null then 'missing namespace'
             {%- for column in ['cpu_request_cores', 'cpu_usage_cores', 'memory_request_bytes', 'memory_usage_bytes'] %}
             when {{ cost_per_customer.clean_text('typed.' ~ column ~ '_raw') }} is null then 'missing {{ column }}'
-            when typed.{{ column }} is null then 'unparseable {{ column }}'
+            when typed.{{ column }} is null
+                then concat(
+                    'unparseable {{ column }}',
+                    {{ cost_per_customer.decimal_problem('typed.' ~ column ~ '_raw', 'typed._decimal_mark') }}
+                )
             when typed.{{ column }} < 0 then 'negative {{ column }}'
             {%- endfor %}
             {%- for column in ['node_cpu_cores', 'node_memory_bytes'] %}
             when typed.{{ column }} is null and {{ cost_per_customer.clean_text('typed.' ~ column ~ '_raw') }} is not null
-                then 'unparseable {{ column }}'
+                then concat(
+                    'unparseable {{ column }}',
+                    {{ cost_per_customer.decimal_problem('typed.' ~ column ~ '_raw', 'typed._decimal_mark') }}
+                )
             when typed.{{ column }} <= 0 then 'non-positive {{ column }}'
             {%- endfor %}
         end as quarantine_reason

@@ -18,6 +18,8 @@ cleaned as (
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         source_rows._delivered_at as delivered_at_raw,
+        source_rows._decimal_mark,
+        source_rows._date_order,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
         {{ cost_per_customer.clean_text('source_rows.line_item_reference_no') }} as reference_no,
         {{ cost_per_customer.clean_text('source_rows.line_item_tenant_id') }} as tenant_id,
@@ -49,7 +51,7 @@ parsed as (
 
     select
         cleaned.*,
-        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw') }} as delivered_at,
+        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw', none) }} as delivered_at,
         {{ cost_per_customer.parse_timestamp('cleaned.interval_usage_start_raw') }} as interval_usage_start_at,
         {{ cost_per_customer.parse_timestamp('cleaned.interval_usage_end_raw') }} as interval_usage_end_at,
         {{ cost_per_customer.parse_decimal('cleaned.my_cost_raw') }} as my_cost,
@@ -73,6 +75,7 @@ with_billing_period as (
 typed as (
 
     select
+        charges._decimal_mark,
         concat(charges.source_file, ':', cast(charges.source_row as {{ dbt.type_string() }})) as charge_id,
         charges.source_file,
         charges.source_row,

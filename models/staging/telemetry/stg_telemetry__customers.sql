@@ -1,4 +1,6 @@
-{#- One row per customers.csv record, typed, with the reason it must be quarantined (NULL if good). -#}
+{#- One row per customers.csv record, typed, with the reason it must be quarantined (NULL if good).
+    Customer ids are matched case-insensitively everywhere (tags, telemetry, tickets, revenue), so
+    two ids that differ only in case are one customer: the second is quarantined. -#}
 with
 
 source_rows as (
@@ -39,7 +41,18 @@ classified as (
             when typed.active_to_date <= typed.active_from_date then 'active_to not after active_from'
             when count(*) over (partition by lower(typed.customer_id)) > 1
                 and row_number() over (partition by lower(typed.customer_id) order by typed.source_file, typed.source_row) > 1
-                then 'duplicate customer_id'
+                then case
+                    when typed.customer_id = first_value(typed.customer_id) over (
+                        partition by lower(typed.customer_id) order by typed.source_file, typed.source_row
+                    ) then 'duplicate customer_id'
+                    else concat(
+                        'duplicate customer_id: ids are matched case-insensitively and ',
+                        first_value(typed.customer_id) over (
+                            partition by lower(typed.customer_id) order by typed.source_file, typed.source_row
+                        ),
+                        ' came first'
+                    )
+                end
         end as quarantine_reason
 
     from typed

@@ -10,6 +10,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         {{ cost_per_customer.clean_text('customer_id') }} as customer_id,
@@ -30,7 +31,11 @@ classified as (
         case
             when typed.customer_id is null then 'missing customer_id'
             when typed.revenue_month is null then 'unparseable month'
-            when typed.revenue is null then 'unparseable revenue'
+            when typed.revenue is null
+                then concat(
+                    'unparseable revenue',
+                    {{ cost_per_customer.decimal_problem('typed.revenue_raw', 'typed._decimal_mark') }}
+                )
         end as quarantine_reason
 
     from typed

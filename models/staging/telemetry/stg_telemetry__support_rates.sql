@@ -11,6 +11,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         coalesce(lower({{ cost_per_customer.clean_text('agent_tier') }}), 'default') as agent_tier,
@@ -31,7 +32,11 @@ classified as (
     select
         typed.*,
         case
-            when typed.hourly_rate is null then 'unparseable hourly_rate'
+            when typed.hourly_rate is null
+                then concat(
+                    'unparseable hourly_rate',
+                    {{ cost_per_customer.decimal_problem('typed.hourly_rate_raw', 'typed._decimal_mark') }}
+                )
             when typed.hourly_rate < 0 then 'negative hourly_rate'
             when typed.effective_from_date is null and {{ cost_per_customer.clean_text('typed.effective_from_raw') }} is not null
                 then 'unparseable effective_from'

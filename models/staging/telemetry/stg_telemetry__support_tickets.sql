@@ -10,6 +10,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         {{ cost_per_customer.clean_text('ticket_id') }} as ticket_id,
@@ -32,7 +33,11 @@ classified as (
         case
             when typed.ticket_id is null then 'missing ticket_id'
             when typed.opened_at is null then 'unparseable opened_at'
-            when typed.handle_minutes is null then 'unparseable handle_minutes'
+            when typed.handle_minutes is null
+                then concat(
+                    'unparseable handle_minutes',
+                    {{ cost_per_customer.decimal_problem('typed.handle_minutes_raw', 'typed._decimal_mark') }}
+                )
             when typed.handle_minutes < 0 then 'negative handle_minutes'
             when row_number() over (partition by typed.ticket_id order by typed.source_file, typed.source_row) > 1
                 then 'duplicate ticket_id'

@@ -10,6 +10,7 @@ source_rows as (
 typed as (
 
     select
+        source_rows._decimal_mark,
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
         {{ cost_per_customer.clean_text('customer_id') }} as customer_id,
@@ -34,7 +35,11 @@ classified as (
         case
             when typed.usage_date is null then 'unparseable usage_date'
             when typed.metric is null then 'missing metric'
-            when typed.quantity is null then 'unparseable quantity'
+            when typed.quantity is null
+                then concat(
+                    'unparseable quantity',
+                    {{ cost_per_customer.decimal_problem('typed.quantity_raw', 'typed._decimal_mark') }}
+                )
             when typed.quantity < 0 then 'negative quantity'
         end as quarantine_reason
 

@@ -1,0 +1,373 @@
+"""Builds are safe against each other, and every CLI or warehouse error is one line.
+
+- One build per warehouse at a time: a second `cpc build` (or `cpc land`, or a report) of a
+  warehouse being built fails at once with one line, or with --wait waits for the first; no
+  build reports success over another's data.
+- Every build is recorded in the warehouse; a report or explain refuses one whose last build did
+  not finish (Ctrl-C) or failed, and reads one without a record as before.
+- Ctrl-C during a build: exit code 130 and one line.
+- A mistyped command or option: click's usage message, exit code 2. A warehouse that cannot be
+  opened (a folder, a text file, a missing file, a read-only folder, a file another process has
+  locked): one `error: <path>: ...` line, exit code 2, for build, land, report and explain.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import Completed, query, run_cpc
+from cpc import PROJECT_DIR
+
+#: A build of a tiny input takes 20-40 s; a process failing at once takes a few seconds (Python
+#: and the CLI start). Generous, so that a loaded machine does not fail the test.
+FAILS_FAST = 30.0
+
+
+@dataclass
+class Inputs:
+    a: Path
+    b: Path
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
+    """Two small generated inputs with different customers (20 and 24, other names)."""
+    root = tmp_path_factory.mktemp("two-inputs")
+    for name, customers, seed in (("a", 20, 31), ("b", 24, 32)):
+        done = run_cpc("generate", "--customers", str(customers), "--days", "5", "--seed",
+                       str(seed), "--out", str(root / name))
+        assert done.returncode == 0, done.stderr
+    return Inputs(root / "a", root / "b")
+
+
+def one_line_error(done: Completed, path: Path | None = None) -> str:
+    """Assert exit code 2 and exactly one non-empty stderr line, 'error: ...' naming the path and
+    no traceback anywhere; returns the line."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, (done.returncode, done.stdout[-3000:], done.stderr[-3000:])
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    if path is not None:
+        assert str(path) in lines[0], lines[0]
+    assert "Traceback" not in done.stderr + done.stdout
+    return lines[0]
+
+
+def customers_of(input_dir: Path) -> set[tuple[str, str]]:
+    with (input_dir / "customers.csv").open(newline="") as handle:
+        return {(row["customer_id"], row["customer_name"]) for row in csv.DictReader(handle)}
+
+
+def customers_in(warehouse: Path) -> set[tuple[str, str]]:
+    return set(query(warehouse, "select customer_id, customer_name from marts.dim_customers"))
+
+
+def builds_in(warehouse: Path) -> list[tuple]:
+    return query(warehouse, "select input_dir, status, started_at, finished_at, message"
+                            " from cpc_meta.builds order by started_at")
+
+
+# --- usage errors ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["dashbord"], "No such command 'dashbord'"),
+        (["reprot", "--warehouse", "w.duckdb"], "Did you mean 'report'?"),
+        (["build", "--inptu", "x"], "No such option: --inptu"),
+        (["explain", "--customer", "x"], "Missing option '--month'"),
+    ],
+)
+def test_a_mistyped_command_or_option_shows_the_usage_message(
+    args: list[str], expected: str
+) -> None:
+    done = run_cpc(*args)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+    assert "Usage:" in done.stderr and "Traceback" not in done.stderr + done.stdout
+    if "--inptu" in args:
+        assert "--input" in done.stderr  # click's hint
+
+
+# --- warehouses that cannot be opened -------------------------------------------------------
+
+
+def _commands(inputs: Inputs, warehouse: Path) -> dict[str, list[str]]:
+    where = ["--warehouse", str(warehouse)]
+    return {
+        "build": ["build", "--input", str(inputs.a), "--no-unit-tests", *where],
+        "land": ["land", "--input", str(inputs.a), *where],
+        "report": ["report", *where],
+        "explain": ["explain", "--customer", "cust-00001", "--month", "2024-01", *where],
+    }
+
+
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain"])
+def test_a_folder_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
+    folder = tmp_path / "warehouse.duckdb"
+    folder.mkdir()
+    line = one_line_error(run_cpc(*_commands(inputs, folder)[command]), folder)
+    assert "is a folder, not a DuckDB file" in line
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain"])
+def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
+    text = tmp_path / "notes.duckdb"
+    text.write_text("not a database\n")
+    line = one_line_error(run_cpc(*_commands(inputs, text)[command]), text)
+    assert "not a DuckDB database" in line
+    assert text.read_text() == "not a database\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.duckdb"]  # no lock left
+
+
+@pytest.mark.parametrize("command", ["report", "explain"])
+def test_a_missing_warehouse(inputs: Inputs, tmp_path: Path, command: str) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    line = one_line_error(run_cpc(*_commands(inputs, missing)[command]), missing)
+    assert "no DuckDB warehouse here; run cpc build first" in line
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("command", ["build", "land"])
+def test_a_warehouse_under_a_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    warehouse = tmp_path / "file.txt" / "w.duckdb"
+    line = one_line_error(run_cpc(*_commands(inputs, warehouse)[command]), warehouse)
+    assert f"{tmp_path / 'file.txt'} is a file, not a folder" in line
+
+
+def _without_root_powers() -> list[str] | None:
+    """A command prefix under which folder permissions apply: none for a normal user; for root,
+    setpriv without the capabilities that bypass them (None where that is not possible)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return None
+    return [setpriv, "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def _run_cpc_with(prefix: list[str], *args: str) -> Completed:
+    """conftest's run_cpc, under a command prefix."""
+    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", COLUMNS="160")
+    done = subprocess.run([*prefix, sys.executable, "-m", "cpc.app", *args], capture_output=True,
+                          text=True, timeout=300, env=env, cwd=PROJECT_DIR, check=False)
+    return Completed(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
+    """A read-only folder, and the command prefix under which it is read-only."""
+    prefix = _without_root_powers()
+    if prefix is None:
+        pytest.skip("running as root without setpriv: folder permissions do not apply")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    probe = subprocess.run([*prefix, sys.executable, "-c", f"open({str(folder / 'x')!r}, 'w')"],
+                           capture_output=True, check=False)
+    if probe.returncode == 0:
+        folder.chmod(0o755)
+        pytest.skip("cannot make a folder read-only here")
+    yield folder, prefix
+    folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain"])
+def test_a_warehouse_in_a_read_only_folder(
+    inputs: Inputs, read_only_folder: tuple[Path, list[str]], command: str
+) -> None:
+    folder, prefix = read_only_folder
+    warehouse = folder / "w.duckdb"
+    line = one_line_error(_run_cpc_with(prefix, *_commands(inputs, warehouse)[command]), warehouse)
+    if command in ("build", "land"):
+        assert "choose a warehouse path in a folder you can write to" in line
+    else:  # reading needs no write access: the file is just not there
+        assert "no DuckDB warehouse here" in line
+    assert list(folder.iterdir()) == []
+
+
+def test_a_warehouse_locked_by_another_program(inputs: Inputs, tmp_path: Path) -> None:
+    """A notebook holds a read-write connection: every command says so in one line."""
+    warehouse = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", (
+            "import duckdb, sys\n"
+            f"con = duckdb.connect({str(warehouse)!r})\n"
+            "con.execute('create table notebook (x int)')\n"
+            "print('holding', flush=True)\n"
+            "sys.stdin.read()\n"
+        )],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        for command, args in _commands(inputs, warehouse).items():
+            line = one_line_error(run_cpc(*args), warehouse)
+            assert f"the file is locked by another process (pid {holder.pid}" in line, command
+            assert "close that program's connection to it" in line, command
+    finally:
+        holder.communicate(input="", timeout=60)
+    assert not warehouse.with_name("held.duckdb.lock").exists()
+
+
+# --- one build at a time ----------------------------------------------------------------------
+
+
+def _start(*args: str, output: Path) -> subprocess.Popen[bytes]:
+    """Start `cpc` in the background, stdout and stderr to output.out / output.err."""
+    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", COLUMNS="160")
+    return subprocess.Popen(
+        [sys.executable, "-m", "cpc.app", *args], cwd=PROJECT_DIR, env=env,
+        stdout=output.with_suffix(".out").open("w"), stderr=output.with_suffix(".err").open("w"),
+    )
+
+
+def _finish(process: subprocess.Popen[bytes], output: Path, timeout: float = 600) -> Completed:
+    process.wait(timeout=timeout)
+    return Completed(process.returncode, output.with_suffix(".out").read_text(),
+                     output.with_suffix(".err").read_text())
+
+
+def _wait_until_locked_by(warehouse: Path, process: subprocess.Popen[bytes]) -> None:
+    """Wait until ``process`` holds the warehouse's lock (it has started building)."""
+    lock = warehouse.with_name(warehouse.name + ".lock")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the first build ended before it took the lock"
+        try:
+            if json.loads(lock.read_text()).get("pid") == process.pid:
+                return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the first build never took the warehouse's lock")
+
+
+@pytest.mark.slow
+def test_a_second_build_fails_at_once_or_waits(inputs: Inputs, tmp_path: Path) -> None:
+    warehouse = tmp_path / "shared.duckdb"
+    build = ["build", "--no-unit-tests", "--quiet", "--warehouse", str(warehouse)]
+
+    # Without --wait: the second build (and a land, and a report) fails at once; the first
+    # build's marts hold its own input.
+    first = _start(*build, "--input", str(inputs.a), output=tmp_path / "first")
+    _wait_until_locked_by(warehouse, first)
+    started = time.monotonic()
+    second = run_cpc(*build, "--input", str(inputs.b))
+    assert time.monotonic() - started < FAILS_FAST
+    line = one_line_error(second)
+    assert re.fullmatch(
+        rf"error: {re.escape(str(warehouse))} is being built by another cpc process "
+        rf"\(pid {first.pid}, started at \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC\); "
+        r"wait for it or use --wait", line), line
+    assert first.poll() is None, "the second build must have started while the first ran"
+    landed = run_cpc("land", "--input", str(inputs.b), "--warehouse", str(warehouse))
+    assert f"being built by another cpc process (pid {first.pid}" in one_line_error(landed)
+    reported = run_cpc("report", "--warehouse", str(warehouse))
+    assert f"being built by another cpc process (pid {first.pid}" in one_line_error(reported)
+    done = _finish(first, tmp_path / "first")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "Built" in done.stdout
+    assert customers_in(warehouse) == customers_of(inputs.a) != customers_of(inputs.b)
+    assert [(row[0], row[1]) for row in builds_in(warehouse)] == [(str(inputs.a), "success")]
+    assert not warehouse.with_name("shared.duckdb.lock").exists()
+
+    # With --wait: the second build says it waits, builds once the first is done, and the
+    # warehouse then holds its input.
+    first = _start(*build, "--input", str(inputs.a), output=tmp_path / "again")
+    _wait_until_locked_by(warehouse, first)
+    second_process = _start(*build, "--input", str(inputs.b), "--wait", output=tmp_path / "waits")
+    done = _finish(first, tmp_path / "again")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    waited = _finish(second_process, tmp_path / "waits")
+    assert waited.returncode == 0, waited.stdout[-3000:] + waited.stderr[-3000:]
+    assert waited.stderr.strip() == ""
+    assert waited.stdout.splitlines()[0] == (
+        f"waiting for the build of {warehouse} by pid {first.pid} ..."
+    )
+    assert "Built" in waited.stdout
+    assert customers_in(warehouse) == customers_of(inputs.b)
+    builds = builds_in(warehouse)
+    assert [(row[0], row[1]) for row in builds] == [
+        (str(inputs.a), "success"), (str(inputs.a), "success"), (str(inputs.b), "success")
+    ]
+    assert builds[1][3] <= builds[2][2], "the waiting build started after the first finished"
+    assert run_cpc("report", "--warehouse", str(warehouse)).returncode == 0
+
+    # A warehouse without the record of builds (built by running dbt directly) reads as before.
+    plain = tmp_path / "plain.duckdb"
+    shutil.copy(warehouse, plain)
+    with duckdb.connect(str(plain)) as con:
+        con.execute("drop schema cpc_meta cascade")
+    assert run_cpc("report", "--warehouse", str(plain)).returncode == 0
+
+    # A failed build (here: a malformed customers.csv, found while landing) leaves the status
+    # failed, and reports refuse the warehouse, naming the failure.
+    broken = tmp_path / "broken"
+    shutil.copytree(inputs.b, broken)
+    (broken / "customers.csv").write_text("id,name\ncust-1,Someone\n")
+    failed = run_cpc(*build, "--input", str(broken))
+    failure = one_line_error(failed)
+    assert builds_in(warehouse)[-1][1] == "failed"
+    for args in (["report"], ["explain", "--customer", "cust-00001", "--month", "2024-01"]):
+        refused = one_line_error(run_cpc(*args, "--warehouse", str(warehouse)), warehouse)
+        assert re.fullmatch(
+            rf"error: {re.escape(str(warehouse))}: the last build \(started [^)]+ UTC\) failed "
+            rf"\({re.escape(failure.removeprefix('error: '))}\); its marts may mix two inputs — "
+            r"fix that and run cpc build again", refused), refused
+
+    # `cpc land` hands the warehouse over to running dbt by hand: reports read it again.
+    assert run_cpc("land", "--input", str(inputs.b), "--warehouse", str(warehouse)).returncode == 0
+    assert builds_in(warehouse)[-1][1] == "landed"
+    assert run_cpc("report", "--warehouse", str(warehouse)).returncode == 0
+
+
+# --- Ctrl-C -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_a_build_with_one_line_and_reports_refuse_it(
+    inputs: Inputs, tmp_path: Path
+) -> None:
+    warehouse = tmp_path / "stopped.duckdb"
+    build = _start("build", "--input", str(inputs.a), "--warehouse", str(warehouse),
+                   "--no-unit-tests", output=tmp_path / "build")
+    logs = tmp_path / "stopped.dbt" / "logs"
+    deadline = time.monotonic() + 120
+    while not logs.is_dir():  # dbt is running
+        assert build.poll() is None, (tmp_path / "build.out").read_text()
+        assert time.monotonic() < deadline, "dbt never started"
+        time.sleep(0.1)
+    time.sleep(1.0)
+    build.send_signal(signal.SIGINT)
+    done = _finish(build, tmp_path / "build", timeout=120)
+    assert done.returncode == 130, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.stderr.splitlines() == [
+        f"interrupted: the build of {warehouse} was stopped; run cpc build again"
+    ]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "KeyboardInterrupt" not in done.stdout + done.stderr
+    assert builds_in(warehouse)[-1][1] == "interrupted"
+    assert not warehouse.with_name("stopped.duckdb.lock").exists()
+    for args in (["report"], ["explain", "--customer", "cust-00001", "--month", "2024-01"]):
+        refused = one_line_error(run_cpc(*args, "--warehouse", str(warehouse)), warehouse)
+        assert re.fullmatch(
+            rf"error: {re.escape(str(warehouse))}: the last build \(started \d{{4}}-\d\d-\d\d "
+            r"\d\d:\d\d:\d\d UTC\) did not finish; its marts may mix two inputs — "
+            r"run cpc build again", refused), refused
