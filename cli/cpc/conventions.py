@@ -12,8 +12,9 @@ Decimal mark (``point`` or ``comma``), from the file's number columns:
   ``1.000,50``, ``0,500`` only with a decimal comma. Grouping separators (``,`` ``.`` or a space)
   count only in groups of three after a first group of one to three digits that is not 0.
 * A file showing only one of the two marks uses it. A file showing neither reads as ``point`` when
-  it is comma-delimited, tab-delimited, parquet or JSON (a comma cannot be both its delimiter and
-  its decimal mark unquoted), and is ``unproven`` when it is semicolon-delimited. A file showing
+  it is comma-delimited (a comma cannot be both its delimiter and its decimal mark unquoted),
+  parquet or JSON (typed numbers land as decimal-point text), and is ``unproven`` when it is
+  semicolon-, tab- or pipe-delimited (such a file may write decimal commas unquoted). A file showing
   both is ``mixed``. In an ``unproven`` or ``mixed`` file a value is read only where it has one
   reading (``10,5`` is 10.5 but ``1,000`` is quarantined with the reason).
 
@@ -252,7 +253,7 @@ def decide(
             mark, why = "point", repr(point_ex)
         elif comma:
             mark, why = "comma", repr(comma_ex)
-        elif files[rel] == ";":
+        elif files[rel] not in (",", ""):
             mark, why = "unproven", ""
         else:
             mark, why = "point", ""

@@ -40,12 +40,14 @@ def test_decimal_mark_is_what_the_file_shows() -> None:
             ("comma.csv", "10,5", "2024-03-01"), ("comma.csv", "1.000", "2024-03-01"),
             ("semi.csv", "1,000", "2024-03-01"), ("plain.csv", "1,000", "2024-03-01"),
             ("mixed.csv", "10.5", "2024-03-01"), ("mixed.csv", "0,25", "2024-03-01"),
+            ("tab.tsv", "2.500", "2024-03-01"), ("typed.parquet", "1.000", "2024-03-01"),
         ],
-        {"point.csv": ",", "comma.csv": ",", "semi.csv": ";", "plain.csv": ",", "mixed.csv": ";"},
+        {"point.csv": ",", "comma.csv": ",", "semi.csv": ";", "plain.csv": ",", "mixed.csv": ";",
+         "tab.tsv": "\t", "typed.parquet": ""},
     )
     assert {rel: found.decimal_mark for rel, found in decided.items()} == {
         "point.csv": "point", "comma.csv": "comma", "semi.csv": "unproven",
-        "plain.csv": "point", "mixed.csv": "mixed",
+        "plain.csv": "point", "mixed.csv": "mixed", "tab.tsv": "unproven", "typed.parquet": "point",
     }
     # '1,000' reads two ways in a semicolon file that shows no mark: counted, to be quarantined
     assert decided["semi.csv"].ambiguous_numbers == 1
