@@ -47,13 +47,13 @@ output_rows as (
         cost_date,
         currency,
         allocated_cost as cost
-    from {{ ref('fct_customer_costs') }}
+    from {{ ref('customer_costs_daily') }}
     union all
     select
         cost_date,
         currency,
         unattributed_cost as cost
-    from {{ ref('fct_unattributed_costs') }}
+    from {{ ref('unattributed_costs_daily') }}
 
 ),
 

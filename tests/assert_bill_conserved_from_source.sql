@@ -142,13 +142,13 @@ mart_totals as (
         select
             currency,
             allocated_cost as cost
-        from {{ ref('fct_customer_costs') }}
+        from {{ ref('customer_costs_daily') }}
         where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
         union all
         select
             currency,
             unattributed_cost as cost
-        from {{ ref('fct_unattributed_costs') }}
+        from {{ ref('unattributed_costs_daily') }}
         where coalesce(charge_category, '') <> {{ cost_per_customer.support_charge_category() }}
     ) as mart_rows
     group by currency

@@ -1,7 +1,7 @@
 {#- The Kubernetes split conserves every good charge: each charge of int_charges_deduplicated that is
-    neither quarantined nor superseded is in int_charges_split, either passed through (one row, its
+    neither quarantined nor superseded is in int_charges_allocatable, either passed through (one row, its
     own charge_id) or as lines whose EffectiveCost, BilledCost, ListCost and ContractedCost add up
-    exactly to its own, all in its currency; and no row of int_charges_split lacks such a parent.
+    exactly to its own, all in its currency; and no row of int_charges_allocatable lacks such a parent.
     Returns one row per charge that breaks this, with what is wrong. -#}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost', 'contracted_cost'] -%}
 with
@@ -15,7 +15,7 @@ charges as (
 
 split_rows as (
 
-    select * from {{ ref('int_charges_split') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 
@@ -46,7 +46,7 @@ compared as (
         lines_summed.effective_cost as lines_effective_cost,
         case
             when charges.charge_id is null then 'lines without a good parent charge'
-            when lines_summed.parent_charge_id is null then 'charge missing from int_charges_split'
+            when lines_summed.parent_charge_id is null then 'charge missing from int_charges_allocatable'
             when lines_summed.pass_through_count > 0 and lines_summed.line_count > 1 then 'charge both passed through and split'
             when lines_summed.currency_count <> 1 or lines_summed.billing_currency <> charges.billing_currency
                 then 'lines in another currency'

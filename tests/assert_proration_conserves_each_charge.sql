@@ -15,7 +15,7 @@ charges as (
         effective_cost,
         billed_cost,
         list_cost
-    from {{ ref('int_charges_split') }}
+    from {{ ref('int_charges_allocatable') }}
     union all
     select
         charge_id,

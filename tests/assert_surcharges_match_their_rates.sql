@@ -14,7 +14,7 @@ surcharges as (
 
 charges as (
 
-    select * from {{ ref('int_charges_split') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 
@@ -58,13 +58,13 @@ in_marts as (
         select
             surcharge_name,
             allocated_cost as cost
-        from {{ ref('fct_customer_costs') }}
+        from {{ ref('customer_costs_daily') }}
         where surcharge_name is not null
         union all
         select
             surcharge_name,
             unattributed_cost as cost
-        from {{ ref('fct_unattributed_costs') }}
+        from {{ ref('unattributed_costs_daily') }}
         where surcharge_name is not null
     ) as mart_rows
     group by surcharge_name

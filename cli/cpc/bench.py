@@ -52,7 +52,7 @@ def bench_one(customers: int, days: int, file_format: str, root: Path) -> dict[s
         counts = con.execute(
             "select (select count(*) from cpc_raw.billing), (select count(*) from cpc_raw.usage),"
             " (select count(*) from intermediate.int_charges_prorated), (select count(*) from intermediate.int_cost_pools),"
-            " (select count(*) from marts.fct_customer_costs), (select count(*) from marts.fct_unattributed_costs)"
+            " (select count(*) from marts.customer_costs_daily), (select count(*) from marts.unattributed_costs_daily)"
         ).fetchone()
     target_path, _ = dbt_paths(warehouse, "duckdb")
     stages = json.loads((target_path / "cpc_build.json").read_text())["seconds"]

@@ -32,7 +32,7 @@ select charge_days.charge_id, max(charges.service_name) as service_name,
        sum(charge_days.effective_cost) as charge_cost_in_pools,
        sum(cast(charge_days.effective_cost as double) * cast(ledger.allocated_cost as double)
            / cast(pools.pool_cost as double)) as customer_cost
-from marts.fct_customer_costs as ledger
+from marts.customer_costs_daily as ledger
 inner join intermediate.int_cost_pools as pools on ledger.pool_id = pools.pool_id
 inner join intermediate.int_cost_candidates as candidates on candidates.pool_id = pools.pool_id
 inner join intermediate.int_charges_prorated as charge_days on charge_days.candidate_id = candidates.candidate_id
@@ -59,10 +59,10 @@ def explain(query: Query, customer: str, month_text: str, top: int = 10) -> dict
     """The breakdown rows and the largest charges for one customer-month."""
     month = parse_month(month_text)
     next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    known = query("select customer_id from marts.dim_customers where customer_id = :customer",
+    known = query("select customer_id from marts.customers where customer_id = :customer",
                   {"customer": customer})
     if not known:
-        raise UserError(f"customer '{customer}' is not in dim_customers (customers.csv)")
+        raise UserError(f"customer '{customer}' is not in customers (customers.csv)")
     params = {"customer": customer, "month": month.isoformat()}
     breakdown = query(BREAKDOWN_SQL, params)
     charges = query(CHARGES_SQL.format(limit=int(top)), {**params, "next_month": next_month.isoformat()})

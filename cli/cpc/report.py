@@ -26,15 +26,15 @@ def bill_totals(query: Query) -> dict[str, Any]:
     unattributed, and the surcharges' part (per the marts)."""
     rows = query(
         "select "
-        " (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs) as allocated,"
-        " (select coalesce(sum(unattributed_cost), 0) from marts.fct_unattributed_costs) as unattributed,"
-        " (select min(cost_date) from marts.fct_customer_costs) as first_date,"
-        " (select max(cost_date) from marts.fct_customer_costs) as last_date,"
-        " (select count(*) from marts.dim_customers) as customers,"
-        " (select min(currency) from marts.fct_customer_costs) as currency,"
-        " (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs"
+        " (select coalesce(sum(allocated_cost), 0) from marts.customer_costs_daily) as allocated,"
+        " (select coalesce(sum(unattributed_cost), 0) from marts.unattributed_costs_daily) as unattributed,"
+        " (select min(cost_date) from marts.customer_costs_daily) as first_date,"
+        " (select max(cost_date) from marts.customer_costs_daily) as last_date,"
+        " (select count(*) from marts.customers) as customers,"
+        " (select min(currency) from marts.customer_costs_daily) as currency,"
+        " (select coalesce(sum(allocated_cost), 0) from marts.customer_costs_daily"
         "  where surcharge_name is not null)"
-        " + (select coalesce(sum(unattributed_cost), 0) from marts.fct_unattributed_costs"
+        " + (select coalesce(sum(unattributed_cost), 0) from marts.unattributed_costs_daily"
         "  where surcharge_name is not null) as surcharges"
     )
     totals = rows[0]

@@ -360,8 +360,8 @@ def check_conservation(scenario: Scenario, warehouse: Path) -> None:
     bill = sum((charge.cost for charge in scenario.charges), Decimal(0))
     rows = query(
         warehouse,
-        "select cost_date, allocated_cost from marts.fct_customer_costs"
-        " union all select cost_date, unattributed_cost from marts.fct_unattributed_costs",
+        "select cost_date, allocated_cost from marts.customer_costs_daily"
+        " union all select cost_date, unattributed_cost from marts.unattributed_costs_daily",
     )
     assert all(cost_date is not None for cost_date, _cost in rows)
     output = sum((Decimal(cost) for _day, cost in rows), Decimal(0))
@@ -384,7 +384,7 @@ def check_shares(warehouse: Path) -> None:
     negative = query(
         warehouse,
         "select pool_id, customer_id, allocation_method, allocation_share"
-        f" from marts.fct_customer_costs where allocation_method in ({methods})"
+        f" from marts.customer_costs_daily where allocation_method in ({methods})"
         " and (allocation_share < 0 or allocation_share is null)",
     )
     assert negative == [], f"negative shares in the ledger: {negative}"
@@ -436,7 +436,7 @@ def check_charge_days_accounted(warehouse: Path) -> None:
 
 def check_customers(scenario: Scenario, warehouse: Path) -> None:
     seen = {row[0] for row in query(
-        warehouse, "select distinct customer_id from marts.fct_customer_costs"
+        warehouse, "select distinct customer_id from marts.customer_costs_daily"
     )}
     assert seen <= scenario.customer_ids, f"unknown customers in the ledger: {seen - scenario.customer_ids}"
     ghost_rows = query(

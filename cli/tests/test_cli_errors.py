@@ -72,7 +72,7 @@ def customers_of(input_dir: Path) -> set[tuple[str, str]]:
 
 
 def customers_in(warehouse: Path) -> set[tuple[str, str]]:
-    return set(query(warehouse, "select customer_id, customer_name from marts.dim_customers"))
+    return set(query(warehouse, "select customer_id, customer_name from marts.customers"))
 
 
 def builds_in(warehouse: Path) -> list[tuple]:

@@ -176,7 +176,7 @@ def test_decimal_commas_and_day_first_dates_build_to_the_intended_figures(tmp_pa
         query(
             warehouse,
             "select customer_id || ' ' || strftime(cost_date, '%Y-%m-%d'), sum(allocated_cost) "
-            "from marts.fct_customer_costs group by all",
+            "from marts.customer_costs_daily group by all",
         )
     )
     # acme: 10.50 tagged, plus 10.5 / (10.5 + 30) of the 10-dollar S3 charge; globex the rest

@@ -160,15 +160,15 @@ def test_two_currencies_convert_to_usd_day_by_day(tmp_path: Path) -> None:
     build_ok(input_dir, warehouse)
     customers, unattributed = expected_usd()
     placed = dict(query(
-        warehouse, "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1"
+        warehouse, "select customer_id, sum(allocated_cost) from marts.customer_costs_daily group by 1"
     ))
     assert placed == customers
-    left = query(warehouse, "select sum(unattributed_cost) from marts.fct_unattributed_costs")[0][0]
+    left = query(warehouse, "select sum(unattributed_cost) from marts.unattributed_costs_daily")[0][0]
     assert left == unattributed
     currencies = query(
         warehouse,
-        "select distinct currency from marts.fct_customer_costs union select distinct currency"
-        " from marts.fct_unattributed_costs union select distinct currency"
+        "select distinct currency from marts.customer_costs_daily union select distinct currency"
+        " from marts.unattributed_costs_daily union select distinct currency"
         " from marts.customer_costs_monthly",
     )
     assert currencies == [("USD",)]

@@ -98,8 +98,8 @@ def raw_effective_cost(input_dir: Path, region: str | None = None) -> Decimal:
 def marts_total(warehouse: Path) -> tuple[Decimal, Decimal]:
     allocated, unattributed = query(
         warehouse,
-        "select (select coalesce(sum(allocated_cost), 0) from marts.fct_customer_costs),"
-        " (select coalesce(sum(unattributed_cost), 0) from marts.fct_unattributed_costs)",
+        "select (select coalesce(sum(allocated_cost), 0) from marts.customer_costs_daily),"
+        " (select coalesce(sum(unattributed_cost), 0) from marts.unattributed_costs_daily)",
     )[0]
     return Decimal(allocated), Decimal(unattributed)
 
@@ -164,14 +164,14 @@ def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> N
     methods = dict(
         query(
             generated_build.warehouse,
-            "select allocation_method, count(distinct rules_hash) from marts.fct_customer_costs group by 1",
+            "select allocation_method, count(distinct rules_hash) from marts.customer_costs_daily group by 1",
         )
     )
     assert set(methods) == {
         "tag", "usage", "even", "weighted", "fixed", "revenue", "proportional_to_cost", "direct"
     }
     hashes = query(
-        generated_build.warehouse, "select distinct rules_hash from marts.fct_customer_costs"
+        generated_build.warehouse, "select distinct rules_hash from marts.customer_costs_daily"
     )
     assert hashes == [(digest,)]
 
@@ -181,7 +181,7 @@ def test_ledger_grows_with_pools_not_line_items(generated_build: BuiltInput) -> 
         generated_build.warehouse,
         "select count(*), count(distinct pool_id), count(distinct customer_id),"
         " count(distinct case when allocation_method <> 'direct' and surcharge_name is null then pool_id end)"
-        " from marts.fct_customer_costs",
+        " from marts.customer_costs_daily",
     )[0]
     billing_rows = query(generated_build.warehouse, "select count(*) from cpc_raw.billing")[0][0]
     assert ledger_rows <= pools * customers
@@ -308,7 +308,7 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
     customers = dict(
         query(
             warehouse,
-            "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1",
+            "select customer_id, sum(allocated_cost) from marts.customer_costs_daily group by 1",
         )
     )
     # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage, plus a 30-minute
@@ -317,7 +317,7 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
     reasons = dict(
         query(
             warehouse,
-            "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1",
+            "select reason, sum(unattributed_cost) from marts.unattributed_costs_daily group by 1",
         )
     )
     # 1/5 of the usage had no customer, a tag names 'nobody', a ticket names 'nobody' (15.00);

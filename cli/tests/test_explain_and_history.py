@@ -83,16 +83,16 @@ def test_a_rule_change_moves_only_the_days_it_covers(generated_build: BuiltInput
 
     def by_day(path: Path) -> dict[tuple, Decimal]:
         return {(str(day), customer): cost for day, customer, cost in query(
-            path, "select cost_date, customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1, 2")}
+            path, "select cost_date, customer_id, sum(allocated_cost) from marts.customer_costs_daily group by 1, 2")}
 
     before, after = by_day(generated_build.warehouse), by_day(warehouse)
     moved_days = {day for day, customer in set(before) | set(after)
                   if before.get((day, customer), Decimal(0)) != after.get((day, customer), Decimal(0))}
     assert moved_days, "changing the weights must move cost"
     assert min(moved_days) >= switch
-    versions = dict(query(warehouse, "select rule_name, min(rule_version) from marts.fct_customer_costs group by 1"))
+    versions = dict(query(warehouse, "select rule_name, min(rule_version) from marts.customer_costs_daily group by 1"))
     old_versions = dict(query(generated_build.warehouse,
-                              "select rule_name, min(rule_version) from marts.fct_customer_costs group by 1"))
+                              "select rule_name, min(rule_version) from marts.customer_costs_daily group by 1"))
     assert versions[weighted["name"]] != old_versions[weighted["name"]]
     assert all(versions[name] == old_versions[name] for name in versions if name != weighted["name"])
 

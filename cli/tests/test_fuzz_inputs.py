@@ -817,9 +817,9 @@ def check_marts(scenario: Scenario, warehouse: Path, outcome: Outcome) -> None:
         Decimal(value or 0)
         for value in query(
             warehouse,
-            "select (select sum(allocated_cost) from marts.fct_customer_costs),"
-            " (select sum(unattributed_cost) from marts.fct_unattributed_costs),"
-            " (select sum(unattributed_cost) from marts.fct_unattributed_costs"
+            "select (select sum(allocated_cost) from marts.customer_costs_daily),"
+            " (select sum(unattributed_cost) from marts.unattributed_costs_daily),"
+            " (select sum(unattributed_cost) from marts.unattributed_costs_daily"
             "  where reason = 'quarantined_input')",
         )[0]
     )

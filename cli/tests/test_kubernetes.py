@@ -16,13 +16,13 @@ def test_node_cost_split_by_namespace_with_idle_shared_by_weight(tmp_path: Path)
     build_ok(KUBERNETES, warehouse)
     by_customer = dict(query(
         warehouse,
-        "select customer_id, sum(allocated_cost) from marts.fct_customer_costs group by 1",
+        "select customer_id, sum(allocated_cost) from marts.customer_costs_daily group by 1",
     ))
     # share_idle: weighted — each node's idle follows its namespaces' workload cost.
     assert by_customer == {"acme": Decimal("66.40"), "globex": Decimal("4.80")}
     by_reason = dict(query(
         warehouse,
-        "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1",
+        "select reason, sum(unattributed_cost) from marts.unattributed_costs_daily group by 1",
     ))
     assert by_reason["unmapped_namespace"] == Decimal("10.80")
     assert "idle" not in by_reason

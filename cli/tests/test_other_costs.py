@@ -93,7 +93,7 @@ def test_rules_and_direct_placement(warehouse: Path) -> None:
         tuple(row[:2]): row[2]
         for row in query(
             warehouse,
-            "select rule_name, customer_id, sum(allocated_cost) from marts.fct_customer_costs"
+            "select rule_name, customer_id, sum(allocated_cost) from marts.customer_costs_daily"
             " group by 1, 2",
         )
     }
@@ -111,7 +111,7 @@ def test_rules_and_direct_placement(warehouse: Path) -> None:
     unattributed = dict(
         query(
             warehouse,
-            "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1",
+            "select reason, sum(unattributed_cost) from marts.unattributed_costs_daily group by 1",
         )
     )
     # The deleted customer's audit, the licence no rule matches, the quarantined record.
@@ -131,7 +131,7 @@ def test_every_pool_has_its_cost_category(warehouse: Path) -> None:
     categories = dict(
         query(
             warehouse,
-            "select pools.cost_category, sum(ledger.allocated_cost) from marts.fct_customer_costs"
+            "select pools.cost_category, sum(ledger.allocated_cost) from marts.customer_costs_daily"
             " as ledger inner join intermediate.int_cost_pools as pools on ledger.pool_id ="
             " pools.pool_id group by 1",
         )
@@ -146,8 +146,8 @@ def test_every_pool_has_its_cost_category(warehouse: Path) -> None:
 def test_conserved_with_the_bill(warehouse: Path) -> None:
     allocated, unattributed = query(
         warehouse,
-        "select (select sum(allocated_cost) from marts.fct_customer_costs),"
-        " (select sum(unattributed_cost) from marts.fct_unattributed_costs)",
+        "select (select sum(allocated_cost) from marts.customer_costs_daily),"
+        " (select sum(unattributed_cost) from marts.unattributed_costs_daily)",
     )[0]
     other_costs = sum(amount for _, amount, *_ in SCHEDULES.values()) + 99
     assert allocated + unattributed == Decimal("12.50") + other_costs

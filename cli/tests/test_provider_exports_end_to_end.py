@@ -67,16 +67,16 @@ def test_every_provider_format_builds_converts_and_conserves(tmp_path: Path) -> 
     )
     allocated, unattributed, currencies = query(
         warehouse,
-        "select (select sum(allocated_cost) from marts.fct_customer_costs),"
-        " (select sum(unattributed_cost) from marts.fct_unattributed_costs),"
-        " (select string_agg(distinct currency) from marts.fct_customer_costs)",
+        "select (select sum(allocated_cost) from marts.customer_costs_daily),"
+        " (select sum(unattributed_cost) from marts.unattributed_costs_daily),"
+        " (select string_agg(distinct currency) from marts.customer_costs_daily)",
     )[0]
     assert currencies == "USD"
     assert abs(Decimal(allocated) + Decimal(unattributed) - expected_usd) < Decimal("1e-6")
 
     # Tags from every format reach the ledger: each tagged customer has cost.
     customers = {row[0] for row in query(
-        warehouse, "select distinct customer_id from marts.fct_customer_costs"
+        warehouse, "select distinct customer_id from marts.customer_costs_daily"
     )}
     assert {"acme", "globex"} <= customers
     # Azure: the amortized export counts, the actual one only for its commitment purchases.

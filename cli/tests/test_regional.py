@@ -135,13 +135,13 @@ def test_region_is_a_dimension_of_customer_cost(regional_build: Path) -> None:
 
 def test_surcharges_are_new_money_in_pools_of_their_own(regional_build: Path) -> None:
     # The bill is 198.00; the surcharges add 13.60, and nothing is unattributed.
-    placed = query(regional_build, "select sum(allocated_cost) from marts.fct_customer_costs")[0][0]
+    placed = query(regional_build, "select sum(allocated_cost) from marts.customer_costs_daily")[0][0]
     assert placed == D("211.60")
-    assert query(regional_build, "select count(*) from marts.fct_unattributed_costs")[0][0] == 0
+    assert query(regional_build, "select count(*) from marts.unattributed_costs_daily")[0][0] == 0
     by_surcharge = query(
         regional_build,
         "select surcharge_name, cost_category, rule_name, sum(allocated_cost)"
-        " from marts.fct_customer_costs where surcharge_name is not null group by all order by all",
+        " from marts.customer_costs_daily where surcharge_name is not null group by all order by all",
     )
     assert by_surcharge == [
         ("eu-data-residency", "security", "egress-by-customer-egress", D("3.00")),

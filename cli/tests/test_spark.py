@@ -29,13 +29,13 @@ with open_warehouse(Path(sys.argv[1]), "spark") as run:
         "customers": run("select customer_id, cast(month as string) as month, cast(total_cost as string) as cost"
                          " from marts.customer_costs_monthly"),
         "reasons": run("select reason, cast(sum(unattributed_cost) as string) as cost"
-                       " from marts.fct_unattributed_costs group by reason"),
+                       " from marts.unattributed_costs_daily group by reason"),
         "methods": run("select allocation_method, cast(sum(allocated_cost) as string) as cost"
-                       " from marts.fct_customer_costs group by allocation_method"),
+                       " from marts.customer_costs_daily group by allocation_method"),
         "quarantined": run("select input_name, source_file, source_row, quarantine_reason from marts.quarantined_rows"),
         "statements": run("select cast(month as string) as month, cast(sum(statement_cost) as string) as cost"
                           " from marts.customer_statements_monthly group by month"),
-        "ledger_rows": run("select count(*) as n from marts.fct_customer_costs")[0]["n"],
+        "ledger_rows": run("select count(*) as n from marts.customer_costs_daily")[0]["n"],
         "european": run("select cast(cast(charge_period_start_at as date) as string) as day,"
                         " cast(effective_cost as string) as cost from staging.stg_focus__charges"
                         " where source_file = 'billing/eu/march-eu.csv'"),
@@ -78,8 +78,8 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     assert all(_close(spark_customers[key], value) for key, value in duck_customers.items())
 
     for name, sql in [
-        ("reasons", "select reason, sum(unattributed_cost) from marts.fct_unattributed_costs group by 1"),
-        ("methods", "select allocation_method, sum(allocated_cost) from marts.fct_customer_costs group by 1"),
+        ("reasons", "select reason, sum(unattributed_cost) from marts.unattributed_costs_daily group by 1"),
+        ("methods", "select allocation_method, sum(allocated_cost) from marts.customer_costs_daily group by 1"),
         ("statements", "select cast(month as varchar), sum(statement_cost) from marts.customer_statements_monthly group by 1"),
     ]:
         duck_rows = dict(query(duck, sql))
@@ -101,4 +101,4 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
         "2024-03-04": Decimal("1000.5"), "2024-03-25": Decimal("2.25"), "2024-03-05": Decimal("1234567.8")}
     assert {row["day"]: Decimal(row["cost"]) for row in spark["european"]} == {
         "2024-03-04": Decimal("1000.5"), "2024-03-25": Decimal("2.25"), "2024-03-05": Decimal("1234567.8")}
-    assert spark["ledger_rows"] == query(duck, "select count(*) from marts.fct_customer_costs")[0][0]
+    assert spark["ledger_rows"] == query(duck, "select count(*) from marts.customer_costs_daily")[0][0]

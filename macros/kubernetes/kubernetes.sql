@@ -30,7 +30,7 @@
 
 
 {#- The columns of int_charges_deduplicated, in order: the billing charge contract, then what
-    deduplication adds. int_charges_split and int_kubernetes_node_charges_split select exactly these
+    deduplication adds. int_charges_allocatable and int_kubernetes_node_charges_split select exactly these
     (then kubernetes_split_columns()), so that split charges can replace node charges downstream. -#}
 {% macro deduplicated_charge_columns() -%}
     {{ return(adapter.dispatch('deduplicated_charge_columns', 'cost_per_customer')()) }}
@@ -76,19 +76,4 @@
 
 {% macro default__last_path_segment(column) -%}
     nullif(regexp_extract({{ column }}, '([^/]+)$', 1), '')
-{%- endmacro %}
-
-
-{#- minuend - subtrahend, both money, exactly, as money_type. Operands are narrowed to one digit less
-    of precision first: Spark types decimal(38, s) - decimal(38, s) as decimal(39, s), past its 38
-    digits (it then drops scale or overflows, depending on allowPrecisionLoss); a decimal(37, s)
-    difference fits decimal(38, s) everywhere. -#}
-{% macro money_difference(minuend, subtrahend) -%}
-    {{ return(adapter.dispatch('money_difference', 'cost_per_customer')(minuend, subtrahend)) }}
-{%- endmacro %}
-
-{% macro default__money_difference(minuend, subtrahend) -%}
-    cast(
-        cast({{ minuend }} as decimal(37, 10)) - cast({{ subtrahend }} as decimal(37, 10))
-    as {{ cost_per_customer.money_type() }})
 {%- endmacro %}

@@ -27,7 +27,7 @@ with
 
 split_charges as (
 
-    select * from {{ ref('int_charges_split') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 

@@ -19,7 +19,7 @@ pools as (
 
 customers as (
 
-    select * from {{ ref('stg_telemetry__customers') }}
+    select * from {{ ref('stg_business__customers') }}
     where quarantine_reason is null
 
 ),
@@ -324,16 +324,12 @@ conserved as (
         amounts.allocation_share,
         amounts.driver_quantity,
         amounts.driver_total_quantity,
-        cast(
-            case
-                when row_number() over (
-                    partition by amounts.pool_id
-                    order by abs(amounts.rounded_cost) desc, amounts.customer_id, amounts.unattributed_reason asc
-                ) = 1
-                    then amounts.rounded_cost + (amounts.pool_cost - sum(amounts.rounded_cost) over (partition by amounts.pool_id))
-                else amounts.rounded_cost
-            end
-        as {{ cost_per_customer.money_type() }}) as allocated_cost
+        {{ cost_per_customer.largest_remainder(
+            'amounts.rounded_cost',
+            'amounts.pool_cost',
+            'amounts.pool_id',
+            'abs(amounts.rounded_cost) desc, amounts.customer_id, amounts.unattributed_reason asc'
+        ) }} as allocated_cost
 
     from amounts
 

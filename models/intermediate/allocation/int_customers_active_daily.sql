@@ -5,7 +5,7 @@ with
 
 customers as (
 
-    select * from {{ ref('stg_telemetry__customers') }}
+    select * from {{ ref('stg_business__customers') }}
     where quarantine_reason is null
 
 ),

@@ -10,21 +10,21 @@ with
 
 tickets as (
 
-    select * from {{ ref('stg_telemetry__support_tickets') }}
+    select * from {{ ref('stg_business__support_tickets') }}
     where quarantine_reason is null
 
 ),
 
 rates as (
 
-    select * from {{ ref('stg_telemetry__support_rates') }}
+    select * from {{ ref('stg_business__support_rates') }}
     where quarantine_reason is null
 
 ),
 
 customers as (
 
-    select * from {{ ref('stg_telemetry__customers') }}
+    select * from {{ ref('stg_business__customers') }}
     where quarantine_reason is null
 
 ),

@@ -17,7 +17,7 @@ usage_rows as (
 
 customers as (
 
-    select * from {{ ref('stg_telemetry__customers') }}
+    select * from {{ ref('stg_business__customers') }}
     where quarantine_reason is null
 
 ),

@@ -12,7 +12,7 @@
     The decisions come from three small lookup tables (int_billing_winning_deliveries,
     int_billing_duplicate_files, int_billing_repeated_line_items), so this model reads the wide
     billing rows once and joins them only to small tables. It stays a table: as a view, each of
-    its readers (int_charges_split and allocation, the quality marts, the conservation tests)
+    its readers (int_charges_allocatable and allocation, the quality marts, the conservation tests)
     would parse every landed billing row again, which the benchmark measured as slower. -#}
 with
 

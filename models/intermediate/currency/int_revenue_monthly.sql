@@ -8,7 +8,7 @@ with
 
 revenue as (
 
-    select * from {{ ref('stg_telemetry__revenue') }}
+    select * from {{ ref('stg_business__revenue') }}
     where quarantine_reason is null
 
 ),

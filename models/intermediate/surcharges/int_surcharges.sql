@@ -1,5 +1,5 @@
 {#- One row per charge a surcharge applies to (allocation.yml `surcharges:`): the surcharge as a
-    charge of its own, derived from a good charge after the Kubernetes split (int_charges_split).
+    charge of its own, derived from a good charge after the Kubernetes split (int_charges_allocatable).
     It keeps the charge's period, account, service, region, resource, tags and commitment columns,
     so the rules allocate it like the charge it comes from, and differs in: charge_id
     ('<charge_id>+<surcharge>'), pool_name (the surcharge's name, for rules matching
@@ -16,7 +16,7 @@ with
 
 charges as (
 
-    select * from {{ ref('int_charges_split') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 

@@ -7,13 +7,13 @@ with
 
 ledger as (
 
-    select * from {{ ref('fct_customer_costs') }}
+    select * from {{ ref('customer_costs_daily') }}
 
 ),
 
 customers as (
 
-    select * from {{ ref('dim_customers') }}
+    select * from {{ ref('customers') }}
 
 ),
 

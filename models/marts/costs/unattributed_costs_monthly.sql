@@ -5,13 +5,13 @@ with
 
 allocated as (
 
-    select * from {{ ref('fct_customer_costs') }}
+    select * from {{ ref('customer_costs_daily') }}
 
 ),
 
 unattributed as (
 
-    select * from {{ ref('fct_unattributed_costs') }}
+    select * from {{ ref('unattributed_costs_daily') }}
 
 ),
 

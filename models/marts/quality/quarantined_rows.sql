@@ -1,6 +1,6 @@
 {#- One row per input record rejected by staging, from any input (and support tickets that no rate
     can price): the file, the record number, the reason and the money it carried (when readable).
-    Nothing rejected is dropped silently: billing rows' cost reaches fct_unattributed_costs as
+    Nothing rejected is dropped silently: billing rows' cost reaches unattributed_costs_daily as
     quarantined_input, converted to the reporting currency at the rate of the row's date (its
     charge period start, else end, else billing period start); a row with no readable date converts
     at the latest rate published for its currency. -#}
@@ -23,21 +23,21 @@ usage_rows as (
 
 customers as (
 
-    select * from {{ ref('stg_telemetry__customers') }}
+    select * from {{ ref('stg_business__customers') }}
     where quarantine_reason is not null
 
 ),
 
 revenue as (
 
-    select * from {{ ref('stg_telemetry__revenue') }}
+    select * from {{ ref('stg_business__revenue') }}
     where quarantine_reason is not null
 
 ),
 
 support_tickets as (
 
-    select * from {{ ref('stg_telemetry__support_tickets') }}
+    select * from {{ ref('stg_business__support_tickets') }}
     where quarantine_reason is not null
 
 ),
@@ -51,7 +51,7 @@ unpriced_tickets as (
 
 support_rates as (
 
-    select * from {{ ref('stg_telemetry__support_rates') }}
+    select * from {{ ref('stg_business__support_rates') }}
     where quarantine_reason is not null
 
 ),

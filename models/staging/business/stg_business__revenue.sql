@@ -3,7 +3,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('telemetry', 'revenue') }}
+    select * from {{ source('business', 'revenue') }}
 
 ),
 

@@ -3,7 +3,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('telemetry', 'support_tickets') }}
+    select * from {{ source('business', 'support_tickets') }}
 
 ),
 

@@ -5,7 +5,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('telemetry', 'customers') }}
+    select * from {{ source('business', 'customers') }}
 
 ),
 

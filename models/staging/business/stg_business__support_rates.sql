@@ -4,7 +4,7 @@ with
 
 source_rows as (
 
-    select * from {{ source('telemetry', 'support_rates') }}
+    select * from {{ source('business', 'support_rates') }}
 
 ),
 
