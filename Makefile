@@ -20,13 +20,14 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/cpc demo --out demo
 
-## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark).
+## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark),
+## in two worker processes (each file's tests in one worker).
 test: $(STAMP)
-	$(BIN)/pytest -q -ra
+	$(BIN)/pytest -q -ra -n 2 --dist loadgroup
 
 ## Everything but the Spark build.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -ra -m "not spark"
+	$(BIN)/pytest -q -ra -n 2 --dist loadgroup -m "not spark"
 
 ## Benchmark: 1k and 10k customers x 90 days on DuckDB; prints rows, wall time and peak memory per stage.
 bench: $(STAMP)
