@@ -1,10 +1,4 @@
-{#- One row per landed billing file identical to a file that sorts before it in the same delivery:
-    the same format, the same number of rows and the same fingerprint (the sum of its rows'
-    row_fingerprint over every contract column but the row's own identity). original_file is the
-    first such file. A small lookup table for int_charges_deduplicated (duplicate_file). Only the
-    rows of files that share their row count with another file of their delivery are fingerprinted
-    (usually none): the other files cannot be duplicates, and hashing every column of every billing
-    row is the expensive part. -#}
+{#- One row per billing file identical to an earlier file of its delivery; see _billing__models.yml. -#}
 {#- Every contract column but the row's own identity (file, row, delivery time) and the parsed tag
     map (its text is in `tags`; Spark cannot hash a map). -#}
 {%- set fingerprint_columns = [] -%}
@@ -53,7 +47,9 @@ files as (
 
 ),
 
-{# Files with another file of the same format, delivery and row count: the only candidates. -#}
+{# Files with another file of the same format, delivery and row count: the only candidates, and the
+   only files whose rows are fingerprinted (usually none; hashing every column of every billing row
+   is the expensive part). -#}
 same_size_files as (
 
     select distinct files.source_file

@@ -1,7 +1,4 @@
-{#- One row per provider line item id (AWS identity/LineItemId + TimeInterval, OCI referenceNo,
-    other_costs cost_id) that comes in more than one file of one delivery, with the first of those
-    files (by path): the rows of the later files are duplicate_line_item in int_charges_deduplicated.
-    A small lookup table (usually empty). -#}
+{#- One row per provider line item id repeated across the files of one delivery; see _billing__models.yml. -#}
 with
 
 charges as (

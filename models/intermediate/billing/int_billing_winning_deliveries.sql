@@ -1,8 +1,4 @@
-{#- One row per billing format, billing account and billing period (a "stream"): the delivery whose
-    rows count for it. A delivery is the files of one folder with one export variant
-    (billing_stream_keys). The lowest variant rank wins first (Azure amortized before actual),
-    then the delivery with the latest file time, then the last folder by path. A small lookup
-    table for int_charges_deduplicated (restated, amortized_export_preferred). -#}
+{#- One row per billing format, account and period: the delivery that counts; see _billing__models.yml. -#}
 with
 
 charges as (
@@ -11,7 +7,9 @@ charges as (
 
 ),
 
-{# Only the few narrow columns the keys need are read from the billing rows. -#}
+{# Only the few narrow columns the keys need are read from the billing rows. billing_stream_keys
+   gives the stream (account and period, within the format), the delivery (folder and export
+   variant) and the variant rank. -#}
 stream_rows as (
 
     select

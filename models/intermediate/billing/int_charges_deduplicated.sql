@@ -1,19 +1,4 @@
-{#- One row per landed billing row (every format), with whether it counts. A row is superseded when
-    - restated: a newer delivery covers the same format, billing account and billing period (a
-      delivery is the files of one folder with one export variant; the newest is the one with the
-      latest file time, then the last folder by path); for Azure, an amortized export wins over an
-      actual-cost export of the same account and period (amortized_export_preferred), except
-      the commitment purchases and refunds only the actual export has (EffectiveCost 0);
-    - duplicate_file: an identical file (same row count and the same fingerprints of every
-      column) of the same delivery sorts before it;
-    - duplicate_line_item: its provider line item id already came in an earlier file of the
-      delivery.
-    Superseded rows are kept here (and listed in superseded_billing_rows) but never allocated.
-    The decisions come from three small lookup tables (int_billing_winning_deliveries,
-    int_billing_duplicate_files, int_billing_repeated_line_items), so this model reads the wide
-    billing rows once and joins them only to small tables. It stays a table: as a view, each of
-    its readers (int_charges_allocatable and allocation, the quality marts, the conservation tests)
-    would parse every landed billing row again, which the benchmark measured as slower. -#}
+{#- One row per landed billing row, with whether it counts; see _billing__models.yml. -#}
 with
 
 charges as (

@@ -1,6 +1,5 @@
 {{ config(materialized="view") }}
-{#- One row per landed billing row of every format (FOCUS, AWS CUR, Azure, GCP, OCI), each already
-    normalized by its staging model to the billing charge contract. Nothing is filtered here. -#}
+{#- One row per landed billing row of every format, nothing filtered; see _billing__models.yml. -#}
 {%- set columns = cost_per_customer.billing_charge_columns() -%}
 with
 

@@ -1,11 +1,8 @@
-{#- One row per currency per UTC day that has a usable exchange rate into the reporting currency:
-    the rate published for that day, else the last earlier rate of the currency when it is at most
-    fx_max_gap_days old (a weekend takes Friday's rate). Days further from a published rate have no
-    row: amounts on them cannot be converted (assert_charges_have_fx_rates fails the build). The
-    reporting currency is not listed: it converts at 1 on every day (fx_rate_or_one). -#}
+{#- One row per currency per UTC day with a usable rate into the reporting currency; see _currency__models.yml. -#}
 {%- set max_gap_days = cost_per_customer.fx_max_gap_days() -%}
 with
 
+{# The reporting currency is left out: fx_rate_or_one converts it at 1 on every day. -#}
 rates as (
 
     select * from {{ ref('stg_finance__fx_rates') }}

@@ -1,9 +1,4 @@
-{#- One row per customer (compared case-insensitively) per month of revenue.csv: the month's revenue
-    in the reporting currency. Revenue in another currency converts at the month's average daily
-    rate (the mean of int_fx_rates_daily over the month's days that have one: revenue accrues over
-    the month, so no single day's rate stands for it), rounded to money_type's scale per currency.
-    A month whose currency has no usable rate on any day keeps revenue NULL and lists the currency in
-    unconverted_currency; assert_revenue_has_fx_rates fails the build on it. -#}
+{#- One row per customer per month of revenue.csv, in the reporting currency; see _currency__models.yml. -#}
 with
 
 revenue as (

@@ -1,14 +1,4 @@
-{#- One row per charge a surcharge applies to (allocation.yml `surcharges:`): the surcharge as a
-    charge of its own, derived from a good charge after the Kubernetes split (int_charges_allocatable).
-    It keeps the charge's period, account, service, region, resource, tags and commitment columns,
-    so the rules allocate it like the charge it comes from, and differs in: charge_id
-    ('<charge_id>+<surcharge>'), pool_name (the surcharge's name, for rules matching
-    `pool = '<name>'`), cost_category (the surcharge's category, if it sets one) and the amounts
-    (EffectiveCost, BilledCost and ListCost times the rate, rounded to money_type's scale, in the
-    charge's currency). A charge is surcharged when the surcharge's `match` holds on it, its period
-    starts within [effective_from, effective_to), and a rate applies to its region (region_rates,
-    else rate). This is new money on top of the bill: the conservation tests count it as an input
-    of its own. -#}
+{#- One row per charge and surcharge that applies to it; see _surcharges__models.yml. -#}
 {%- set surcharges = cost_per_customer.surcharges() -%}
 {%- set split_columns = cost_per_customer.kubernetes_split_columns() -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}

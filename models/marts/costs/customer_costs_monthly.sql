@@ -1,7 +1,4 @@
-{#- One row per customer per month with allocated cost: the total, the total by cost category,
-    revenue in the reporting currency (int_revenue_monthly) and cost-to-revenue (when revenue.csv
-    gives the month), and the change from the
-    customer's previous month. -#}
+{#- One row per customer per month with cost; see _costs__models.yml. -#}
 {%- set categories = cost_per_customer.cost_categories() -%}
 with
 

@@ -1,7 +1,4 @@
-{#- One row per customer per month per region of the charges behind their cost (FOCUS RegionId;
-    NULL for cost without a region: taxes, support, other costs): the total, the part that is
-    network (egress and other data transfer), the part that comes from surcharges (a regional
-    premium, allocation.yml `surcharges:`), and the region's share of the customer's month. -#}
+{#- One row per customer per month per region of the charges behind the cost; see _costs__models.yml. -#}
 with
 
 ledger as (

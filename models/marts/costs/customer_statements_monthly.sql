@@ -1,8 +1,4 @@
-{#- A penny-exact statement: one line per customer per month (and one line for the month's
-    unattributed cost), rounded to cents by largest remainder so that the lines add up exactly to
-    the month's total rounded to cents — no cent created or lost. Each line is first rounded down;
-    the cents still missing go to the lines with the largest remainders (ties: the unattributed line
-    last, then by customer id). Quarantined cost with no readable date has no month and no line. -#}
+{#- One line per customer per month, plus the month's unattributed line, in cents; see _costs__models.yml. -#}
 with
 
 customer_months as (

@@ -1,5 +1,4 @@
-{#- One row per segment per month: how many customers had cost, the total, and the distribution of
-    cost per customer (mean, median, 90th percentile, standard deviation). -#}
+{#- One row per segment per month: the distribution of cost per customer; see _costs__models.yml. -#}
 with
 
 customer_months as (

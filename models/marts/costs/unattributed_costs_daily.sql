@@ -1,7 +1,4 @@
-{#- One row per day x cost pool x reason: cost no rule could place on a customer, and the cost of
-    billing rows quarantined by staging (one pool per file, day and billing currency, reason
-    quarantined_input, converted to the reporting currency; cost_date is NULL only for quarantined
-    rows with no readable date). Amounts are in the reporting currency (column currency). -#}
+{#- One row per day x cost pool x reason of cost on no customer; see _costs__models.yml. -#}
 with
 
 ledger as (

@@ -1,6 +1,4 @@
-{#- One row per month x reason: cost left unattributed and its share of the month's whole bill
-    (allocated + unattributed, the input EffectiveCost). month is NULL only for quarantined rows
-    with no readable date. -#}
+{#- One row per month x reason of unattributed cost; see _costs__models.yml. -#}
 with
 
 allocated as (

@@ -1,6 +1,4 @@
-{#- One row per billing format, billing account and billing period: the delivery that counts, how
-    many were superseded, the rows and money it holds, and whether the period is final (an invoice
-    id is present, or a later period of the account has started) or still estimated. -#}
+{#- One row per billing format, billing account and billing period; see _finance__models.yml. -#}
 with
 
 charges as (

@@ -1,6 +1,4 @@
-{#- One row per counted billing charge whose charge period is not inside its billing period: a
-    sign of dates read in the wrong order, or of a provider's late correction. Counted here and
-    named in the build's warnings (the is_empty test, severity warn); still allocated as billed. -#}
+{#- One row per counted billing charge outside its billing period; see _quality__models.yml. -#}
 with
 
 charges as (

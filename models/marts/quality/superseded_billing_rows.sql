@@ -1,7 +1,4 @@
-{#- One row per landed billing row that does not count because another delivery replaced it: a
-    restated billing period, an identical file delivered twice, a provider line item repeated
-    across files, or an Azure actual-cost row whose period the amortized export covers. Nothing is
-    dropped silently: each names what replaced it. -#}
+{#- One row per landed billing row that another delivery replaced; see _quality__models.yml. -#}
 with
 
 charges as (
