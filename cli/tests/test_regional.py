@@ -204,7 +204,7 @@ def test_rules_diff_names_surcharge_changes(tmp_path: Path) -> None:
 
 
 def test_surcharge_categories_are_the_projects_cost_categories() -> None:
-    """rules.py validates a surcharge's category before dbt runs; the list must be the macro's."""
+    """cpc.rules validates a surcharge's category before dbt runs; the list must be the macro's."""
     from conftest import PROJECT_DIR
     from cpc.rules import COST_CATEGORIES
 

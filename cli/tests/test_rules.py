@@ -349,7 +349,7 @@ def test_default_rules_for_spark() -> None:
 
 
 def test_project_default_rules_are_the_compiled_defaults() -> None:
-    """dbt_project.yml's cpc_rules (for dbt run by hand) are rules.py's defaults, compiled."""
+    """dbt_project.yml's cpc_rules (for dbt run by hand) are cpc.rules' defaults, compiled."""
     project = project_vars()
     compiled = default_rules().to_dbt_vars()
     assert project["cpc_rules"] == compiled["cpc_rules"]
@@ -360,7 +360,7 @@ def test_project_default_rules_are_the_compiled_defaults() -> None:
 
 
 def test_enumerations_come_from_the_project() -> None:
-    """The lists rules.py validates against are dbt_project.yml's vars, and fit its logic."""
+    """The lists cpc.rules validates against are dbt_project.yml's vars, and fit its logic."""
     project = project_vars()
     assert tuple(project["cpc_allocation_methods"]) == METHODS
     assert set(METHOD_KEYS) == set(METHODS)
@@ -860,7 +860,7 @@ def _predicates(draw: st.DrawFn, depth: int = 3) -> str:
 
 
 def _normalise(tree: sqlglot.exp.Expression) -> sqlglot.exp.Expression:
-    """Lower-case and unquote identifiers, and spell numbers the way rules.py does."""
+    """Lower-case and unquote identifiers, and spell numbers the way cpc.rules does."""
 
     def fix(node: sqlglot.exp.Expression) -> sqlglot.exp.Expression:
         if isinstance(node, sqlglot.exp.Identifier):

@@ -32,13 +32,9 @@ from cpc.rules.yaml_loader import _YamlInt
 _NameCheck = Callable[[Any, str], str]
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]+")
-
 _NAME_MAX = 64
-
 _METRIC_RE = re.compile(r"[A-Za-z0-9_.:-]+")
-
 _UNSAFE_NAME_RE = re.compile(r"['\"\\`\x00-\x1f\x7f]")
-
 _ID_MAX = 256
 
 

@@ -59,7 +59,6 @@ NUMERIC_COLUMNS: frozenset[str] = frozenset(
 
 #: The pseudo-column for the UTC day being allocated, and the column it renders as.
 CHARGE_DATE_COLUMN = "charge_date"
-
 CHARGE_DATE_SQL_COLUMN = "cost_date"
 
 #: Text pseudo-columns a predicate may use, and the charge-day columns they render as:
@@ -137,13 +136,9 @@ SHARES_TOLERANCE = 1e-9
 READ_DIALECT = "duckdb"
 
 _TAG_KEY_MAX = 128
-
 _TAG_FUNCTION_KEY_RE = re.compile(r"[A-Za-z0-9_.:/ -]+")
-
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
-
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 _JINJA_MARKERS = ("{{", "{%", "{#")
 
 #: A mapping emitted to dbt, kept as ordered pairs so rules stay hashable.

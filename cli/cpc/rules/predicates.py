@@ -39,7 +39,6 @@ from cpc.rules.model import (
 )
 
 _NUMBER_RE = re.compile(r"(\d*)(?:\.(\d*))?([eE][+-]?\d+)?")
-
 _ALLOWED_SUMMARY = (
     "columns, tag('key'), charge_date, literals, date 'YYYY-MM-DD', comparisons, "
     "AND/OR/NOT, IN, LIKE, IS NULL"

@@ -78,9 +78,7 @@ DEFAULT_SPEC: dict[str, Any] = {
 }
 
 _TAG_KEY_RE = re.compile(r"[\w .:/=+@-]+")
-
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
-
 _VERSION_LENGTH = 12
 
 
