@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import jinja2
 
 from cpc import PROJECT_DIR, landing, lock, rules
 from cpc import warehouse as store
@@ -265,18 +266,30 @@ def _environment(**values: str | None) -> Iterator[None]:
 
 
 def landed_references(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    """The telemetry metrics, customer ids and segments in the landed input, normalized as staging
-    normalizes them, so rules naming something that is not there fail before dbt runs."""
-    def values(sql: str) -> set[str]:
-        return {row[0] for row in con.execute(sql).fetchall() if row[0]}
+    """The telemetry metrics, customer ids and segments in the landed input, cleaned as staging
+    cleans them, so rules naming something that is not there fail before dbt runs.
+
+    The text cleaning is the project's own ``clean_text`` macro, rendered from its file; the
+    lower-casing of metrics and segments (spaces as dashes) is what stg_telemetry__usage and
+    stg_business__customers add, and a test keeps these values equal to the staging models'."""
+    clean = _staging_clean_text()
+
+    def values(expression: str, table: str) -> set[str]:
+        sql = f"select distinct {expression} from {RAW_SCHEMA}.{table}"
+        return {row[0] for row in con.execute(sql).fetchall() if row[0] is not None}
 
     return {
-        "metrics": values(f"select distinct lower(trim(metric)) from {RAW_SCHEMA}.usage"),
-        "customers": values(f"select distinct trim(customer_id) from {RAW_SCHEMA}.customers"),
-        "segments": values(
-            f"select distinct lower(replace(trim(segment), ' ', '-')) from {RAW_SCHEMA}.customers"
-        ),
+        "metrics": values(f"lower({clean('metric')})", "usage"),
+        "customers": values(clean("customer_id"), "customers"),
+        "segments": values(f"lower(replace({clean('segment')}, ' ', '-'))", "customers"),
     }
+
+
+def _staging_clean_text() -> Callable[[str], str]:
+    """The SQL of staging's ``clean_text(column)`` (macros/portability/text_and_numbers.sql)."""
+    source = (PROJECT_DIR / "macros" / "portability" / "text_and_numbers.sql").read_text()
+    macro = jinja2.Environment().from_string(source).module.default__clean_text
+    return lambda column: str(macro(column)).strip()
 
 
 def resolve_rules(input_dir: Path | None, rules_path: Path | None, dialect: str) -> rules.RuleSet:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import build_ok, query
 from cpc.errors import UserError
 from cpc.rules import load_rules
@@ -203,10 +204,12 @@ def test_rules_diff_names_surcharge_changes(tmp_path: Path) -> None:
 
 
 def test_surcharge_categories_are_the_projects_cost_categories() -> None:
-    """rules.py validates a surcharge's category before dbt runs; the list must be the macro's."""
+    """cpc.rules validates a surcharge's category before dbt runs; the list must be the macro's."""
     from conftest import PROJECT_DIR
     from cpc.rules import COST_CATEGORIES
 
     macro = (PROJECT_DIR / "macros" / "allocation" / "cost_category.sql").read_text()
-    listed = macro.split("macro cost_categories()")[1].split("[", 1)[1].split("]", 1)[0]
-    assert tuple(name.strip(" '\n") for name in listed.split(",")) == COST_CATEGORIES
+    listed = macro.split("macro cost_categories()")[1].split("endmacro", 1)[0]
+    assert "return(var('cpc_cost_categories'))" in listed
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+    assert tuple(project["vars"]["cpc_cost_categories"]) == COST_CATEGORIES

@@ -13,16 +13,23 @@ from pathlib import Path
 import duckdb
 import pytest
 import sqlglot
+from cpc import PROJECT_DIR
 from cpc.errors import UserError
 from cpc.rules import (
     ALLOWED_COLUMNS,
+    COST_CATEGORIES,
+    KUBERNETES_DEFAULTS,
+    METHOD_KEYS,
     METHODS,
     NUMERIC_COLUMNS,
+    SHARE_IDLE_MODES,
+    UNATTRIBUTED_REASONS,
     Rule,
     RuleSet,
     compile_match,
     default_rules,
     load_rules,
+    project_vars,
     tag_column,
 )
 from hypothesis import HealthCheck, given, settings
@@ -339,6 +346,48 @@ def test_default_rules_for_spark() -> None:
     assert [r.match_sql for r in default_rules("spark").rules] == [
         r.match_sql for r in default_rules().rules
     ]
+
+
+def test_project_default_rules_are_the_compiled_defaults() -> None:
+    """dbt_project.yml's cpc_rules (for dbt run by hand) are cpc.rules' defaults, compiled."""
+    project = project_vars()
+    compiled = default_rules().to_dbt_vars()
+    assert project["cpc_rules"] == compiled["cpc_rules"]
+    assert project["cpc_customer_tag_key"] == compiled["cpc_customer_tag_key"]
+    assert project["cpc_fx_max_gap_days"] == compiled["cpc_fx_max_gap_days"]
+    for key in ("cpu_hourly_price", "ram_gib_hourly_price", "share_idle"):
+        assert project[f"cpc_kubernetes_{key}"] == compiled[f"cpc_kubernetes_{key}"]
+
+
+def test_enumerations_come_from_the_project() -> None:
+    """The lists cpc.rules validates against are dbt_project.yml's vars, and fit its logic."""
+    project = project_vars()
+    assert tuple(project["cpc_allocation_methods"]) == METHODS
+    assert set(METHOD_KEYS) == set(METHODS)
+    assert tuple(project["cpc_cost_categories"]) == COST_CATEGORIES
+    assert tuple(project["cpc_kubernetes_share_idle_modes"]) == SHARE_IDLE_MODES
+    assert KUBERNETES_DEFAULTS["share_idle"] in SHARE_IDLE_MODES
+    reasons = [reason for step in UNATTRIBUTED_REASONS.values() for reason in step]
+    assert len(reasons) == len(set(reasons)) == 9
+
+
+def test_no_enumeration_is_written_twice() -> None:
+    """Model and seed YAML tests and the macros read the project variables, not copies."""
+    reasons = {reason for step in UNATTRIBUTED_REASONS.values() for reason in step}
+    enumerations = {"cost categories": set(COST_CATEGORIES), "methods": set(METHODS),
+                    "unattributed reasons": reasons}
+    for path in [*(PROJECT_DIR / "models").rglob("*.yml"), *(PROJECT_DIR / "seeds").rglob("*.yml")]:
+        for line in path.read_text().splitlines():
+            if not line.strip().startswith("values: ["):
+                continue
+            listed = {value.strip() for value in line.split("[", 1)[1].rstrip("] ").split(",")}
+            for what, names in enumerations.items():
+                assert len(listed & names) < 3, f"{path.name} lists {what}: {line.strip()}"
+    for path in (PROJECT_DIR / "macros").rglob("*.sql"):
+        text = path.read_text()
+        assert "'observability', 'security'" not in text, path.name
+        assert "'weighted', 'fixed'" not in text, path.name
+        assert str(KUBERNETES_DEFAULTS["cpu_hourly_price"]) not in text, path.name
 
 
 def test_unknown_dialect_is_a_user_error() -> None:
@@ -811,7 +860,7 @@ def _predicates(draw: st.DrawFn, depth: int = 3) -> str:
 
 
 def _normalise(tree: sqlglot.exp.Expression) -> sqlglot.exp.Expression:
-    """Lower-case and unquote identifiers, and spell numbers the way rules.py does."""
+    """Lower-case and unquote identifiers, and spell numbers the way cpc.rules does."""
 
     def fix(node: sqlglot.exp.Expression) -> sqlglot.exp.Expression:
         if isinstance(node, sqlglot.exp.Identifier):

@@ -163,6 +163,73 @@ def test_normalize_segment(raw: str, normalized: str) -> None:
     assert normalize_segment(raw) == normalized
 
 
+MESSY_CUSTOMERS = """\
+customer_id,segment
+acme,Mid Market
+ Globex ,  SMB  
+initech,Enterprise
+none,smb
+NULL,smb
+hooli,nan
+umbrella, 
+"""
+
+MESSY_USAGE = """\
+usage_date,customer_id,metric,quantity,service_name
+2024-01-01,acme,CPU_Core_Hours,1,EC2
+2024-01-01,acme, egress_GB ,1,EC2
+2024-01-01,acme,None,1,EC2
+2024-01-01,acme,,1,EC2
+2024-01-01,acme,NaN,1,EC2
+2024-01-01,acme,Storage GB,1,S3
+"""
+
+ONE_CHARGE = """\
+BillingAccountId,BillingCurrency,BillingPeriodStart,BillingPeriodEnd,ChargePeriodStart,\
+ChargePeriodEnd,ChargeCategory,BilledCost,EffectiveCost,ServiceName,ServiceCategory
+1,USD,2024-01-01T00:00:00Z,2024-02-01T00:00:00Z,2024-01-01T00:00:00Z,2024-01-02T00:00:00Z,\
+Usage,1,1,EC2,Compute
+"""
+
+
+def test_landed_references_are_the_staged_values(tmp_path: Path) -> None:
+    """The names `cpc build` checks rules against are the values staging gives the same input,
+    and normalize_segment spells a segment the way stg_business__customers does."""
+    import duckdb
+    from conftest import land_and_stage
+    from cpc.build import landed_references
+
+    input_dir = tmp_path / "input"
+    (input_dir / "usage").mkdir(parents=True)
+    (input_dir / "billing").mkdir()
+    (input_dir / "billing" / "focus.csv").write_text(ONE_CHARGE, encoding="utf-8")
+    (input_dir / "customers.csv").write_text(MESSY_CUSTOMERS, encoding="utf-8")
+    (input_dir / "usage" / "usage.csv").write_text(MESSY_USAGE, encoding="utf-8")
+    warehouse = land_and_stage(
+        input_dir, tmp_path, "stg_business__customers", "stg_telemetry__usage"
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        landed = landed_references(con)
+
+        def staged(column: str, model: str) -> set[str]:
+            sql = f"select distinct {column} from staging.{model} where {column} is not null"
+            return {row[0] for row in con.execute(sql).fetchall()}
+
+        assert landed["metrics"] == staged("metric", "stg_telemetry__usage")
+        assert landed["customers"] == staged("customer_id", "stg_business__customers")
+        assert landed["segments"] == staged("segment", "stg_business__customers")
+        raw_segments = con.execute(
+            "select cast(raw.segment as varchar), staged.segment from cpc_raw.customers as raw"
+            " join staging.stg_business__customers as staged"
+            " on staged.source_row = raw._source_row where staged.segment is not null"
+        ).fetchall()
+    assert landed["metrics"] == {"cpu_core_hours", "egress_gb", "storage gb"}
+    assert landed["segments"] == {"mid-market", "smb", "enterprise"}
+    assert len(raw_segments) == 5
+    for raw, segment in raw_segments:
+        assert normalize_segment(raw) == segment
+
+
 # --------------------------------------------------------------------------- diff_rules
 
 

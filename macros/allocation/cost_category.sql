@@ -11,10 +11,11 @@
     end
 {%- endmacro %}
 
-{#- The cost categories, in report order (columns of customer_costs_monthly). engineering is never
-    given by a FOCUS ServiceCategory: it comes from other_costs.csv (declared_category). -#}
+{#- The cost categories, in report order (columns of customer_costs_monthly): the project variable
+    cpc_cost_categories. engineering is never given by a FOCUS ServiceCategory: it comes from
+    other_costs.csv (declared_category). -#}
 {% macro cost_categories() -%}
-    {{ return(['compute', 'storage', 'database', 'network', 'observability', 'security', 'support', 'engineering', 'overhead', 'other']) }}
+    {{ return(var('cpc_cost_categories')) }}
 {%- endmacro %}
 
 

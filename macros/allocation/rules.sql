@@ -7,7 +7,7 @@
 
 {% macro default__allocation_rules() -%}
     {%- set rules = var('cpc_rules') -%}
-    {%- set methods = ['tag', 'usage', 'even', 'weighted', 'fixed', 'revenue', 'proportional_to_cost'] -%}
+    {%- set methods = var('cpc_allocation_methods') -%}
     {%- if rules is string or rules is mapping or rules | length == 0 -%}
         {{ exceptions.raise_compiler_error("var cpc_rules must be a non-empty list of rules, got: " ~ rules) }}
     {%- endif -%}

@@ -4,26 +4,28 @@
 {#- The split settings from project variables (allocation.yml `kubernetes:` via `cpc build`), checked
     so that a hand-written --vars fails at compile time with a message naming the bad value:
     cpu_hourly_price (per core-hour) and ram_gib_hourly_price (per GiB-hour), positive numbers whose
-    ratio splits a node's cost into CPU and RAM (defaults: OpenCost's configs/default.json, 0.031611
-    and 0.004237); share_idle: none (idle stays unattributed), even or weighted. -#}
+    ratio splits a node's cost into CPU and RAM; share_idle: none (idle stays unattributed), even or
+    weighted (cpc_kubernetes_share_idle_modes). The defaults are the variables' values in
+    dbt_project.yml. -#}
 {% macro kubernetes_settings() -%}
     {{ return(adapter.dispatch('kubernetes_settings', 'cost_per_customer')()) }}
 {%- endmacro %}
 
 {% macro default__kubernetes_settings() -%}
     {%- set settings = {
-        'cpu_hourly_price': var('cpc_kubernetes_cpu_hourly_price', 0.031611),
-        'ram_gib_hourly_price': var('cpc_kubernetes_ram_gib_hourly_price', 0.004237),
-        'share_idle': var('cpc_kubernetes_share_idle', 'none'),
+        'cpu_hourly_price': var('cpc_kubernetes_cpu_hourly_price'),
+        'ram_gib_hourly_price': var('cpc_kubernetes_ram_gib_hourly_price'),
+        'share_idle': var('cpc_kubernetes_share_idle'),
     } -%}
+    {%- set share_idle_modes = var('cpc_kubernetes_share_idle_modes') -%}
     {%- for key in ['cpu_hourly_price', 'ram_gib_hourly_price'] -%}
         {%- set value = settings[key] -%}
         {%- if value is string or value is boolean or value is not number or value <= 0 -%}
             {{ exceptions.raise_compiler_error("kubernetes settings in " ~ this ~ ": var cpc_kubernetes_" ~ key ~ " must be a positive number, got: " ~ value) }}
         {%- endif -%}
     {%- endfor -%}
-    {%- if settings.share_idle not in ['none', 'even', 'weighted'] -%}
-        {{ exceptions.raise_compiler_error("kubernetes settings in " ~ this ~ ": var cpc_kubernetes_share_idle must be none, even or weighted, got: " ~ settings.share_idle) }}
+    {%- if settings.share_idle not in share_idle_modes -%}
+        {{ exceptions.raise_compiler_error("kubernetes settings in " ~ this ~ ": var cpc_kubernetes_share_idle must be one of " ~ share_idle_modes | join(', ') ~ ", got: " ~ settings.share_idle) }}
     {%- endif -%}
     {{ return(settings) }}
 {%- endmacro %}
