@@ -1,13 +1,4 @@
-{#- One row per cost pool per day: the charges one rule splits the same way (same rule, service,
-    region, billing account, charge category, currency, and driver — a usage metric at resource,
-    region or service level — or customer tag for tag rules), or, for cost no rule places, the
-    charges left unattributed for the same reason. pool_cost is what the pool moves; for each
-    proportional_to_cost rule, basis_cost_rule_<position> is the part of it that rule follows.
-    Support tickets (int_support_costs) form one pool per day, currency and agent tier, placed
-    directly on their customers (allocation_method 'direct', charge_category 'Support'); other costs
-    naming their customer (rule 'direct') form one pool per day, customer and the attributes above.
-    cost_category is the pool's cost category (the input's own for other costs, else from its
-    ServiceCategory; 'support' for tickets). -#}
+{#- Cost pools: the day's candidates one rule splits the same way, and the day's support tickets per tier. -#}
 {%- set following_rules = cost_per_customer.cost_following_rules() -%}
 {%- set pool_columns = [
     'pool_id', 'cost_date', 'billing_currency', 'billing_account_id', 'service_name', 'service_category',

@@ -1,11 +1,4 @@
-{#- One row per good support ticket: its cost, handle_minutes / 60 x the hourly rate of its agent
-    tier in effect on the ticket's UTC day (the latest effective_from wins where windows overlap),
-    on the day it was opened. customer_id is NULL when the ticket names no customer of
-    customers.csv (its cost becomes unknown_customer). A ticket whose tier has no rate that day
-    cannot be priced: is_priced is false and it is reported in quarantined_rows. The cost is
-    converted from the rate's currency to the reporting currency at the exchange rate of the
-    ticket's day (int_fx_rates_daily; the reporting currency at 1); a ticket without a usable
-    exchange rate is not priced either, and assert_charges_have_fx_rates fails the build. -#}
+{#- Support tickets priced at their tier's rate of the day, in the reporting currency. -#}
 with
 
 tickets as (
