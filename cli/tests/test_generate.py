@@ -15,20 +15,13 @@ import duckdb
 import pytest
 import yaml
 from cpc.errors import UserError
-from cpc.generate import (
-    BILLING_COLUMNS,
-    GenerateSummary,
-    _add_months,
-    _build_cluster,
-    _build_world,
-    _fx_rates,
-    _months,
-    _other_cost_schedule,
-    _other_costs,
-    _other_costs_truth,
-    _revenue,
-    generate,
-)
+from cpc.generate import BILLING_COLUMNS, GenerateSummary, generate
+from cpc.generate.currencies import fx_rates
+from cpc.generate.kubernetes import build_cluster
+from cpc.generate.other_costs import other_cost_schedule, other_costs, other_costs_truth
+from cpc.generate.periods import add_months, calendar_months
+from cpc.generate.revenue import revenue
+from cpc.generate.world import build_world
 
 START = date(2024, 1, 20)  # mid-month start and (with 45 days) a mid-month end
 DAYS = 45
@@ -555,7 +548,7 @@ def test_the_eu_account_is_billed_in_euros_with_daily_rates(
     assert all(1.0 < v < 1.16 for v in values)
     assert max(abs(b / a - 1) for a, b in itertools.pairwise(values)) < 0.02
     # Over a year end: no rate on 1 January; 29 December's carries over.
-    frame, fx = _fx_rates(_build_world(4, 12, 5, date(2024, 1, 1)))
+    frame, fx = fx_rates(build_world(4, 12, 5, date(2024, 1, 1)))
     published = set(frame["date"])
     assert date(2023, 12, 29) in published and date(2024, 1, 1) not in published
     friday = frame.loc[frame["date"] == date(2023, 12, 29), "rate"].item()
@@ -697,8 +690,8 @@ def test_node_cost_truth_matches_a_hand_split(dataset: tuple[Path, GenerateSumma
             assert len(lines) >= 3  # some tenant, monitoring and idle
         for namespace, amount in lines.items():
             by_namespace[namespace] += amount
-    world = _build_world(CUSTOMERS, DAYS, 11, START)
-    cluster = _build_cluster(world)
+    world = build_world(CUSTOMERS, DAYS, 11, START)
+    cluster = build_cluster(world)
     truth = {
         f"tenant-{world.ids[c]}": cluster.tenant_cost[(day - START).days, t]
         for t, c in enumerate(cluster.tenants)
@@ -904,7 +897,7 @@ def test_other_costs_fit_the_window_and_the_rules(
         incurred = date.fromisoformat(cost["incurred_date"])
         months = int(cost["amortization_months"] or 0)
         assert START <= incurred < end and months >= 0
-        assert _add_months(incurred, months) <= end if months else incurred < end
+        assert add_months(incurred, months) <= end if months else incurred < end
         category = cost["category"].strip().lower()
         assert category in {"engineering", "security", "compliance", "hardware", "licence"}
         assert float(cost["amount"].replace("$", "").replace(",", "")) > 0
@@ -930,17 +923,17 @@ def test_other_costs_amortize_across_a_year_end_and_from_a_leap_day() -> None:
     over 12 months across the year end, the servers bought on the leap day over 36 months (to
     2027-02-28), and the ground truth places every cost that names no deleted customer."""
     start, days = date(2024, 2, 29), 1096
-    world = _build_world(4, days, 1, start)
-    months = _months(start, days)
-    costs = {cost.cost_id: cost for cost in _other_costs(world)}
+    world = build_world(4, days, 1, start)
+    months = calendar_months(start, days)
+    costs = {cost.cost_id: cost for cost in other_costs(world)}
     salary = costs["ENG-2024-03"]
     assert (salary.incurred, salary.months) == (date(2024, 3, 15), 12)
-    assert _other_cost_schedule(salary) == (date(2024, 3, 15), date(2025, 3, 15))
+    assert other_cost_schedule(salary) == (date(2024, 3, 15), date(2025, 3, 15))
     servers = costs["HW-1"]
     assert (servers.incurred, servers.months) == (date(2024, 2, 29), 36)
-    assert _other_cost_schedule(servers) == (date(2024, 2, 29), date(2027, 2, 28))
-    assert all(_other_cost_schedule(c)[1] <= start + timedelta(days=days) for c in costs.values())
-    truth = _other_costs_truth(world, months, list(costs.values()), _revenue(world, months))
+    assert other_cost_schedule(servers) == (date(2024, 2, 29), date(2027, 2, 28))
+    assert all(other_cost_schedule(c)[1] <= start + timedelta(days=days) for c in costs.values())
+    truth = other_costs_truth(world, months, list(costs.values()), revenue(world, months))
     placed = sum(c.amount for c in costs.values() if c.customer is None or c.customer >= 0)
     assert truth.sum() == pytest.approx(placed, rel=1e-9)
 
