@@ -12,6 +12,9 @@ import duckdb
 import pytest
 from conftest import FIXTURES, land_and_stage, query
 
+#: The seeds the staging models join (built with them).
+REFERENCE_SEEDS = ("provider_service_categories", "service_category_cost_categories")
+
 LEGACY_SAMPLE = (
     FIXTURES / "provider_exports" / "aws-cur-legacy" / "sample-anonymous-aws-export-dataset.csv"
 )
@@ -94,7 +97,7 @@ def aws_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "input" / "customers.csv").write_text(
         "customer_id,segment\nacme,smb\nglobex,enterprise\n"
     )
-    return land_and_stage(root / "input", root, "stg_aws__cost_and_usage")
+    return land_and_stage(root / "input", root, "stg_aws__cost_and_usage", *REFERENCE_SEEDS)
 
 
 def test_every_landed_row_is_staged_with_its_variant(aws_warehouse: Path) -> None:

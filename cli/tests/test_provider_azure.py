@@ -16,6 +16,9 @@ import pytest
 from conftest import land_and_stage, query
 from cpc import PROJECT_DIR
 
+#: The seeds the staging models join (built with them).
+REFERENCE_SEEDS = ("provider_service_categories", "service_category_cost_categories")
+
 PROVIDER_EXPORTS = PROJECT_DIR / "tests" / "fixtures" / "provider_exports"
 EA_SAMPLE = next(PROVIDER_EXPORTS.glob("azure-ea/*.csv"))
 MCA_EXPORTS = PROVIDER_EXPORTS / "azure-mca"
@@ -38,7 +41,7 @@ def azure_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "input" / "customers.csv").write_text(
         "customer_id,segment\nacme,smb\nglobex,enterprise\n", encoding="utf-8"
     )
-    return land_and_stage(root / "input", root, "stg_azure__cost_details")
+    return land_and_stage(root / "input", root, "stg_azure__cost_details", *REFERENCE_SEEDS)
 
 
 def test_every_landed_row_is_staged_with_its_dataset(azure_warehouse: Path) -> None:

@@ -16,6 +16,9 @@ import pytest
 from conftest import FIXTURES, land_and_stage, query
 from cpc.formats import detect, gcp, oci
 
+#: The seeds the staging models join (built with them).
+REFERENCE_SEEDS = ("provider_service_categories", "service_category_cost_categories")
+
 GCP_FIXTURES = FIXTURES / "provider_exports" / "gcp"
 OCI_FIXTURES = FIXTURES / "provider_exports" / "oci"
 GCP_JSONL = "billing/gcp/billing_export_detailed_2024-03.jsonl"
@@ -37,7 +40,7 @@ def staged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (input_dir / "customers.csv").write_text(
         "customer_id,customer_name,segment\nacme,Acme,enterprise\n"
     )
-    return land_and_stage(input_dir, root, "stg_gcp__billing_export", "stg_oci__cost_reports")
+    return land_and_stage(input_dir, root, "stg_gcp__billing_export", "stg_oci__cost_reports", *REFERENCE_SEEDS)
 
 
 def test_headers_are_recognized_with_their_variant() -> None:

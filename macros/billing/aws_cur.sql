@@ -1,5 +1,5 @@
 {#- AWS Cost and Usage Report specifics used by stg_aws__cost_and_usage: the tag keys of CUR 2.0
-    and the FOCUS ServiceCategory of an AWS product code. -#}
+    and the FOCUS ServiceCategory of an AWS charge. -#}
 
 {#- CUR 2.0 (and Athena-style legacy CUR) writes tag keys in snake_case with the tag's origin as a
     `user_` / `aws_` prefix (`user_customer_id`), where legacy CUR writes `user:customer_id`. This
@@ -36,79 +36,17 @@
 {%- endmacro %}
 
 
-{#- FOCUS ServiceCategory of an AWS product code (lineItem/ProductCode). The one list of AWS
-    services the project knows; a code not listed falls back on its product family (data transfer
-    is Networking, storage families Storage, ...) and then to 'Other'. -#}
-{% macro aws_cur_service_categories() -%}
-    {{ return({
-        'Compute': [
-            'AmazonEC2', 'AWSLambda', 'AmazonECS', 'AmazonEKS', 'AmazonECR', 'AmazonECRPublic', 'AWSFargate',
-            'AmazonLightsail', 'AWSOutposts', 'AWSAppRunner', 'AWSBatch', 'ElasticBeanstalk', 'AmazonAppStream',
-            'AmazonWorkSpaces', 'VMwareCloudOnAWS', 'ComputeSavingsPlans',
-        ],
-        'Storage': [
-            'AmazonS3', 'AmazonS3GlacierDeepArchive', 'AmazonGlacier', 'AmazonEBS', 'AmazonEFS', 'AmazonFSx',
-            'AWSBackup', 'AWSStorageGateway', 'AWSStorageGatewayDeepArchive', 'AWSElasticDisasterRecovery',
-            'IngestionServiceSnowball', 'SnowballExtraDays',
-        ],
-        'Databases': [
-            'AmazonRDS', 'AmazonDynamoDB', 'AmazonElastiCache', 'AmazonRedshift', 'AmazonDocDB', 'AmazonNeptune',
-            'AmazonMemoryDB', 'AmazonTimestream', 'AmazonMCS', 'AmazonQLDB', 'AmazonKeyspaces',
-        ],
-        'Networking': [
-            'AmazonVPC', 'AWSDataTransfer', 'AmazonCloudFront', 'AmazonRoute53', 'AWSELB', 'AWSDirectConnect',
-            'AWSGlobalAccelerator', 'AmazonApiGateway', 'AWSCloudMap', 'AWSCloudWAN', 'AWSNetworkFirewall',
-            'AWSPrivate5G', 'AWSTransitGateway', 'AWSVPN',
-        ],
-        'Analytics': [
-            'AmazonAthena', 'AWSGlue', 'ElasticMapReduce', 'AmazonKinesis', 'AmazonKinesisFirehose',
-            'AmazonKinesisAnalytics', 'AmazonMSK', 'AmazonES', 'AmazonOpenSearchService', 'AmazonQuickSight',
-            'AWSLakeFormation', 'AWSDataExchange', 'AmazonCloudSearch', 'datapipeline', 'AWSCleanRooms',
-        ],
-        'Integration': [
-            'AWSQueueService', 'AmazonSNS', 'AmazonStates', 'AmazonMQ', 'AmazonMWAA', 'AWSEvents', 'AppFlow',
-            'AWSAppFabric',
-        ],
-        'Management and Governance': [
-            'AmazonCloudWatch', 'AWSCloudTrail', 'AWSConfig', 'AWSCloudFormation', 'AWSSystemsManager',
-            'AWSServiceCatalog', 'AmazonGrafana', 'AmazonPrometheus', 'AWSCostExplorer', 'AWSBudgets',
-            'AWSBillingConductor', 'AWSResilienceHub', 'OpsWorks', 'AWSXRay',
-        ],
-        'Security': [
-            'awskms', 'AWSSecretsManager', 'awswaf', 'AWSShield', 'AmazonGuardDuty', 'AWSSecurityHub',
-            'AmazonInspector', 'AmazonInspectorV2', 'AmazonMacie', 'AmazonDetective', 'AWSCertificateManager',
-            'CloudHSM', 'AWSFMS', 'AmazonCognito', 'AmazonCognitoSync', 'AWSDirectoryService', 'AmazonSecurityLake',
-            'AmazonVerifiedPermissions', 'auditmanager', 'AWSIAMIdentityCenter',
-        ],
-        'AI and Machine Learning': [
-            'AmazonSageMaker', 'AmazonBedrock', 'AmazonRekognition', 'AmazonTextract', 'AmazonPolly', 'AmazonLex',
-            'AmazonKendra', 'AmazonPersonalize', 'AmazonForecast', 'AmazonFraudDetector', 'comprehend',
-            'transcribe', 'translate', 'AmazonQ', 'AmazonCodeWhisperer', 'AmazonDevOpsGuru',
-            'MachineLearningSavingsPlans',
-        ],
-        'Developer Tools': [
-            'AWSCodeCommit', 'AWSCodeDeploy', 'AWSCodePipeline', 'CodeBuild', 'AWSCodeArtifact', 'CodeCatalyst',
-            'AWSAmplify', 'AWSAppSync', 'AWSDeviceFarm', 'AWSCloudShell',
-        ],
-        'Migration': [
-            'AWSDatabaseMigrationSvc', 'AWSDataSync', 'AWSTransfer', 'AWSApplicationMigrationSvc',
-            'AWSMigrationHubRefactorSpaces',
-        ],
-        'Internet of Things': ['AWSIoT', 'AWSGreengrass', 'AWSIoTAnalytics', 'AWSIoTEvents', 'AWSIoTSiteWise'],
-        'Business Applications': ['AmazonSES', 'AmazonConnect', 'AmazonWorkMail', 'AmazonChime', 'AmazonPinpoint'],
-        'Media': ['AmazonIVS', 'AmazonKinesisVideo', 'AWSElementalMediaConvert', 'AWSElementalMediaLive'],
-    }) }}
+{#- FOCUS ServiceCategory of an AWS charge: the category the seed provider_service_categories
+    lists for its product code (lineItem/ProductCode, joined by the staging model as
+    `listed_category`); a code not listed falls back on its product family (data transfer is
+    Networking, storage families Storage, ...) and then to 'Other'; no code at all is NULL. Takes
+    column names. -#}
+{% macro aws_cur_service_category(listed_category, product_code, product_family) -%}
+    {{ return(adapter.dispatch('aws_cur_service_category', 'cost_per_customer')(listed_category, product_code, product_family)) }}
 {%- endmacro %}
-
-{% macro aws_cur_service_category(product_code, product_family) -%}
-    {{ return(adapter.dispatch('aws_cur_service_category', 'cost_per_customer')(product_code, product_family)) }}
-{%- endmacro %}
-{% macro default__aws_cur_service_category(product_code, product_family) -%}
-    {%- set categories = cost_per_customer.aws_cur_service_categories() -%}
+{% macro default__aws_cur_service_category(listed_category, product_code, product_family) -%}
     case
-        {%- for category, codes in categories.items() %}
-        when {{ product_code }} in ('{{ codes | join("', '") }}') then '{{ category }}'
-        {%- endfor %}
+        when {{ listed_category }} is not null then {{ listed_category }}
         when lower({{ product_family }}) like '%data transfer%' then 'Networking'
         when lower({{ product_family }}) like '%storage%' then 'Storage'
         when lower({{ product_family }}) like 'database%' then 'Databases'

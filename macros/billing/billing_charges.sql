@@ -29,15 +29,17 @@
 {%- endmacro %}
 
 
-{#- The last step of a billing staging model: from a CTE `typed_cte` holding every contract column
-    except quarantine_reason, customer_tag and is_unused_commitment, add the reason the row must be
-    quarantined (NULL for a good row) and the customer tag's value (from tags_map), and select the
-    contract columns in order. `labels` maps
-    charge_period_start, charge_period_end, effective_cost, billed_cost, list_cost and tags to the
-    name of the source column the value came from, so that a reason names the user's own column
-    (e.g. 'unparseable lineItem/UsageStartDate'). `provides` lists the optional contract columns
-    (optional_billing_charge_columns) the CTE has; the others are NULL. The CTE also carries the
-    landed `_decimal_mark` of its rows, so that a money value that does not read says why. -#}
+{#- The last steps of a billing staging model, written as CTEs in its `with` list after a CTE
+    `typed_cte` holding every contract column except quarantine_reason, customer_tag and
+    is_unused_commitment: add the reason the row must be quarantined (NULL for a good row) and the
+    customer tag's value (from tags_map), and select the contract columns in order, in a last CTE
+    named `classified`. `labels` maps charge_period_start, charge_period_end, effective_cost,
+    billed_cost, list_cost and tags to the name of the source column the value came from, so that
+    a reason names the user's own column (e.g. 'unparseable lineItem/UsageStartDate'). `provides`
+    lists the optional contract columns (optional_billing_charge_columns) the CTE has; the others
+    are NULL. The CTE also carries the landed `_decimal_mark` of its rows, so that a money value
+    that does not read says why. Each raw value is cleaned once (quarantine_texts); the number shapes
+    are found only for the one amount whose reason they explain (quarantine_numbers to quarantine_checks). -#}
 {% macro classify_billing_charges(typed_cte, labels={}, provides=[]) -%}
     {%- set names = {
         'charge_period_start': 'ChargePeriodStart', 'charge_period_end': 'ChargePeriodEnd',
@@ -49,38 +51,89 @@
         {%- endif -%}
         {%- do names.update({key: labels[key]}) -%}
     {%- endfor -%}
+    {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
+quarantine_texts as (
+
+    select
+        *,
+        {%- for raw in ['charge_period_start', 'charge_period_end'] + amounts %}
+        {{ cost_per_customer.clean_text(raw ~ '_raw') }} as {{ raw }}_checked_text,
+        {%- endfor %}
+        {{ cost_per_customer.tag_values('tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag_values
+
+    from {{ typed_cte }}
+
+),
+
+{# The number text of the first amount a reason may name for not reading (EffectiveCost, then
+    BilledCost and ListCost when written), and which number shapes it fits. -#}
+quarantine_numbers as (
+
+    select
+        *,
+        {{ cost_per_customer.number_text(
+            'case when effective_cost is null then effective_cost_checked_text'
+            ~ ' when billed_cost is null and billed_cost_checked_text is not null then billed_cost_checked_text'
+            ~ ' when list_cost is null then list_cost_checked_text end'
+        ) }} as unread_number_text
+
+    from quarantine_texts
+
+),
+
+quarantine_shapes as (
+
+    select
+        *,
+        {{ cost_per_customer.regex_full_match('unread_number_text', cost_per_customer.decimal_point_pattern()) }} as unread_fits_point,
+        {{ cost_per_customer.regex_full_match('unread_number_text', cost_per_customer.decimal_comma_pattern()) }} as unread_fits_comma
+
+    from quarantine_numbers
+
+),
+
+quarantine_checks as (
+
+    select
+        *,
+        {{ cost_per_customer.decimal_problem_reason('unread_fits_point', 'unread_fits_comma', '_decimal_mark') }} as unread_problem
+
+    from quarantine_shapes
+
+),
+
+classified as (
+
     select
         {%- for column in cost_per_customer.billing_charge_columns() %}
         {%- if column == 'quarantine_reason' %}
         case
-            when {{ cost_per_customer.clean_text(typed_cte ~ '.charge_period_start_raw') }} is null then 'missing {{ names.charge_period_start }}'
-            when {{ typed_cte }}.charge_period_start_at is null then 'unparseable {{ names.charge_period_start }}'
-            when {{ cost_per_customer.clean_text(typed_cte ~ '.charge_period_end_raw') }} is null then 'missing {{ names.charge_period_end }}'
-            when {{ typed_cte }}.charge_period_end_at is null then 'unparseable {{ names.charge_period_end }}'
-            when {{ typed_cte }}.charge_period_end_at < {{ typed_cte }}.charge_period_start_at then '{{ names.charge_period_end }} before {{ names.charge_period_start }}'
-            when {{ cost_per_customer.clean_text(typed_cte ~ '.effective_cost_raw') }} is null then 'missing {{ names.effective_cost }}'
-            when {{ typed_cte }}.effective_cost is null then concat('unparseable {{ names.effective_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.effective_cost_raw', typed_cte ~ '._decimal_mark') }})
-            when {{ typed_cte }}.billed_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.billed_cost_raw') }} is not null then concat('unparseable {{ names.billed_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.billed_cost_raw', typed_cte ~ '._decimal_mark') }})
-            when {{ typed_cte }}.list_cost is null and {{ cost_per_customer.clean_text(typed_cte ~ '.list_cost_raw') }} is not null then concat('unparseable {{ names.list_cost }}', {{ cost_per_customer.decimal_problem(typed_cte ~ '.list_cost_raw', typed_cte ~ '._decimal_mark') }})
-            when not {{ typed_cte }}.has_valid_tags then concat('{{ names.tags }}', {{ cost_per_customer.tags_problem(typed_cte ~ '.tags') }})
-            when {{ cost_per_customer.distinct_tag_values(typed_cte ~ '.customer_tag_values') }} > 1
+            when checked.charge_period_start_checked_text is null then 'missing {{ names.charge_period_start }}'
+            when checked.charge_period_start_at is null then 'unparseable {{ names.charge_period_start }}'
+            when checked.charge_period_end_checked_text is null then 'missing {{ names.charge_period_end }}'
+            when checked.charge_period_end_at is null then 'unparseable {{ names.charge_period_end }}'
+            when checked.charge_period_end_at < checked.charge_period_start_at then '{{ names.charge_period_end }} before {{ names.charge_period_start }}'
+            when checked.effective_cost_checked_text is null then 'missing {{ names.effective_cost }}'
+            {%- for amount in amounts %}
+            when checked.{{ amount }} is null{% if amount != 'effective_cost' %} and checked.{{ amount }}_checked_text is not null{% endif %}
+                then concat('unparseable {{ names[amount] }}', checked.unread_problem)
+            {%- endfor %}
+            when not checked.has_valid_tags then concat('{{ names.tags }}', {{ cost_per_customer.tags_problem('checked.tags') }})
+            when {{ cost_per_customer.distinct_tag_values('checked.customer_tag_values') }} > 1
                 then '{{ names.tags }} give the customer tag {{ var('cpc_customer_tag_key', 'customer_id') }} two different values'
         end as quarantine_reason{{ "," if not loop.last }}
         {%- elif column == 'customer_tag' %}
-        {{ cost_per_customer.first_tag_value(typed_cte ~ '.customer_tag_values') }} as customer_tag{{ "," if not loop.last }}
+        {{ cost_per_customer.first_tag_value('checked.customer_tag_values') }} as customer_tag{{ "," if not loop.last }}
         {%- elif column == 'is_unused_commitment' %}
-        coalesce({{ typed_cte }}.commitment_discount_status = 'Unused', false) as is_unused_commitment{{ "," if not loop.last }}
+        coalesce(checked.commitment_discount_status = 'Unused', false) as is_unused_commitment{{ "," if not loop.last }}
         {%- elif column in cost_per_customer.optional_billing_charge_columns() and column not in provides %}
         cast(null as {{ dbt.type_string() }}) as {{ column }}{{ "," if not loop.last }}
         {%- else %}
-        {{ typed_cte }}.{{ column }}{{ "," if not loop.last }}
+        checked.{{ column }}{{ "," if not loop.last }}
         {%- endif %}
         {%- endfor %}
 
-    from (
-        select
-            {{ typed_cte }}.*,
-            {{ cost_per_customer.tag_values(typed_cte ~ '.tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag_values
-        from {{ typed_cte }}
-    ) as {{ typed_cte }}
+    from quarantine_checks as checked
+
+)
 {%- endmacro %}

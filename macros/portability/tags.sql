@@ -15,19 +15,27 @@
 {% macro map_tag_value(tags_map, tag_key) -%}
     {{ return(adapter.dispatch('map_tag_value', 'cost_per_customer')(tags_map, tag_key)) }}
 {%- endmacro %}
+{#- The map is written once; the value found is cleaned (clean_text) inside the lambda that
+    reads it, by name. -#}
 {% macro default__map_tag_value(tags_map, tag_key) -%}
-    {{ cost_per_customer.clean_text(
-        "list_filter(map_entries(" ~ tags_map ~ "), lambda tag: "
-        ~ cost_per_customer.normalized_tag_key("tag.key") ~ " = " ~ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'")
-        ~ ")[1].value"
-    ) }}
+    list_transform(
+        list_filter(map_entries({{ tags_map }}), lambda tag: {{ cost_per_customer.normalized_tag_key("tag.key") }} = {{ cost_per_customer.normalized_tag_key_literal(tag_key) }}),
+        lambda tag: {{ cost_per_customer.clean_text("tag.value") }}
+    )[1]
 {%- endmacro %}
 {% macro spark__map_tag_value(tags_map, tag_key) -%}
-    {{ cost_per_customer.clean_text(
-        "try_element_at(map_values(map_filter(" ~ tags_map ~ ", (tag_key, tag_text) -> "
-        ~ cost_per_customer.normalized_tag_key("tag_key") ~ " = " ~ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'")
-        ~ ")), 1)"
-    ) }}
+    try_element_at(transform(
+        map_values(map_filter({{ tags_map }}, (tag_key, tag_text) -> {{ cost_per_customer.normalized_tag_key("tag_key") }} = {{ cost_per_customer.normalized_tag_key_literal(tag_key) }})),
+        tag_text -> {{ cost_per_customer.clean_text("tag_text") }}
+    ), 1)
+{%- endmacro %}
+
+
+{#- normalized_tag_key of a key known when the model compiles, as a quoted literal. -#}
+{% macro normalized_tag_key_literal(tag_key) -%}
+    {%- set key = tag_key | trim -%}
+    {%- set key = key.split(':', 1)[1] if ':' in key else key -%}
+    '{{ key | trim | lower | replace("'", "''") }}'
 {%- endmacro %}
 
 
@@ -68,10 +76,10 @@
     {{ return(adapter.dispatch('tag_values', 'cost_per_customer')(tags_map, tag_key)) }}
 {%- endmacro %}
 {% macro default__tag_values(tags_map, tag_key) -%}
-    list_filter(list_transform(list_filter(map_entries({{ tags_map }}), lambda tag: {{ cost_per_customer.normalized_tag_key("tag.key") }} = {{ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'") }}), lambda tag: {{ cost_per_customer.clean_text("tag.value") }}), lambda tag_text: tag_text is not null)
+    list_filter(list_transform(list_filter(map_entries({{ tags_map }}), lambda tag: {{ cost_per_customer.normalized_tag_key("tag.key") }} = {{ cost_per_customer.normalized_tag_key_literal(tag_key) }}), lambda tag: {{ cost_per_customer.clean_text("tag.value") }}), lambda tag_text: tag_text is not null)
 {%- endmacro %}
 {% macro spark__tag_values(tags_map, tag_key) -%}
-    filter(transform(map_values(map_filter({{ tags_map }}, (tag_key, tag_text) -> {{ cost_per_customer.normalized_tag_key("tag_key") }} = {{ cost_per_customer.normalized_tag_key("'" ~ tag_key ~ "'") }})), tag_text -> {{ cost_per_customer.clean_text("tag_text") }}), tag_text -> tag_text is not null)
+    filter(transform(map_values(map_filter({{ tags_map }}, (tag_key, tag_text) -> {{ cost_per_customer.normalized_tag_key("tag_key") }} = {{ cost_per_customer.normalized_tag_key_literal(tag_key) }})), tag_text -> {{ cost_per_customer.clean_text("tag_text") }}), tag_text -> tag_text is not null)
 {%- endmacro %}
 
 {% macro first_tag_value(values) -%}

@@ -15,6 +15,60 @@
 {%- endmacro %}
 
 
+{#- A staging model's cleaning CTE(s): `from_cte` with the columns `keep` as they are and each
+    landed column of `texts` (a mapping: output name -> landed column) cleaned once (clean_text).
+    The last CTE is named `as_cte`. On Spark the cleaning is written once for all the columns (over
+    an array of them), since Spark's metastore caps a view's SQL text. -#}
+{% macro clean_columns(from_cte, texts, keep=[], as_cte='cleaned') -%}
+    {{ return(adapter.dispatch('clean_columns', 'cost_per_customer')(from_cte, texts, keep, as_cte)) }}
+{%- endmacro %}
+{% macro default__clean_columns(from_cte, texts, keep, as_cte) -%}
+{{ as_cte }} as (
+
+    select
+        {%- for column in keep %}
+        {{ from_cte }}.{{ column }},
+        {%- endfor %}
+        {%- for name, column in texts.items() %}
+        {{ cost_per_customer.clean_text(from_cte ~ '.' ~ column) }} as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ from_cte }}
+
+)
+{%- endmacro %}
+{% macro spark__clean_columns(from_cte, texts, keep, as_cte) -%}
+{{ as_cte }}__texts as (
+
+    select
+        {%- for column in keep %}
+        {{ from_cte }}.{{ column }},
+        {%- endfor %}
+        transform(
+            array({{ texts.values() | join(', ') }}),
+            landed_text -> {{ cost_per_customer.clean_text('landed_text') }}
+        ) as {{ as_cte }}__values
+
+    from {{ from_cte }}
+
+),
+
+{{ as_cte }} as (
+
+    select
+        {%- for column in keep %}
+        {{ column }},
+        {%- endfor %}
+        {%- for name in texts %}
+        {{ as_cte }}__values[{{ loop.index0 }}] as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ as_cte }}__texts
+
+)
+{%- endmacro %}
+
+
 {#- Money and quantities, read exactly or not at all. A value may carry a currency sign ($, €, £)
     and a sign, an exponent, and digit grouping in threes ("1,000.50", "1.000,50", "1 000,50"). The
     decimal mark is the file's: `decimal_mark` names a column (landed with every row, see
@@ -41,21 +95,30 @@
 {%- endmacro %}
 
 {#- Plain number text (digits, sign, point, exponent) from number text, by the decimal mark; NULL
-    when the text does not fit its file's mark or reads two ways. Written over `text`, a name or
-    expression the caller binds once. -#}
-{% macro plain_number_text(text, decimal_mark) -%}
-    {%- set fits_point = cost_per_customer.regex_full_match(text, cost_per_customer.decimal_point_pattern()) -%}
-    {%- set fits_comma = cost_per_customer.regex_full_match(text, cost_per_customer.decimal_comma_pattern()) -%}
-    {%- set as_point = "replace(replace(" ~ text ~ ", ',', ''), ' ', '')" -%}
-    {%- set as_comma = "replace(replace(replace(" ~ text ~ ", '.', ''), ' ', ''), ',', '.')" -%}
+    when the text does not fit its file's mark or reads two ways. `number_text` is a column name
+    (or a lambda's bound name); `fits_point` / `fits_comma` say whether it fits either pattern
+    (column names, or the regex_full_match expressions over a bound name). -#}
+{% macro plain_number_text(number_text, fits_point, fits_comma, decimal_mark) -%}
+    {%- set as_point = "replace(replace(" ~ number_text ~ ", ',', ''), ' ', '')" -%}
+    {%- set as_comma = "replace(replace(replace(" ~ number_text ~ ", '.', ''), ' ', ''), ',', '.')" -%}
     case
         when {{ decimal_mark }} = 'point' then case when {{ fits_point }} then {{ as_point }} end
         when {{ decimal_mark }} = 'comma' then case when {{ fits_comma }} then {{ as_comma }} end
         when {{ fits_point }} and {{ fits_comma }}
-            then case when not (contains({{ text }}, '.') or contains({{ text }}, ',')) then {{ as_point }} end
+            then case when not (contains({{ number_text }}, '.') or contains({{ number_text }}, ',')) then {{ as_point }} end
         when {{ fits_point }} then {{ as_point }}
         when {{ fits_comma }} then {{ as_comma }}
     end
+{%- endmacro %}
+
+{#- The same reading over a name bound in a lambda, for the one-expression parse_decimal. -#}
+{% macro bound_plain_number_text(text, decimal_mark) -%}
+    {{ cost_per_customer.plain_number_text(
+        text,
+        cost_per_customer.regex_full_match(text, cost_per_customer.decimal_point_pattern()),
+        cost_per_customer.regex_full_match(text, cost_per_customer.decimal_comma_pattern()),
+        decimal_mark
+    ) }}
 {%- endmacro %}
 
 {% macro default__parse_decimal(column, decimal_mark) -%}
@@ -67,23 +130,119 @@
     case
         when {{ cleaned }} is null then null
         when {{ decimal_mark }} = 'point' and {{ direct }} is not null and not contains({{ cleaned }}, '_') then {{ direct }}
-        {#- the rest: the text bound once to number_text, its plain form to plain_text (the SQL
-            would otherwise repeat them, and planning a query over the staging views slows). -#}
+        {#- the rest: the text bound once to number_text, its plain form to plain_text. -#}
         else list_transform(
             list_transform([{{ cost_per_customer.number_text(cleaned) }}], lambda number_text:
-                {{ cost_per_customer.plain_number_text('number_text', decimal_mark) }}),
+                {{ cost_per_customer.bound_plain_number_text('number_text', decimal_mark) }}),
             lambda plain_text: {{ cost_per_customer.number_from_text('plain_text') }}
         )[1]
     end
 {%- endmacro %}
 {% macro spark__parse_decimal(column, decimal_mark) -%}
-    {#- The value is bound once to number_text, then its plain text to plain_text (Spark's
-        metastore caps a view's SQL text). -#}
+    {#- The value is bound once to number_text, then its plain text to plain_text. -#}
     transform(
         transform(array({{ cost_per_customer.number_text(cost_per_customer.clean_text(column)) }}), number_text ->
-            {{ cost_per_customer.plain_number_text('number_text', decimal_mark) }}),
+            {{ cost_per_customer.bound_plain_number_text('number_text', decimal_mark) }}),
         plain_text -> {{ cost_per_customer.number_from_text('plain_text') }}
     )[0]
+{%- endmacro %}
+
+
+{#- Reading the amounts of one row, each from a column of cleaned text (clean_text), as CTEs
+    that each do one step: `amounts` maps the name of each amount to its cleaned text column in
+    `from_cte`; the last CTE, `as_cte`, is `from_cte` plus one money column per amount. A plain
+    decimal in a decimal-point file is cast directly (decimal_direct, `<amount>__direct`); every
+    other text is read by one expression written once for all the amounts of the row
+    (read_decimal_list over the list of those texts, `<as_cte>__values`). -#}
+{% macro read_decimals(from_cte, amounts, as_cte, decimal_mark='_decimal_mark') -%}
+{{ as_cte }}__direct as (
+
+    select
+        *,
+        {%- for amount, text in amounts.items() %}
+        {{ cost_per_customer.decimal_direct(text, decimal_mark) }} as {{ amount }}__direct{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ from_cte }}
+
+),
+
+{{ as_cte }}__lists as (
+
+    select
+        *,
+        {%- set texts = [] %}
+        {%- for amount, text in amounts.items() %}
+        {%- do texts.append('case when ' ~ amount ~ '__direct is null then ' ~ text ~ ' end') %}
+        {%- endfor %}
+        {{ cost_per_customer.read_decimal_list(texts, decimal_mark) }} as {{ as_cte }}__values
+
+    from {{ as_cte }}__direct
+
+),
+
+{{ as_cte }} as (
+
+    select
+        *,
+        {%- for amount in amounts %}
+        coalesce({{ amount }}__direct, {{ cost_per_customer.list_element(as_cte ~ '__values', loop.index) }}) as {{ amount }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ as_cte }}__lists
+
+)
+{%- endmacro %}
+
+{#- The money values of a list of cleaned texts (expressions, each written once), in order: the
+    reading of parse_decimal written once for the whole list. -#}
+{% macro read_decimal_list(texts, decimal_mark) -%}
+    {{ return(adapter.dispatch('read_decimal_list', 'cost_per_customer')(texts, decimal_mark)) }}
+{%- endmacro %}
+{% macro default__read_decimal_list(texts, decimal_mark) -%}
+    list_transform(
+        list_transform(
+            list_transform([{{ texts | join(', ') }}], lambda cleaned_text: {{ cost_per_customer.number_text('cleaned_text') }}),
+            lambda number_text: {{ cost_per_customer.bound_plain_number_text('number_text', decimal_mark) }}
+        ),
+        lambda plain_text: {{ cost_per_customer.number_from_text('plain_text') }}
+    )
+{%- endmacro %}
+{% macro spark__read_decimal_list(texts, decimal_mark) -%}
+    transform(
+        transform(
+            transform(array({{ texts | join(', ') }}), cleaned_text -> {{ cost_per_customer.number_text('cleaned_text') }}),
+            number_text -> {{ cost_per_customer.bound_plain_number_text('number_text', decimal_mark) }}
+        ),
+        plain_text -> {{ cost_per_customer.number_from_text('plain_text') }}
+    )
+{%- endmacro %}
+
+{#- The element at a 1-based position of a list. -#}
+{% macro list_element(values, position) -%}
+    {{ return(adapter.dispatch('list_element', 'cost_per_customer')(values, position)) }}
+{%- endmacro %}
+{% macro default__list_element(values, position) -%}
+    list_extract({{ values }}, {{ position }})
+{%- endmacro %}
+{% macro spark__list_element(values, position) -%}
+    element_at({{ values }}, {{ position }})
+{%- endmacro %}
+
+{#- The direct reading of a cleaned text (a column name) as money, where the engine's cast agrees
+    with the strict reading: DuckDB, for a decimal-point file's value without an underscore (which
+    its cast would take as a digit separator); NULL otherwise, and always on Spark. -#}
+{% macro decimal_direct(text, decimal_mark) -%}
+    {{ return(adapter.dispatch('decimal_direct', 'cost_per_customer')(text, decimal_mark)) }}
+{%- endmacro %}
+{% macro default__decimal_direct(text, decimal_mark) -%}
+    case
+        when {{ decimal_mark }} = 'point' and not contains({{ text }}, '_')
+            then try_cast({{ text }} as {{ cost_per_customer.money_type() }})
+    end
+{%- endmacro %}
+{% macro spark__decimal_direct(text, decimal_mark) -%}
+    cast(null as {{ cost_per_customer.money_type() }})
 {%- endmacro %}
 
 {#- Plain number text ('-1000.50', '1.5E-3') to the money type; NULL when it does not read. -#}
@@ -109,8 +268,16 @@
         {{ cost_per_customer.decimal_problem_text('number_text', decimal_mark) }})[1]
 {%- endmacro %}
 {% macro decimal_problem_text(number_text, decimal_mark) -%}
-    {%- set fits_point = cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_point_pattern()) -%}
-    {%- set fits_comma = cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_comma_pattern()) -%}
+    {{ cost_per_customer.decimal_problem_reason(
+        cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_point_pattern()),
+        cost_per_customer.regex_full_match(number_text, cost_per_customer.decimal_comma_pattern()),
+        decimal_mark
+    ) }}
+{%- endmacro %}
+
+{#- The reason from whether the number text fits either shape (column names, as read_decimals
+    leaves them, or expressions over a bound name). -#}
+{% macro decimal_problem_reason(fits_point, fits_comma, decimal_mark) -%}
     case
         when {{ decimal_mark }} = 'point' and {{ fits_comma }} then ': written with a decimal comma in a file written with decimal points'
         when {{ decimal_mark }} = 'comma' and {{ fits_point }} then ': written with a decimal point in a file written with decimal commas'
@@ -140,11 +307,22 @@
     holding 'day_first' or 'month_first'; NULL or none reads no day/month slash date (a file whose
     order is unknown does not land). Impossible values -> NULL. -#}
 {% macro parse_timestamp(column, date_order='_date_order') -%}
-    {{ return(adapter.dispatch('parse_timestamp', 'cost_per_customer')(column, date_order)) }}
+    {{ return(cost_per_customer.read_timestamp(cost_per_customer.clean_text(column), date_order)) }}
 {%- endmacro %}
-{% macro default__parse_timestamp(column, date_order) -%}
-    {#- The value is bound once to ts_text (the SQL would otherwise repeat it). -#}
-    list_transform([{{ cost_per_customer.clean_text(column) }}], lambda ts_text: case
+
+{#- The same reading of a text already cleaned (clean_text), e.g. a column of a staging model's
+    cleaning CTE: the reading of read_timestamp_list for a list of one. -#}
+{% macro read_timestamp(text, date_order='_date_order') -%}
+    {{ return(cost_per_customer.list_element(cost_per_customer.read_timestamp_list([text], date_order), 1)) }}
+{%- endmacro %}
+
+{#- The timestamps of a list of cleaned texts (expressions, each written once), in order: every
+    text is bound to ts_text, so the formats to try are written once for the whole list. -#}
+{% macro read_timestamp_list(texts, date_order='_date_order') -%}
+    {{ return(adapter.dispatch('read_timestamp_list', 'cost_per_customer')(texts, date_order)) }}
+{%- endmacro %}
+{% macro default__read_timestamp_list(texts, date_order) -%}
+    list_transform([{{ texts | join(', ') }}], lambda ts_text: case
         when ts_text like '%/%' then case
             when regexp_full_match(ts_text, '[0-9]{4}/.*')
                 then try_strptime(ts_text, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
@@ -160,18 +338,16 @@
         end
         {# a four-digit year first (DuckDB would read '24-03-25' as the year 24) #}
         when substr(ts_text, 5, 1) = '-' then timezone('UTC', try_cast(ts_text as timestamptz))
-    end)[1]
+    end)
 {%- endmacro %}
-{% macro spark__parse_timestamp(column, date_order) -%}
-    {#- The value is written once and bound to ts_text (each format would otherwise repeat it, and
-        Spark's metastore caps a view's SQL text). BigQuery writes '2024-01-01 00:00:00 UTC';
-        DuckDB reads that suffix, Spark's patterns need 'Z'. -#}
+{% macro spark__read_timestamp_list(texts, date_order) -%}
+    {#- BigQuery writes '2024-01-01 00:00:00 UTC'; DuckDB reads that suffix, Spark's patterns need 'Z'. -#}
     {%- set slash_formats = {
         'year_first': ["yyyy/M/d", "yyyy/M/d H:mm", "yyyy/M/d H:mm:ss"],
         'day_first': ["d/M/yy", "d/M/yy H:mm", "d/M/yy H:mm:ss", "d/M/yyyy", "d/M/yyyy H:mm", "d/M/yyyy H:mm:ss"],
         'month_first': ["M/d/yy", "M/d/yy H:mm", "M/d/yy H:mm:ss", "M/d/yyyy", "M/d/yyyy H:mm", "M/d/yyyy H:mm:ss"],
     } -%}
-    transform(array(regexp_replace({{ cost_per_customer.clean_text(column) }}, ' UTC$', 'Z')), ts_text -> case
+    transform(transform(array({{ texts | join(', ') }}), landed_text -> regexp_replace(landed_text, ' UTC$', 'Z')), ts_text -> case
         when ts_text like '%/%' then case
             when ts_text rlike '^[0-9]{4}/' then coalesce(
                 {%- for fmt in slash_formats.year_first %}try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}{% endfor %})
@@ -188,7 +364,7 @@
         try_to_timestamp(ts_text, "{{ fmt }}"){{ "," if not loop.last }}
         {%- endfor %}
         )
-    end)[0]
+    end)
 {%- endmacro %}
 
 

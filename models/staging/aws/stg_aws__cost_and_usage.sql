@@ -3,10 +3,8 @@
     for a good row). Nothing is filtered here. BilledCost is the net unblended cost (falling back
     to the unblended cost); EffectiveCost is the amortized cost chosen by LineItemType, so that a
     commitment is counted once: through the usage it covers and through its unused part. The
-    mapping per LineItemType is documented in _aws__models.yml. Every landed column is cleaned or
-    parsed once, in `cleaned`. On Spark this model is a table: its compiled SQL is longer than the
-    32,700 characters the embedded (Derby) Hive metastore can keep as a view's text. -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+    mapping per LineItemType is documented in _aws__models.yml. Every landed column is cleaned once
+    (cleaned) and read once (amounts_read, and the timestamps in typed). -#}
 {%- set line_item_types = [
     'Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation', 'SavingsPlanRecurringFee',
     'SavingsPlanUpfrontFee', 'RIFee', 'Fee', 'Tax', 'Credit', 'Refund', 'BundledDiscount', 'EdpDiscount',
@@ -42,6 +40,32 @@
     'list_cost': 'pricing_public_on_demand_cost',
     'usage_amount': 'line_item_usage_amount',
 } -%}
+{%- set date_columns = [
+    'line_item_usage_start_date', 'line_item_usage_end_date', 'bill_billing_period_start_date', 'bill_billing_period_end_date',
+] -%}
+{#- What `cleaned` cleans: output name -> landed column. -#}
+{%- set texts = {'delivered_at_text': '_delivered_at'} -%}
+{%- for column in date_columns -%}
+    {%- do texts.update({column ~ '_text': column}) -%}
+{%- endfor -%}
+{%- for column in text_columns -%}
+    {%- do texts.update({column: column}) -%}
+{%- endfor -%}
+{%- for amount, columns in net_first_amounts.items() -%}
+    {%- do texts.update({amount ~ '_net_text': columns[0], amount ~ '_gross_text': columns[1]}) -%}
+{%- endfor -%}
+{%- for amount, column in other_amounts.items() -%}
+    {%- do texts.update({amount ~ '_text': column}) -%}
+{%- endfor -%}
+{%- set amounts = {} -%}
+{%- for amount in net_first_amounts.keys() | list + other_amounts.keys() | list -%}
+    {%- do amounts.update({amount: amount ~ '_text'}) -%}
+{%- endfor -%}
+{#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. -#}
+{%- set timestamp_texts = ['delivered_at_text'] -%}
+{%- for column in date_columns -%}
+    {%- do timestamp_texts.append(column ~ '_text') -%}
+{%- endfor -%}
 {%- set usage_types = "'Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation'" -%}
 {%- set covered_usage_types = "'DiscountedUsage', 'SavingsPlanCoveredUsage', 'SavingsPlanNegation'" -%}
 {%- set purchase_types = "'RIFee', 'SavingsPlanRecurringFee', 'SavingsPlanUpfrontFee', 'Fee'" -%}
@@ -55,74 +79,66 @@ source_rows as (
 
 ),
 
-{# Text trimmed (blank and null tokens as NULL), money parsed: each landed column once. -#}
-cleaned as (
+service_categories as (
 
-    select
-        _source_file,
-        _source_row,
-        _delivered_at,
-        _decimal_mark,
-        _date_order,
-        line_item_usage_start_date,
-        line_item_usage_end_date,
-        bill_billing_period_start_date,
-        bill_billing_period_end_date,
-        pricing_public_on_demand_cost,
-        {%- for column in text_columns %}
-        {{ cost_per_customer.clean_text(column) }} as {{ column }},
-        {%- endfor %}
-        {%- for amount, columns in net_first_amounts.items() %}
-        {{ cost_per_customer.clean_text(columns[0]) }} as {{ amount }}_net_text,
-        {{ cost_per_customer.clean_text(columns[1]) }} as {{ amount }}_gross_text,
-        {{ cost_per_customer.parse_decimal(columns[0]) }} as {{ amount }}_net,
-        {{ cost_per_customer.parse_decimal(columns[1]) }} as {{ amount }}_gross,
-        {%- endfor %}
-        {%- for amount, column in other_amounts.items() %}
-        {{ cost_per_customer.clean_text(column) }} as {{ amount }}_text,
-        {{ cost_per_customer.parse_decimal(column) }} as {{ amount }}{{ "," if not loop.last }}
-        {%- endfor %}
-
-    from source_rows
+    select * from {{ ref('provider_service_categories') }}
 
 ),
+
+{# Text trimmed (blank and null tokens as NULL): each landed column once. -#}
+{{ cost_per_customer.clean_columns('source_rows', texts, keep=[
+    '_source_file', '_source_row', '_decimal_mark', '_date_order',
+    'line_item_usage_start_date', 'line_item_usage_end_date', 'pricing_public_on_demand_cost',
+]) }},
+
+{# Amounts read "net first": the net column's text when it holds one, else the gross column's. -#}
+amount_texts as (
+
+    select
+        *,
+        {%- for amount in net_first_amounts %}
+        coalesce({{ amount }}_net_text, {{ amount }}_gross_text) as {{ amount }}_text{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from cleaned
+
+),
+
+{{ cost_per_customer.read_decimals('amount_texts', amounts, as_cte='amounts_read') }},
 
 with_maps as (
 
     select
-        cleaned.*,
-        {{ cost_per_customer.normalize_enum('cleaned.line_item_line_item_type', line_item_types) }} as line_item_type,
-        {{ cost_per_customer.parse_tags('cleaned.resource_tags') }} as resource_tags_map,
-        {{ cost_per_customer.parse_tags('cleaned.product') }} as product_map,
-        {%- for amount in net_first_amounts %}
-        case
-            when cleaned.{{ amount }}_net_text is not null then cleaned.{{ amount }}_net
-            else cleaned.{{ amount }}_gross
-        end as {{ amount }},
-        coalesce(cleaned.{{ amount }}_net_text, cleaned.{{ amount }}_gross_text) as {{ amount }}_text,
-        {%- endfor %}
-        lower(cleaned.line_item_line_item_type) like '%discount' as is_discount,
+        *,
+        {{ cost_per_customer.normalize_enum('line_item_line_item_type', line_item_types) }} as line_item_type,
+        {{ cost_per_customer.parse_tags('resource_tags') }} as resource_tags_map,
+        {{ cost_per_customer.parse_tags('product') }} as product_map,
+        lower(line_item_line_item_type) like '%discount' as is_discount,
+        {{ cost_per_customer.read_timestamp_list(timestamp_texts) }} as timestamps_read,
         cast(
-            cleaned.savings_plan_total_commitment
-            - case when cleaned.savings_plan_used_commitment_text is null then {{ zero }} else cleaned.savings_plan_used_commitment end
+            savings_plan_total_commitment
+            - case
+                when savings_plan_used_commitment_text is null then {{ zero }}
+                else savings_plan_used_commitment
+            end
             as {{ money }}
         ) as savings_plan_unused_commitment,
         {#- net / gross commitment of the plan for the period (recurring + amortized upfront), when the
             row has net values: scales the unused commitment to its net cost. -#}
         case
-            when cleaned.savings_plan_net_recurring_commitment_text is not null
-                or cleaned.savings_plan_net_upfront_commitment_text is not null
+            when savings_plan_net_recurring_commitment_text is not null
+                or savings_plan_net_upfront_commitment_text is not null
                 then (
-                    coalesce(cast(cleaned.savings_plan_net_recurring_commitment as double), 0)
-                    + coalesce(cast(cleaned.savings_plan_net_upfront_commitment as double), 0)
+                    coalesce(cast(savings_plan_net_recurring_commitment as double), 0)
+                    + coalesce(cast(savings_plan_net_upfront_commitment as double), 0)
                 ) / nullif(
-                    coalesce(cast(cleaned.savings_plan_recurring_commitment as double), 0)
-                    + coalesce(cast(cleaned.savings_plan_upfront_commitment as double), 0),
+                    coalesce(cast(savings_plan_recurring_commitment as double), 0)
+                    + coalesce(cast(savings_plan_upfront_commitment as double), 0),
                     0
                 )
         end as savings_plan_net_ratio
 
-    from cleaned
+    from amounts_read
 
 ),
 
@@ -131,9 +147,26 @@ with_tags as (
 
     select
         with_maps.*,
-        {{ cost_per_customer.aws_cur_tags_map('with_maps.resource_tags_map') }} as tags_map
+        {{ cost_per_customer.aws_cur_tags_map('with_maps.resource_tags_map') }} as tags_map,
+        {{ cost_per_customer.map_tag_value('with_maps.product_map', 'product_name') }} as product_map_name,
+        {{ cost_per_customer.map_tag_value('with_maps.product_map', 'region') }} as product_map_region
 
     from with_maps
+
+),
+
+{# The FOCUS ServiceCategory the seed lists for the product code. -#}
+categorized as (
+
+    select
+        with_tags.*,
+        service_categories.service_category as listed_service_category
+
+    from with_tags
+    left join service_categories
+        on service_categories.provider = 'aws'
+        and service_categories.source_column = 'product_code'
+        and with_tags.line_item_product_code = service_categories.service_key
 
 ),
 
@@ -142,163 +175,161 @@ with_tags as (
 costed as (
 
     select
-        with_tags.*,
+        *,
         case
-            when with_tags.is_discount and with_tags.line_item_cost_net_text is not null then {{ zero }}
-            else with_tags.line_item_cost
+            when is_discount and line_item_cost_net_text is not null then {{ zero }}
+            else line_item_cost
         end as billed_cost,
         case
-            when with_tags.line_item_type = 'SavingsPlanCoveredUsage' then with_tags.savings_plan_cost
-            when with_tags.line_item_type = 'DiscountedUsage' then with_tags.reservation_cost
-            when with_tags.line_item_type = 'SavingsPlanRecurringFee' and with_tags.savings_plan_net_ratio is null
-                then with_tags.savings_plan_unused_commitment
-            when with_tags.line_item_type = 'SavingsPlanRecurringFee'
-                then {{ cost_per_customer.scale_money('with_tags.savings_plan_unused_commitment', 'with_tags.savings_plan_net_ratio') }}
-            when with_tags.line_item_type = 'RIFee' then cast(
+            when line_item_type = 'SavingsPlanCoveredUsage' then savings_plan_cost
+            when line_item_type = 'DiscountedUsage' then reservation_cost
+            when line_item_type = 'SavingsPlanRecurringFee' and savings_plan_net_ratio is null
+                then savings_plan_unused_commitment
+            when line_item_type = 'SavingsPlanRecurringFee'
+                then {{ cost_per_customer.scale_money('savings_plan_unused_commitment', 'savings_plan_net_ratio') }}
+            when line_item_type = 'RIFee' then cast(
                 case
-                    when with_tags.reservation_unused_upfront_text is null then {{ zero }}
-                    else with_tags.reservation_unused_upfront
+                    when reservation_unused_upfront_text is null then {{ zero }}
+                    else reservation_unused_upfront
                 end
                 + case
-                    when with_tags.reservation_unused_recurring_text is null then {{ zero }}
-                    else with_tags.reservation_unused_recurring
+                    when reservation_unused_recurring_text is null then {{ zero }}
+                    else reservation_unused_recurring
                 end
                 as {{ money }}
             )
-            when with_tags.line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') then {{ zero }}
-            when with_tags.line_item_type = 'Fee' and with_tags.reservation_reservation_a_r_n is not null then {{ zero }}
-            when with_tags.is_discount and with_tags.line_item_cost_net_text is not null then {{ zero }}
-            else with_tags.line_item_cost
+            when line_item_type in ('SavingsPlanNegation', 'SavingsPlanUpfrontFee') then {{ zero }}
+            when line_item_type = 'Fee' and reservation_reservation_a_r_n is not null then {{ zero }}
+            when is_discount and line_item_cost_net_text is not null then {{ zero }}
+            else line_item_cost
         end as effective_cost,
         case
-            when with_tags.line_item_type = 'SavingsPlanCoveredUsage' then with_tags.savings_plan_cost_text
-            when with_tags.line_item_type = 'DiscountedUsage' then with_tags.reservation_cost_text
-            when with_tags.line_item_type = 'SavingsPlanRecurringFee' then with_tags.savings_plan_total_commitment_text
-            when with_tags.line_item_type = 'RIFee'
-                then coalesce(with_tags.reservation_unused_upfront_text, with_tags.reservation_unused_recurring_text)
-            else with_tags.line_item_cost_text
+            when line_item_type = 'SavingsPlanCoveredUsage' then savings_plan_cost_text
+            when line_item_type = 'DiscountedUsage' then reservation_cost_text
+            when line_item_type = 'SavingsPlanRecurringFee' then savings_plan_total_commitment_text
+            when line_item_type = 'RIFee'
+                then coalesce(reservation_unused_upfront_text, reservation_unused_recurring_text)
+            else line_item_cost_text
         end as effective_cost_raw
 
-    from with_tags
+    from categorized
 
 ),
 
 typed as (
 
     select
-        costed._decimal_mark,
-        concat(costed._source_file, ':', cast(costed._source_row as {{ dbt.type_string() }})) as charge_id,
-        costed._source_file as source_file,
-        costed._source_row as source_row,
+        _decimal_mark,
+        concat(_source_file, ':', cast(_source_row as {{ dbt.type_string() }})) as charge_id,
+        _source_file as source_file,
+        _source_row as source_row,
         'aws_cur' as billing_format,
-        costed._source_variant as source_variant,
-        {{ cost_per_customer.parse_timestamp('costed._delivered_at', none) }} as delivered_at,
+        _source_variant as source_variant,
+        {{ cost_per_customer.list_element('timestamps_read', 1) }} as delivered_at,
         case
-            when costed.identity_line_item_id is not null
-                then concat(costed.identity_line_item_id, '|', coalesce(costed.identity_time_interval, ''))
+            when identity_line_item_id is not null
+                then concat(identity_line_item_id, '|', coalesce(identity_time_interval, ''))
         end as line_item_id,
-        costed.bill_payer_account_id as billing_account_id,
-        costed.bill_payer_account_name as billing_account_name,
-        coalesce(upper(costed.line_item_currency_code), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
-        costed.line_item_usage_account_id as sub_account_id,
-        costed.line_item_usage_account_name as sub_account_name,
+        bill_payer_account_id as billing_account_id,
+        bill_payer_account_name as billing_account_name,
+        coalesce(upper(line_item_currency_code), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
+        line_item_usage_account_id as sub_account_id,
+        line_item_usage_account_name as sub_account_name,
         'AWS' as provider_name,
-        costed.line_item_legal_entity as publisher_name,
+        line_item_legal_entity as publisher_name,
         'AWS' as host_provider_name,
-        costed.bill_invoicing_entity as invoice_issuer_name,
-        costed.bill_invoice_id as invoice_id,
+        bill_invoicing_entity as invoice_issuer_name,
+        bill_invoice_id as invoice_id,
         case
-            when costed.line_item_type in ({{ usage_types }}) then 'Usage'
-            when costed.line_item_type in ({{ purchase_types }}) then 'Purchase'
-            when costed.line_item_type = 'Tax' then 'Tax'
-            when costed.line_item_type in ('Credit', 'Refund') or costed.is_discount then 'Credit'
-            when costed.line_item_type is not null then 'Adjustment'
+            when line_item_type in ({{ usage_types }}) then 'Usage'
+            when line_item_type in ({{ purchase_types }}) then 'Purchase'
+            when line_item_type = 'Tax' then 'Tax'
+            when line_item_type in ('Credit', 'Refund') or is_discount then 'Credit'
+            when line_item_type is not null then 'Adjustment'
         end as charge_category,
-        case when costed.line_item_type = 'Refund' then 'Correction' end as charge_class,
+        case when line_item_type = 'Refund' then 'Correction' end as charge_class,
         case
-            when costed.line_item_type in ({{ usage_types }}, 'Tax') or costed.is_discount then 'Usage-Based'
-            when costed.line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
-            when costed.line_item_type is not null then 'One-Time'
+            when line_item_type in ({{ usage_types }}, 'Tax') or is_discount then 'Usage-Based'
+            when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Recurring'
+            when line_item_type is not null then 'One-Time'
         end as charge_frequency,
-        costed.line_item_line_item_description as charge_description,
+        line_item_line_item_description as charge_description,
         case
-            when costed.line_item_type in ({{ covered_usage_types }}) then 'Committed'
-            when costed.line_item_type = 'Usage'
-                and (lower(costed.pricing_term) = 'spot' or costed.line_item_usage_type like '%SpotUsage%')
+            when line_item_type in ({{ covered_usage_types }}) then 'Committed'
+            when line_item_type = 'Usage'
+                and (lower(pricing_term) = 'spot' or line_item_usage_type like '%SpotUsage%')
                 then 'Dynamic'
-            when costed.line_item_type = 'Usage' then 'Standard'
+            when line_item_type = 'Usage' then 'Standard'
         end as pricing_category,
-        costed.pricing_unit,
-        case when costed.line_item_type in ({{ usage_types }}) then costed.pricing_unit end as consumed_unit,
+        pricing_unit,
+        case when line_item_type in ({{ usage_types }}) then pricing_unit end as consumed_unit,
         case
-            when costed.line_item_type <> 'Tax' or costed.line_item_type is null
-                then {{ cost_per_customer.aws_cur_service_category('costed.line_item_product_code', 'costed.product_product_family') }}
+            when line_item_type <> 'Tax' or line_item_type is null
+                then {{ cost_per_customer.aws_cur_service_category(
+                    'listed_service_category', 'line_item_product_code', 'product_product_family'
+                ) }}
         end as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
         coalesce(
-            costed.product_product_name,
-            {{ cost_per_customer.map_tag_value('costed.product_map', 'product_name') }},
-            costed.line_item_product_code
+            product_product_name,
+            product_map_name,
+            line_item_product_code
         ) as service_name,
         coalesce(
-            costed.product_region_code,
-            costed.product_region,
-            {{ cost_per_customer.map_tag_value('costed.product_map', 'region') }}
+            product_region_code,
+            product_region,
+            product_map_region
         ) as region_id,
         cast(null as {{ dbt.type_string() }}) as region_name,
-        costed.line_item_availability_zone as availability_zone,
-        costed.line_item_resource_id as resource_id,
+        line_item_availability_zone as availability_zone,
+        line_item_resource_id as resource_id,
         cast(null as {{ dbt.type_string() }}) as resource_name,
         cast(null as {{ dbt.type_string() }}) as resource_type,
-        costed.product_sku as sku_id,
+        product_sku as sku_id,
         cast(null as {{ dbt.type_string() }}) as sku_price_id,
-        coalesce(costed.savings_plan_savings_plan_a_r_n, costed.reservation_reservation_a_r_n) as commitment_discount_id,
+        coalesce(savings_plan_savings_plan_a_r_n, reservation_reservation_a_r_n) as commitment_discount_id,
         case
-            when costed.savings_plan_savings_plan_a_r_n is not null then 'Spend'
-            when costed.reservation_reservation_a_r_n is not null then 'Usage'
+            when savings_plan_savings_plan_a_r_n is not null then 'Spend'
+            when reservation_reservation_a_r_n is not null then 'Usage'
         end as commitment_discount_category,
         case
-            when costed.savings_plan_savings_plan_a_r_n is not null then 'Savings Plan'
-            when costed.reservation_reservation_a_r_n is not null then 'Reserved Instance'
+            when savings_plan_savings_plan_a_r_n is not null then 'Savings Plan'
+            when reservation_reservation_a_r_n is not null then 'Reserved Instance'
         end as commitment_discount_type,
         case
-            when costed.line_item_type in ({{ covered_usage_types }}) then 'Used'
-            when costed.line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Unused'
+            when line_item_type in ({{ covered_usage_types }}) then 'Used'
+            when line_item_type in ('RIFee', 'SavingsPlanRecurringFee') then 'Unused'
         end as commitment_discount_status,
-        costed.resource_tags as tags,
-        costed.tags_map,
-        costed.billed_cost,
-        costed.effective_cost,
-        costed.list_cost,
+        resource_tags as tags,
+        tags_map,
+        billed_cost,
+        effective_cost,
+        list_cost,
         cast(null as {{ money }}) as contracted_cost,
-        case when costed.line_item_type in ({{ usage_types }}) then costed.usage_amount end as consumed_quantity,
-        costed.usage_amount as pricing_quantity,
-        (costed.resource_tags is null or costed.tags_map is not null) as has_valid_tags,
-        {{ cost_per_customer.parse_timestamp('costed.line_item_usage_start_date') }} as charge_period_start_at,
-        {{ cost_per_customer.parse_timestamp('costed.line_item_usage_end_date') }} as charge_period_end_at,
-        {{ cost_per_customer.parse_timestamp('costed.bill_billing_period_start_date') }} as billing_period_start_at,
-        {{ cost_per_customer.parse_timestamp('costed.bill_billing_period_end_date') }} as billing_period_end_at,
-        costed.line_item_usage_start_date as charge_period_start_raw,
-        costed.line_item_usage_end_date as charge_period_end_raw,
-        costed.effective_cost_raw,
-        costed.line_item_cost_text as billed_cost_raw,
-        costed.pricing_public_on_demand_cost as list_cost_raw
+        case when line_item_type in ({{ usage_types }}) then usage_amount end as consumed_quantity,
+        usage_amount as pricing_quantity,
+        (resource_tags is null or tags_map is not null) as has_valid_tags,
+        {{ cost_per_customer.list_element('timestamps_read', 2) }} as charge_period_start_at,
+        {{ cost_per_customer.list_element('timestamps_read', 3) }} as charge_period_end_at,
+        {{ cost_per_customer.list_element('timestamps_read', 4) }} as billing_period_start_at,
+        {{ cost_per_customer.list_element('timestamps_read', 5) }} as billing_period_end_at,
+        line_item_usage_start_date as charge_period_start_raw,
+        line_item_usage_end_date as charge_period_end_raw,
+        effective_cost_raw,
+        line_item_cost_text as billed_cost_raw,
+        pricing_public_on_demand_cost as list_cost_raw
 
     from costed
 
 ),
 
-classified as (
-
-    {{ cost_per_customer.classify_billing_charges('typed', labels={
-        'charge_period_start': 'lineItem/UsageStartDate',
-        'charge_period_end': 'lineItem/UsageEndDate',
-        'effective_cost': 'lineItem/UnblendedCost (or the reservation/savingsPlan cost its LineItemType uses)',
-        'billed_cost': 'lineItem/NetUnblendedCost or lineItem/UnblendedCost',
-        'list_cost': 'pricing/publicOnDemandCost',
-        'tags': 'resourceTags',
-    }) }}
-
-)
+{{ cost_per_customer.classify_billing_charges('typed', labels={
+    'charge_period_start': 'lineItem/UsageStartDate',
+    'charge_period_end': 'lineItem/UsageEndDate',
+    'effective_cost': 'lineItem/UnblendedCost (or the reservation/savingsPlan cost its LineItemType uses)',
+    'billed_cost': 'lineItem/NetUnblendedCost or lineItem/UnblendedCost',
+    'list_cost': 'pricing/publicOnDemandCost',
+    'tags': 'resourceTags',
+}) }}
 
 select * from classified

@@ -2,12 +2,28 @@
     mapped to the billing charge contract (billing_charge_columns), with the reason it must be
     quarantined (NULL for a good row). Nothing is filtered here. The mapping is per row, so one
     mapping serves both datasets: a commitment's cost reaches EffectiveCost only through the
-    amortized dataset's usage and unused rows, never through its purchase. -#}
-{#- A table on Spark: Spark keeps a view's SQL in its Hive metastore, whose text columns hold
-    32,700 characters, and this model's compiled SQL is about that long (Spark's parse_timestamp
-    repeats its argument once per accepted pattern). -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+    amortized dataset's usage and unused rows, never through its purchase. Every landed column is
+    cleaned once (cleaned) and read once (amounts_read, keyed). -#}
 {%- set unused_kinds = "('unusedreservation', 'unusedsavingsplan')" -%}
+{%- set text_columns = [
+    'charge_type', 'pricing_model', 'benefit_id', 'reservation_id', 'tags', 'meter_category', 'consumed_service',
+    'billing_profile_id', 'billing_account_id', 'billing_profile_name', 'billing_account_name',
+    'billing_currency_code', 'billing_currency', 'subscription_id', 'subscription_name', 'publisher_name',
+    'partner_name', 'invoice_id', 'frequency', 'product_name', 'unit_of_measure', 'resource_location',
+    'availability_zone', 'resource_id', 'resource_name', 'product_id',
+] -%}
+{%- set amount_columns = ['cost_in_billing_currency', 'quantity', 'exchange_rate_pricing_to_billing', 'payg_price', 'unit_price'] -%}
+{%- set texts = {'source_variant': '_source_variant', 'delivered_at_text': '_delivered_at', 'date_text': 'date'} -%}
+{%- do texts.update({'billing_period_start_text': 'billing_period_start_date', 'billing_period_end_text': 'billing_period_end_date'}) -%}
+{%- for column in text_columns -%}
+    {%- do texts.update({column: column}) -%}
+{%- endfor -%}
+{%- set amounts = {} -%}
+{%- for column in amount_columns -%}
+    {%- do texts.update({column ~ '_text': column}) -%}
+    {%- do amounts.update({column ~ '_value': column ~ '_text'}) -%}
+{%- endfor -%}
+{%- do amounts.update({'cost': amounts.pop('cost_in_billing_currency_value')}) -%}
 with
 
 source_rows as (
@@ -16,36 +32,63 @@ source_rows as (
 
 ),
 
-{# Keys the mapping is decided on; a row without ChargeType is usage. -#}
-keyed as (
+service_categories as (
+
+    select * from {{ ref('provider_service_categories') }}
+
+),
+
+{# Landed text as it is, for the *_raw columns. -#}
+landed as (
 
     select
         source_rows.*,
-        coalesce({{ cost_per_customer.azure_enum_key('charge_type') }}, 'usage') as charge_kind,
-        {{ cost_per_customer.azure_enum_key('pricing_model') }} as pricing_model_key,
-        coalesce({{ cost_per_customer.clean_text('benefit_id') }}, {{ cost_per_customer.clean_text('reservation_id') }}) as commitment_id,
-        {{ cost_per_customer.parse_decimal('cost_in_billing_currency') }} as cost,
-        {{ cost_per_customer.parse_decimal('quantity') }} as quantity_value,
-        {# MCA's rate converts PayGPrice and UnitPrice to the billing currency; EA has none (1). #}
-        case
-            when {{ cost_per_customer.clean_text('exchange_rate_pricing_to_billing') }} is null
-                then cast(1 as {{ cost_per_customer.money_type() }})
-            else {{ cost_per_customer.parse_decimal('exchange_rate_pricing_to_billing') }}
-        end as exchange_rate_value,
-        {{ cost_per_customer.azure_tags_json('tags') }} as tags_json,
-        lower({{ cost_per_customer.clean_text('meter_category') }}) as meter_category_key,
-        lower({{ cost_per_customer.clean_text('consumed_service') }}) as consumed_service_key,
-        {{ cost_per_customer.parse_date('source_rows.date') }} as charge_day,
-        {{ cost_per_customer.parse_date('billing_period_start_date') }} as billing_period_first_day,
-        {{ cost_per_customer.parse_date('billing_period_end_date') }} as billing_period_last_day
+        source_rows.date as date_raw,
+        source_rows.cost_in_billing_currency as cost_raw,
+        source_rows.payg_price as payg_price_raw
 
     from source_rows
 
 ),
 
+{{ cost_per_customer.clean_columns('landed', texts, keep=[
+    '_source_file', '_source_row', '_decimal_mark', '_date_order', 'date_raw', 'cost_raw', 'payg_price_raw',
+]) }},
+
+{{ cost_per_customer.read_decimals('cleaned', amounts, as_cte='amounts_read') }},
+
+{# Keys the mapping is decided on (a row without ChargeType is usage) and the timestamps. -#}
+keyed as (
+
+    select
+        *,
+        coalesce({{ cost_per_customer.azure_enum_key('charge_type') }}, 'usage') as charge_kind,
+        {{ cost_per_customer.azure_enum_key('pricing_model') }} as pricing_model_key,
+        {{ cost_per_customer.azure_enum_key('frequency') }} as frequency_key,
+        coalesce(benefit_id, reservation_id) as commitment_id,
+        {# MCA's rate converts PayGPrice and UnitPrice to the billing currency; EA has none (1). #}
+        case
+            when exchange_rate_pricing_to_billing_text is null then cast(1 as {{ cost_per_customer.money_type() }})
+            else exchange_rate_pricing_to_billing_value
+        end as exchange_rate_value,
+        {{ cost_per_customer.azure_tags_json('tags') }} as tags_json,
+        lower(meter_category) as meter_category_key,
+        lower(consumed_service) as consumed_service_key,
+        regexp_extract(resource_id, '([^/]+)$', 1) as resource_id_last_part,
+        regexp_extract(resource_id, '(?i)/providers/([^/]+/[^/]+)', 1) as resource_id_type_part,
+        {#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. #}
+        {{ cost_per_customer.read_timestamp_list([
+            'delivered_at_text', 'date_text', 'billing_period_start_text', 'billing_period_end_text',
+        ]) }} as timestamps_read
+
+    from amounts_read
+
+),
+
 {# A commitment row (its purchase, refund, usage or unused part): a savings plan when its
     benefitId is under /microsoft.billingbenefits/ or the row says SavingsPlan, else a reservation
-    when it names a commitment or says Reservation. -#}
+    when it names a commitment or says Reservation. The FOCUS ServiceCategory the seed lists for
+    its MeterCategory and for its ConsumedService. -#}
 flagged as (
 
     select
@@ -60,9 +103,23 @@ flagged as (
                 or keyed.pricing_model_key = 'reservation'
                 then 'Reservation'
         end as commitment_discount_type,
-        {{ cost_per_customer.parse_tags('keyed.tags_json') }} as tags_map
+        {{ cost_per_customer.parse_tags('keyed.tags_json') }} as tags_map,
+        {{ cost_per_customer.list_element('keyed.timestamps_read', 1) }} as delivered_at,
+        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 2) }} as date) as charge_day,
+        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 3) }} as date) as billing_period_first_day,
+        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 4) }} as date) as billing_period_last_day,
+        meter_categories.service_category as meter_listed_category,
+        consumed_services.service_category as service_listed_category
 
     from keyed
+    left join service_categories as meter_categories
+        on meter_categories.provider = 'azure'
+        and meter_categories.source_column = 'meter_category'
+        and keyed.meter_category_key = meter_categories.service_key
+    left join service_categories as consumed_services
+        on consumed_services.provider = 'azure'
+        and consumed_services.source_column = 'consumed_service'
+        and keyed.consumed_service_key = consumed_services.service_key
 
 ),
 
@@ -74,33 +131,33 @@ typed as (
         flagged._source_file as source_file,
         flagged._source_row as source_row,
         'azure' as billing_format,
-        {{ cost_per_customer.clean_text('_source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('_delivered_at', none) }} as delivered_at,
+        flagged.source_variant,
+        flagged.delivered_at,
         cast(null as {{ dbt.type_string() }}) as line_item_id,
         {# FOCUS BillingAccountId is the invoiced scope: the MCA billing profile; on EA the
             profile is the enrollment, the same as BillingAccountId. #}
         coalesce(
-            {{ cost_per_customer.clean_text('billing_profile_id') }},
-            {{ cost_per_customer.clean_text('billing_account_id') }}
+            flagged.billing_profile_id,
+            flagged.billing_account_id
         ) as billing_account_id,
         coalesce(
-            {{ cost_per_customer.clean_text('billing_profile_name') }},
-            {{ cost_per_customer.clean_text('billing_account_name') }}
+            flagged.billing_profile_name,
+            flagged.billing_account_name
         ) as billing_account_name,
         coalesce(
             upper(coalesce(
-                {{ cost_per_customer.clean_text('billing_currency_code') }},
-                {{ cost_per_customer.clean_text('billing_currency') }}
+                flagged.billing_currency_code,
+                flagged.billing_currency
             )),
             '{{ var("cpc_default_currency", "USD") }}'
         ) as billing_currency,
-        {{ cost_per_customer.clean_text('subscription_id') }} as sub_account_id,
-        {{ cost_per_customer.clean_text('subscription_name') }} as sub_account_name,
+        flagged.subscription_id as sub_account_id,
+        flagged.subscription_name as sub_account_name,
         'Microsoft' as provider_name,
-        {{ cost_per_customer.clean_text('publisher_name') }} as publisher_name,
+        flagged.publisher_name,
         'Microsoft' as host_provider_name,
-        coalesce({{ cost_per_customer.clean_text('partner_name') }}, 'Microsoft') as invoice_issuer_name,
-        {{ cost_per_customer.clean_text('invoice_id') }} as invoice_id,
+        coalesce(flagged.partner_name, 'Microsoft') as invoice_issuer_name,
+        flagged.invoice_id,
         case
             when flagged.charge_kind in ('usage', 'unusedreservation', 'unusedsavingsplan') then 'Usage'
             when flagged.charge_kind in ('purchase', 'refund') then 'Purchase'
@@ -109,38 +166,41 @@ typed as (
             else 'Adjustment'
         end as charge_category,
         case when flagged.charge_kind = 'refund' then 'Correction' end as charge_class,
-        case {{ cost_per_customer.azure_enum_key('frequency') }}
+        case flagged.frequency_key
             when 'onetime' then 'One-Time'
             when 'recurring' then 'Recurring'
             when 'usagebased' then 'Usage-Based'
-            else {{ cost_per_customer.clean_text('frequency') }}
+            else flagged.frequency
         end as charge_frequency,
-        {{ cost_per_customer.clean_text('product_name') }} as charge_description,
+        flagged.product_name as charge_description,
         case
             when flagged.pricing_model_key = 'ondemand' then 'Standard'
             when flagged.pricing_model_key = 'spot' then 'Dynamic'
             when flagged.pricing_model_key in ('reservation', 'savingsplan') then 'Committed'
         end as pricing_category,
-        {{ cost_per_customer.clean_text('unit_of_measure') }} as pricing_unit,
+        flagged.unit_of_measure as pricing_unit,
         case
-            when flagged.charge_kind = 'usage' then {{ cost_per_customer.clean_text('unit_of_measure') }}
+            when flagged.charge_kind = 'usage' then flagged.unit_of_measure
         end as consumed_unit,
-        {{ cost_per_customer.azure_service_category('meter_category_key', 'consumed_service_key') }} as service_category,
+        {{ cost_per_customer.azure_service_category(
+            'flagged.meter_listed_category', 'flagged.service_listed_category',
+            'flagged.meter_category_key', 'flagged.consumed_service_key'
+        ) }} as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
         coalesce(
-            {{ cost_per_customer.clean_text('meter_category') }},
-            {{ cost_per_customer.clean_text('consumed_service') }}
+            flagged.meter_category,
+            flagged.consumed_service
         ) as service_name,
-        {{ cost_per_customer.azure_region_id('resource_location') }} as region_id,
-        {{ cost_per_customer.clean_text('resource_location') }} as region_name,
-        {{ cost_per_customer.clean_text('availability_zone') }} as availability_zone,
-        {{ cost_per_customer.clean_text('resource_id') }} as resource_id,
+        {{ cost_per_customer.azure_region_id('flagged.resource_location') }} as region_id,
+        flagged.resource_location as region_name,
+        flagged.availability_zone,
+        flagged.resource_id,
         coalesce(
-            {{ cost_per_customer.clean_text('resource_name') }},
-            {{ cost_per_customer.clean_text("regexp_extract(resource_id, '([^/]+)$', 1)") }}
+            flagged.resource_name,
+            flagged.resource_id_last_part
         ) as resource_name,
-        {{ cost_per_customer.clean_text("regexp_extract(resource_id, '(?i)/providers/([^/]+/[^/]+)', 1)") }} as resource_type,
-        {{ cost_per_customer.clean_text('product_id') }} as sku_id,
+        flagged.resource_id_type_part as resource_type,
+        flagged.product_id as sku_id,
         cast(null as {{ dbt.type_string() }}) as sku_price_id,
         flagged.commitment_id as commitment_discount_id,
         case flagged.commitment_discount_type
@@ -171,12 +231,12 @@ typed as (
             else flagged.cost
         end as effective_cost,
         {{ cost_per_customer.scale_money(
-            cost_per_customer.parse_decimal('payg_price'),
-            'cast(quantity_value as double) * cast(exchange_rate_value as double)'
+            'flagged.payg_price_value',
+            'cast(flagged.quantity_value as double) * cast(flagged.exchange_rate_value as double)'
         ) }} as list_cost,
         {{ cost_per_customer.scale_money(
-            cost_per_customer.parse_decimal('unit_price'),
-            'cast(quantity_value as double) * cast(exchange_rate_value as double)'
+            'flagged.unit_price_value',
+            'cast(flagged.quantity_value as double) * cast(flagged.exchange_rate_value as double)'
         ) }} as contracted_cost,
         case when flagged.charge_kind = 'usage' then flagged.quantity_value end as consumed_quantity,
         flagged.quantity_value as pricing_quantity,
@@ -185,32 +245,28 @@ typed as (
         {{ cost_per_customer.day_start('charge_day', 1) }} as charge_period_end_at,
         {{ cost_per_customer.day_start('billing_period_first_day') }} as billing_period_start_at,
         {{ cost_per_customer.day_start('billing_period_last_day', 1) }} as billing_period_end_at,
-        flagged.date as charge_period_start_raw,
-        flagged.date as charge_period_end_raw,
-        flagged.cost_in_billing_currency as effective_cost_raw,
-        flagged.cost_in_billing_currency as billed_cost_raw,
+        flagged.date_raw as charge_period_start_raw,
+        flagged.date_raw as charge_period_end_raw,
+        flagged.cost_raw as effective_cost_raw,
+        flagged.cost_raw as billed_cost_raw,
         {# ListCost is PayGPrice x Quantity (x the MCA exchange rate): an unreadable PayGPrice is a
             defect only when the other factors are readable. #}
         case
             when flagged.quantity_value is not null and flagged.exchange_rate_value is not null
-                then flagged.payg_price
+                then flagged.payg_price_raw
         end as list_cost_raw
 
     from flagged
 
 ),
 
-classified as (
-
-    {{ cost_per_customer.classify_billing_charges('typed', labels={
-        'charge_period_start': 'Date',
-        'charge_period_end': 'Date',
-        'effective_cost': 'CostInBillingCurrency',
-        'billed_cost': 'CostInBillingCurrency',
-        'list_cost': 'PayGPrice',
-        'tags': 'Tags',
-    }) }}
-
-)
+{{ cost_per_customer.classify_billing_charges('typed', labels={
+    'charge_period_start': 'Date',
+    'charge_period_end': 'Date',
+    'effective_cost': 'CostInBillingCurrency',
+    'billed_cost': 'CostInBillingCurrency',
+    'list_cost': 'PayGPrice',
+    'tags': 'Tags',
+}) }}
 
 select * from classified

@@ -157,20 +157,16 @@ typed as (
 
 ),
 
-classified as (
-
-    {{ cost_per_customer.classify_billing_charges(
-        'typed',
-        labels={
-            'charge_period_start': 'incurred_date',
-            'charge_period_end': 'amortization_months',
-            'effective_cost': 'amount',
-            'billed_cost': 'amount',
-        },
-        provides=['declared_category', 'pool_name', 'direct_customer_id'],
-    ) }}
-
-),
+{{ cost_per_customer.classify_billing_charges(
+    'typed',
+    labels={
+        'charge_period_start': 'incurred_date',
+        'charge_period_end': 'amortization_months',
+        'effective_cost': 'amount',
+        'billed_cost': 'amount',
+    },
+    provides=['declared_category', 'pool_name', 'direct_customer_id'],
+) }},
 
 {# What the contract's checks cannot see: the month count (read back from charge_period_end_raw),
     the cost_id, the category, and a cost_id repeated in one file (its first record counts). -#}

@@ -1,10 +1,35 @@
 {#- One row per landed FOCUS billing row: typed, normalized to the billing charge contract
     (billing_charge_columns), with the reason it must be quarantined (NULL for a good row).
-    Nothing is filtered here.
-    On Spark this model is a table: with each value read by its file's decimal mark and date order,
-    its compiled SQL is longer than the 32,700 characters the embedded (Derby) Hive metastore can
-    keep as a view's text. -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+    Nothing is filtered here. Every landed column is cleaned once (cleaned) and read once
+    (amounts_read, timestamps_read). -#}
+{%- set text_columns = [
+    'billing_account_id', 'billing_account_name', 'billing_currency', 'sub_account_id', 'sub_account_name',
+    'service_provider_name', 'provider_name', 'publisher_name', 'host_provider_name', 'invoice_issuer_name',
+    'invoice_id', 'charge_category', 'charge_class', 'charge_frequency', 'charge_description', 'pricing_category',
+    'pricing_unit', 'consumed_unit', 'service_category', 'service_subcategory', 'service_name', 'region_id',
+    'region_name', 'availability_zone', 'resource_id', 'resource_name', 'resource_type', 'sku_id', 'sku_price_id',
+    'commitment_discount_id', 'commitment_discount_category', 'commitment_discount_type',
+    'commitment_discount_status', 'tags',
+] -%}
+{%- set amount_columns = [
+    'billed_cost', 'effective_cost', 'list_cost', 'contracted_cost', 'consumed_quantity', 'pricing_quantity',
+] -%}
+{%- set timestamp_columns = ['charge_period_start', 'charge_period_end', 'billing_period_start', 'billing_period_end'] -%}
+{%- set texts = {'source_variant': '_source_variant', 'delivered_at_text': '_delivered_at'} -%}
+{%- for column in text_columns -%}
+    {%- do texts.update({column: column}) -%}
+{%- endfor -%}
+{%- set amounts = {} -%}
+{%- for column in amount_columns -%}
+    {%- do texts.update({column ~ '_text': column}) -%}
+    {%- do amounts.update({column: column ~ '_text'}) -%}
+{%- endfor -%}
+{#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. -#}
+{%- set timestamp_texts = ['delivered_at_text'] -%}
+{%- for column in timestamp_columns -%}
+    {%- do texts.update({column ~ '_text': column}) -%}
+    {%- do timestamp_texts.append(column ~ '_text') -%}
+{%- endfor -%}
 with
 
 source_rows as (
@@ -13,92 +38,103 @@ source_rows as (
 
 ),
 
-with_tags as (
+{# Landed text as it is (for the *_raw columns and the tags' JSON) beside its cleaned form. -#}
+landed as (
 
     select
         source_rows.*,
-        {{ cost_per_customer.parse_tags('source_rows.tags') }} as tags_map
-
-    from source_rows
-
-),
-
-typed as (
-
-    select
-        source_rows._decimal_mark,
-        concat(source_rows._source_file, ':', cast(source_rows._source_row as {{ dbt.type_string() }})) as charge_id,
-        source_rows._source_file as source_file,
-        source_rows._source_row as source_row,
-        'focus' as billing_format,
-        {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at', none) }} as delivered_at,
-        cast(null as {{ dbt.type_string() }}) as line_item_id,
-        {{ cost_per_customer.clean_text('billing_account_id') }} as billing_account_id,
-        {{ cost_per_customer.clean_text('billing_account_name') }} as billing_account_name,
-        coalesce(
-            upper({{ cost_per_customer.clean_text('billing_currency') }}),
-            '{{ var("cpc_default_currency", "USD") }}'
-        ) as billing_currency,
-        {{ cost_per_customer.clean_text('sub_account_id') }} as sub_account_id,
-        {{ cost_per_customer.clean_text('sub_account_name') }} as sub_account_name,
-        coalesce(
-            {{ cost_per_customer.clean_text('service_provider_name') }},
-            {{ cost_per_customer.clean_text('provider_name') }}
-        ) as provider_name,
-        {{ cost_per_customer.clean_text('publisher_name') }} as publisher_name,
-        {{ cost_per_customer.clean_text('host_provider_name') }} as host_provider_name,
-        {{ cost_per_customer.clean_text('invoice_issuer_name') }} as invoice_issuer_name,
-        {{ cost_per_customer.clean_text('invoice_id') }} as invoice_id,
-        {{ cost_per_customer.normalize_enum('charge_category', ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment']) }} as charge_category,
-        {{ cost_per_customer.normalize_enum('charge_class', ['Correction']) }} as charge_class,
-        {{ cost_per_customer.normalize_enum('charge_frequency', ['One-Time', 'Recurring', 'Usage-Based']) }} as charge_frequency,
-        {{ cost_per_customer.clean_text('charge_description') }} as charge_description,
-        {{ cost_per_customer.normalize_enum('pricing_category', ['Standard', 'Dynamic', 'Committed', 'Other']) }} as pricing_category,
-        {{ cost_per_customer.clean_text('pricing_unit') }} as pricing_unit,
-        {{ cost_per_customer.clean_text('consumed_unit') }} as consumed_unit,
-        {{ cost_per_customer.clean_text('service_category') }} as service_category,
-        {{ cost_per_customer.clean_text('service_subcategory') }} as service_subcategory,
-        {{ cost_per_customer.clean_text('service_name') }} as service_name,
-        {{ cost_per_customer.clean_text('region_id') }} as region_id,
-        {{ cost_per_customer.clean_text('region_name') }} as region_name,
-        {{ cost_per_customer.clean_text('availability_zone') }} as availability_zone,
-        {{ cost_per_customer.clean_text('resource_id') }} as resource_id,
-        {{ cost_per_customer.clean_text('resource_name') }} as resource_name,
-        {{ cost_per_customer.clean_text('resource_type') }} as resource_type,
-        {{ cost_per_customer.clean_text('sku_id') }} as sku_id,
-        {{ cost_per_customer.clean_text('sku_price_id') }} as sku_price_id,
-        {{ cost_per_customer.clean_text('commitment_discount_id') }} as commitment_discount_id,
-        {{ cost_per_customer.normalize_enum('commitment_discount_category', ['Spend', 'Usage']) }} as commitment_discount_category,
-        {{ cost_per_customer.clean_text('commitment_discount_type') }} as commitment_discount_type,
-        {{ cost_per_customer.normalize_enum('commitment_discount_status', ['Used', 'Unused']) }} as commitment_discount_status,
-        {{ cost_per_customer.clean_text('tags') }} as tags,
-        source_rows.tags_map,
-        {{ cost_per_customer.parse_decimal('billed_cost') }} as billed_cost,
-        {{ cost_per_customer.parse_decimal('effective_cost') }} as effective_cost,
-        {{ cost_per_customer.parse_decimal('list_cost') }} as list_cost,
-        {{ cost_per_customer.parse_decimal('contracted_cost') }} as contracted_cost,
-        {{ cost_per_customer.parse_decimal('consumed_quantity') }} as consumed_quantity,
-        {{ cost_per_customer.parse_decimal('pricing_quantity') }} as pricing_quantity,
-        ({{ cost_per_customer.clean_text('source_rows.tags') }} is null or source_rows.tags_map is not null) as has_valid_tags,
-        {{ cost_per_customer.parse_timestamp('charge_period_start') }} as charge_period_start_at,
-        {{ cost_per_customer.parse_timestamp('charge_period_end') }} as charge_period_end_at,
-        {{ cost_per_customer.parse_timestamp('billing_period_start') }} as billing_period_start_at,
-        {{ cost_per_customer.parse_timestamp('billing_period_end') }} as billing_period_end_at,
+        source_rows.tags as tags_landed,
         source_rows.charge_period_start as charge_period_start_raw,
         source_rows.charge_period_end as charge_period_end_raw,
         source_rows.effective_cost as effective_cost_raw,
         source_rows.billed_cost as billed_cost_raw,
         source_rows.list_cost as list_cost_raw
 
-    from with_tags as source_rows
+    from source_rows
 
 ),
 
-classified as (
+{{ cost_per_customer.clean_columns('landed', texts, keep=[
+    '_source_file', '_source_row', '_decimal_mark', '_date_order', 'tags_landed', 'charge_period_start_raw',
+    'charge_period_end_raw', 'effective_cost_raw', 'billed_cost_raw', 'list_cost_raw',
+]) }},
 
-    {{ cost_per_customer.classify_billing_charges('typed') }}
+{{ cost_per_customer.read_decimals('cleaned', amounts, as_cte='amounts_read') }},
 
-)
+timestamps_read as (
+
+    select
+        amounts_read.*,
+        {{ cost_per_customer.read_timestamp_list(timestamp_texts) }} as timestamps_read,
+        {{ cost_per_customer.parse_tags('tags_landed') }} as tags_map
+
+    from amounts_read
+
+),
+
+typed as (
+
+    select
+        _decimal_mark,
+        concat(_source_file, ':', cast(_source_row as {{ dbt.type_string() }})) as charge_id,
+        _source_file as source_file,
+        _source_row as source_row,
+        'focus' as billing_format,
+        source_variant,
+        {{ cost_per_customer.list_element('timestamps_read', 1) }} as delivered_at,
+        cast(null as {{ dbt.type_string() }}) as line_item_id,
+        billing_account_id,
+        billing_account_name,
+        coalesce(upper(billing_currency), '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
+        sub_account_id,
+        sub_account_name,
+        coalesce(service_provider_name, provider_name) as provider_name,
+        publisher_name,
+        host_provider_name,
+        invoice_issuer_name,
+        invoice_id,
+        {{ cost_per_customer.normalize_enum('charge_category', ['Usage', 'Purchase', 'Tax', 'Credit', 'Adjustment']) }} as charge_category,
+        {{ cost_per_customer.normalize_enum('charge_class', ['Correction']) }} as charge_class,
+        {{ cost_per_customer.normalize_enum('charge_frequency', ['One-Time', 'Recurring', 'Usage-Based']) }} as charge_frequency,
+        charge_description,
+        {{ cost_per_customer.normalize_enum('pricing_category', ['Standard', 'Dynamic', 'Committed', 'Other']) }} as pricing_category,
+        pricing_unit,
+        consumed_unit,
+        service_category,
+        service_subcategory,
+        service_name,
+        region_id,
+        region_name,
+        availability_zone,
+        resource_id,
+        resource_name,
+        resource_type,
+        sku_id,
+        sku_price_id,
+        commitment_discount_id,
+        {{ cost_per_customer.normalize_enum('commitment_discount_category', ['Spend', 'Usage']) }} as commitment_discount_category,
+        commitment_discount_type,
+        {{ cost_per_customer.normalize_enum('commitment_discount_status', ['Used', 'Unused']) }} as commitment_discount_status,
+        tags,
+        tags_map,
+        {%- for column in amount_columns %}
+        {{ column }},
+        {%- endfor %}
+        (tags is null or tags_map is not null) as has_valid_tags,
+        {{ cost_per_customer.list_element('timestamps_read', 2) }} as charge_period_start_at,
+        {{ cost_per_customer.list_element('timestamps_read', 3) }} as charge_period_end_at,
+        {{ cost_per_customer.list_element('timestamps_read', 4) }} as billing_period_start_at,
+        {{ cost_per_customer.list_element('timestamps_read', 5) }} as billing_period_end_at,
+        charge_period_start_raw,
+        charge_period_end_raw,
+        effective_cost_raw,
+        billed_cost_raw,
+        list_cost_raw
+
+    from timestamps_read
+
+),
+
+{{ cost_per_customer.classify_billing_charges('typed') }}
 
 select * from classified

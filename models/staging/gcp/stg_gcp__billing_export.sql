@@ -3,14 +3,23 @@
     must be quarantined (NULL for a good row). Nothing is filtered here.
     EffectiveCost is cost plus the sum of credits[].amount (credits are negative); BilledCost is
     cost. Tags are the resource labels (labels[]), not project.labels or system_labels.
-    On Spark this model is a table: its compiled SQL is longer than the 32,700 characters the
-    embedded (Derby) Hive metastore can keep as a view's text. -#}
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+    Every landed column is cleaned once (cleaned) and read once (amounts_read, parsed). -#}
+{%- set amounts = ['cost', 'cost_at_list', 'usage_amount', 'usage_amount_in_pricing_units'] -%}
+{%- set amounts_read = {} -%}
+{%- for amount in amounts -%}
+    {%- do amounts_read.update({amount: amount ~ '_text'}) -%}
+{%- endfor -%}
 with
 
 source_rows as (
 
     select * from {{ source('gcp', 'billing_gcp') }}
+
+),
+
+service_categories as (
+
+    select * from {{ ref('provider_service_categories') }}
 
 ),
 
@@ -22,7 +31,7 @@ cleaned as (
     select
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
-        source_rows._delivered_at as delivered_at_raw,
+        {{ cost_per_customer.clean_text('source_rows._delivered_at') }} as delivered_at_text,
         source_rows._decimal_mark,
         source_rows._date_order,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
@@ -65,31 +74,50 @@ cleaned as (
         source_rows.usage_end_time as usage_end_time_raw,
         source_rows.cost as cost_raw,
         source_rows.cost_at_list as cost_at_list_raw,
-        source_rows.usage_amount as usage_amount_raw,
-        source_rows.usage_amount_in_pricing_units as usage_amount_in_pricing_units_raw
+        {%- for amount in amounts %}
+        {{ cost_per_customer.clean_text('source_rows.' ~ amount) }} as {{ amount }}_text{{ "," if not loop.last }}
+        {%- endfor %}
 
     from source_rows
 
 ),
 
+{{ cost_per_customer.read_decimals('cleaned', amounts_read, as_cte='amounts_read') }},
+
+{# Timestamps (cleaned once more: the zone name or month layout was rewritten), labels and credits. -#}
 parsed as (
 
     select
-        cleaned.*,
-        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw', none) }} as delivered_at,
-        {{ cost_per_customer.parse_timestamp('cleaned.usage_start_time') }} as usage_start_at,
-        {{ cost_per_customer.parse_timestamp('cleaned.usage_end_time') }} as usage_end_at,
-        {{ cost_per_customer.month_start(
-            cost_per_customer.parse_timestamp('cleaned.invoice_month_first_day')
-        ) }} as invoice_month_start_date,
-        {{ cost_per_customer.parse_decimal('cleaned.cost_raw') }} as cost,
-        {{ cost_per_customer.parse_decimal('cleaned.cost_at_list_raw') }} as cost_at_list,
-        {{ cost_per_customer.parse_decimal('cleaned.usage_amount_raw') }} as usage_amount,
-        {{ cost_per_customer.parse_decimal('cleaned.usage_amount_in_pricing_units_raw') }} as usage_amount_in_pricing_units,
-        {{ cost_per_customer.parse_json_records('cleaned.labels', ['key', 'value']) }} as label_records,
-        {{ cost_per_customer.parse_json_records('cleaned.credits', ['amount']) }} as credit_records
+        amounts_read.*,
+        {{ cost_per_customer.read_timestamp_list([
+            'delivered_at_text',
+            cost_per_customer.clean_text('usage_start_time'),
+            cost_per_customer.clean_text('usage_end_time'),
+            cost_per_customer.clean_text('invoice_month_first_day'),
+        ]) }} as timestamps_read,
+        {{ cost_per_customer.parse_json_records('labels', ['key', 'value']) }} as label_records,
+        {{ cost_per_customer.parse_json_records('credits', ['amount']) }} as credit_records
 
-    from cleaned
+    from amounts_read
+
+),
+
+{# The timestamps apart; the FOCUS ServiceCategory the seed lists for the service. -#}
+with_timestamps as (
+
+    select
+        parsed.*,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 1) }} as delivered_at,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 2) }} as usage_start_at,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 3) }} as usage_end_at,
+        {{ cost_per_customer.month_start(cost_per_customer.list_element('parsed.timestamps_read', 4)) }} as invoice_month_start_date,
+        service_categories.service_category as listed_service_category
+
+    from parsed
+    left join service_categories
+        on service_categories.provider = 'gcp'
+        and service_categories.source_column = 'service_name'
+        and lower(parsed.service_description) = service_categories.service_key
 
 ),
 
@@ -98,15 +126,18 @@ parsed as (
 with_credits_and_labels as (
 
     select
-        parsed.*,
+        with_timestamps.*,
         case
-            when parsed.credits is null then cast(0 as {{ cost_per_customer.money_type() }})
-            else {{ cost_per_customer.sum_json_record_field('parsed.credit_records', 'amount') }}
+            when with_timestamps.credits is null then cast(0 as {{ cost_per_customer.money_type() }})
+            else {{ cost_per_customer.sum_json_record_field('with_timestamps.credit_records', 'amount') }}
         end as credits_amount,
-        {{ cost_per_customer.key_value_records_to_map('parsed.label_records') }} as tags_map,
-        coalesce(parsed.invoice_month_start_date, {{ cost_per_customer.month_start('parsed.usage_start_at') }}) as billing_period_start_date
+        {{ cost_per_customer.key_value_records_to_map('with_timestamps.label_records') }} as tags_map,
+        coalesce(
+            with_timestamps.invoice_month_start_date,
+            {{ cost_per_customer.month_start('with_timestamps.usage_start_at') }}
+        ) as billing_period_start_date
 
-    from parsed
+    from with_timestamps
 
 ),
 
@@ -150,7 +181,9 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as pricing_category,
         charges.pricing_unit,
         charges.usage_unit as consumed_unit,
-        {{ cost_per_customer.provider_service_category('charges.service_description', 'gcp') }} as service_category,
+        {{ cost_per_customer.provider_service_category(
+            'charges.listed_service_category', 'charges.service_description'
+        ) }} as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
         charges.service_description as service_name,
         charges.region as region_id,
@@ -190,18 +223,14 @@ typed as (
 
 ),
 
-classified as (
-
-    {{ cost_per_customer.classify_billing_charges('typed', labels={
-        'charge_period_start': 'usage_start_time',
-        'charge_period_end': 'usage_end_time',
-        'effective_cost': 'cost',
-        'billed_cost': 'cost',
-        'list_cost': 'cost_at_list',
-        'tags': 'labels',
-    }) }}
-
-),
+{{ cost_per_customer.classify_billing_charges('typed', labels={
+    'charge_period_start': 'usage_start_time',
+    'charge_period_end': 'usage_end_time',
+    'effective_cost': 'cost',
+    'billed_cost': 'cost',
+    'list_cost': 'cost_at_list',
+    'tags': 'labels',
+}) }},
 
 {# Reasons in the export's own terms: EffectiveCost is unreadable either because cost is (the
     reason stays 'unparseable cost') or because credits is not a JSON array of amounts while cost

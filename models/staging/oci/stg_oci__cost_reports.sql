@@ -11,13 +11,23 @@ source_rows as (
 
 ),
 
+service_categories as (
+
+    select * from {{ ref('provider_service_categories') }}
+
+),
+
 {# Every value the mapping reads, as clean text. -#}
 cleaned as (
 
     select
         source_rows._source_file as source_file,
         source_rows._source_row as source_row,
-        source_rows._delivered_at as delivered_at_raw,
+        {{ cost_per_customer.clean_text('source_rows._delivered_at') }} as delivered_at_text,
+        {{ cost_per_customer.clean_text('source_rows.line_item_interval_usage_start') }} as interval_usage_start_text,
+        {{ cost_per_customer.clean_text('source_rows.line_item_interval_usage_end') }} as interval_usage_end_text,
+        {{ cost_per_customer.clean_text('source_rows.cost_my_cost') }} as my_cost_text,
+        {{ cost_per_customer.clean_text('source_rows.usage_billed_quantity') }} as billed_quantity_text,
         source_rows._decimal_mark,
         source_rows._date_order,
         {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
@@ -47,28 +57,49 @@ cleaned as (
 
 ),
 
+{{ cost_per_customer.read_decimals(
+    'cleaned', {'my_cost': 'my_cost_text', 'billed_quantity': 'billed_quantity_text'}, as_cte='amounts_read'
+) }},
+
+{# Timestamps and tags read; the FOCUS ServiceCategory the seed lists for the service. -#}
 parsed as (
 
     select
-        cleaned.*,
-        {{ cost_per_customer.parse_timestamp('cleaned.delivered_at_raw', none) }} as delivered_at,
-        {{ cost_per_customer.parse_timestamp('cleaned.interval_usage_start_raw') }} as interval_usage_start_at,
-        {{ cost_per_customer.parse_timestamp('cleaned.interval_usage_end_raw') }} as interval_usage_end_at,
-        {{ cost_per_customer.parse_decimal('cleaned.my_cost_raw') }} as my_cost,
-        {{ cost_per_customer.parse_decimal('cleaned.billed_quantity_raw') }} as billed_quantity,
-        {{ cost_per_customer.parse_tags('cleaned.tags') }} as tags_map
+        amounts_read.*,
+        {#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. #}
+        {{ cost_per_customer.read_timestamp_list([
+            'amounts_read.delivered_at_text', 'amounts_read.interval_usage_start_text', 'amounts_read.interval_usage_end_text',
+        ]) }} as timestamps_read,
+        {{ cost_per_customer.parse_tags('amounts_read.tags') }} as tags_map,
+        service_categories.service_category as listed_service_category
 
-    from cleaned
+    from amounts_read
+    left join service_categories
+        on service_categories.provider = 'oci'
+        and service_categories.source_column = 'service_name'
+        and lower(amounts_read.service) = service_categories.service_key
+
+),
+
+with_timestamps as (
+
+    select
+        parsed.*,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 1) }} as delivered_at,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 2) }} as interval_usage_start_at,
+        {{ cost_per_customer.list_element('parsed.timestamps_read', 3) }} as interval_usage_end_at
+
+    from parsed
 
 ),
 
 with_billing_period as (
 
     select
-        parsed.*,
-        {{ cost_per_customer.month_start('parsed.interval_usage_start_at') }} as billing_period_start_date
+        with_timestamps.*,
+        {{ cost_per_customer.month_start('with_timestamps.interval_usage_start_at') }} as billing_period_start_date
 
-    from parsed
+    from with_timestamps
 
 ),
 
@@ -100,7 +131,7 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as pricing_category,
         charges.sku_unit_description as pricing_unit,
         charges.sku_unit_description as consumed_unit,
-        {{ cost_per_customer.provider_service_category('charges.service', 'oci') }} as service_category,
+        {{ cost_per_customer.provider_service_category('charges.listed_service_category', 'charges.service') }} as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
         charges.service as service_name,
         charges.region as region_id,
@@ -139,16 +170,12 @@ typed as (
 
 ),
 
-classified as (
-
-    {{ cost_per_customer.classify_billing_charges('typed', labels={
-        'charge_period_start': 'lineItem/intervalUsageStart',
-        'charge_period_end': 'lineItem/intervalUsageEnd',
-        'effective_cost': 'cost/myCost',
-        'billed_cost': 'cost/myCost',
-        'tags': 'tags/*',
-    }) }}
-
-)
+{{ cost_per_customer.classify_billing_charges('typed', labels={
+    'charge_period_start': 'lineItem/intervalUsageStart',
+    'charge_period_end': 'lineItem/intervalUsageEnd',
+    'effective_cost': 'cost/myCost',
+    'billed_cost': 'cost/myCost',
+    'tags': 'tags/*',
+}) }}
 
 select * from classified
