@@ -17,6 +17,7 @@ from cpc.generate.company import CPU, EC2, EC2_PRICE, ENT, MID, REGION_ACCOUNT, 
 from cpc.generate.periods import Month
 from cpc.generate.util import hex_id, round_to
 from cpc.generate.world import World
+from cpc.rules.project import KUBERNETES_DEFAULTS
 
 if TYPE_CHECKING:
     from cpc.generate.bill import MonthBill
@@ -52,11 +53,11 @@ K8S_POD_MAX = 0.35
 #: The monitoring DaemonSet pod on each node: cores and bytes requested.
 K8S_MONITORING_CPU = 0.2
 K8S_MONITORING_MEMORY = 512 * 2**20
-#: The split's settings in the demo allocation.yml: OpenCost's default unit prices (per core-hour
-#: and per GiB-hour; only their ratio matters) and idle kept unattributed.
-K8S_CPU_PRICE = 0.031611
-K8S_RAM_PRICE = 0.004237
-K8S_SHARE_IDLE = "none"
+#: The split's settings in the demo allocation.yml: the project's defaults (unit prices per
+#: core-hour and per GiB-hour, of which only the ratio matters, and idle kept unattributed).
+K8S_CPU_PRICE = KUBERNETES_DEFAULTS["cpu_hourly_price"]
+K8S_RAM_PRICE = KUBERNETES_DEFAULTS["ram_gib_hourly_price"]
+K8S_SHARE_IDLE = KUBERNETES_DEFAULTS["share_idle"]
 GIB = 2**30
 
 
