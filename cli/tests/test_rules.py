@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import textwrap
 from collections.abc import Iterator
@@ -388,6 +389,17 @@ def test_no_enumeration_is_written_twice() -> None:
         assert "'observability', 'security'" not in text, path.name
         assert "'weighted', 'fixed'" not in text, path.name
         assert str(KUBERNETES_DEFAULTS["cpu_hourly_price"]) not in text, path.name
+
+
+def test_readme_documents_the_project_lists() -> None:
+    """The README's paragraphs on the defaults and the unattributed reasons name exactly what the
+    project defines (its rules and its var cpc_unattributed_reasons), in that order for rules."""
+    readme = (PROJECT_DIR / "README.md").read_text()
+    reasons_text = readme.split("**Unattributed reasons**", 1)[1].split("\n\n", 1)[0]
+    documented = set(re.findall(r"`([a-z_]+)`", reasons_text))
+    assert documented == {reason for step in UNATTRIBUTED_REASONS.values() for reason in step}
+    defaults_text = readme.split("**Defaults**", 1)[1].split("\n\n", 1)[0]
+    assert re.findall(r"`([a-z-]+)`", defaults_text) == [rule.name for rule in default_rules().rules]
 
 
 def test_unknown_dialect_is_a_user_error() -> None:
