@@ -286,8 +286,9 @@ def landed_references(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
 
 
 def _staging_clean_text() -> Callable[[str], str]:
-    """The SQL of staging's ``clean_text(column)`` (macros/portability/text_and_numbers.sql)."""
-    source = (PROJECT_DIR / "macros" / "portability" / "text_and_numbers.sql").read_text()
+    """The SQL of staging's ``clean_text(column)`` (macros/portability/clean_text.sql, a file of its
+    own so that plain Jinja can render it)."""
+    source = (PROJECT_DIR / "macros" / "portability" / "clean_text.sql").read_text()
     macro = jinja2.Environment().from_string(source).module.default__clean_text
     return lambda column: str(macro(column)).strip()
 

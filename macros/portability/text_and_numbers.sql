@@ -7,14 +7,6 @@
 {% macro default__money_type() -%}decimal(38, 10){%- endmacro %}
 
 
-{% macro clean_text(column) -%}
-    {{ return(adapter.dispatch('clean_text', 'cost_per_customer')(column)) }}
-{%- endmacro %}
-{% macro default__clean_text(column) -%}
-    case when lower(trim({{ column }})) in ('', 'null', 'none', 'nan') then null else trim({{ column }}) end
-{%- endmacro %}
-
-
 {#- A staging model's cleaning CTE(s): `from_cte` with the columns `keep` as they are and each
     landed column of `texts` (a mapping: output name -> landed column) cleaned once (clean_text).
     The last CTE is named `as_cte`. On Spark the cleaning is written once for all the columns (over

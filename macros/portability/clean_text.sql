@@ -1,0 +1,8 @@
+{#- Raw text to a value or NULL: empty, "null", "none" and "nan" (any case, after trimming) are NULL.
+    The CLI renders this file with plain Jinja to clean values exactly as staging does. -#}
+{% macro clean_text(column) -%}
+    {{ return(adapter.dispatch('clean_text', 'cost_per_customer')(column)) }}
+{%- endmacro %}
+{% macro default__clean_text(column) -%}
+    case when lower(trim({{ column }})) in ('', 'null', 'none', 'nan') then null else trim({{ column }}) end
+{%- endmacro %}
