@@ -44,6 +44,11 @@ def test_explain_breaks_a_customer_month_down_and_adds_up(generated_build: Built
     assert all(re.fullmatch(r"(billing/.+|other_costs\.csv):\d+", charge["charge_id"]) for charge in charges)
     parts = [abs(Decimal(str(charge["customer_cost"]))) for charge in charges]
     assert parts == sorted(parts, reverse=True)
+    # Every dollar of the month is traced to a charge or a ticket, exactly.
+    traced = query(generated_build.warehouse,
+                   "select sum(customer_cost) from marts.customer_charge_costs_monthly"
+                   f" where customer_id = '{customer}' and strftime(month, '%Y-%m') = '{month}'")[0][0]
+    assert traced == total
 
     table = run_cpc("explain", "--warehouse", str(generated_build.warehouse), "--customer", customer, "--month", month)
     assert table.returncode == 0 and "By rule, service and driver" in table.stdout and "Largest charges" in table.stdout
@@ -131,3 +136,6 @@ def test_explain_can_build_an_input_folder_itself() -> None:
         "tagged": Decimal("2.5"), "usage-by-service": Decimal("3.6"), "support-tickets": Decimal(30)
     }
     assert {charge["charge_id"] for charge in result["charges"]} == {"billing/march.csv:1", "billing/march.csv:2"}
+    # The customer's part of each: the tagged charge whole, 3/5 of the untagged one.
+    parts = {charge["charge_id"]: Decimal(str(charge["customer_cost"])) for charge in result["charges"]}
+    assert parts == {"billing/march.csv:1": Decimal("2.5"), "billing/march.csv:2": Decimal("3.6")}
