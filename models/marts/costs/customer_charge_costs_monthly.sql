@@ -39,42 +39,36 @@ support_tickets as (
 ),
 
 {# What a pool is made of: its charge-days (shared by every customer the pool reaches) and, for a
-    support pool, its tickets (each its own customer's). -#}
-pool_members as (
+    support pool, its tickets (each its own customer's); members_cost is what a ledger row of the
+    pool is split by. -#}
+charge_members as (
 
     select
         candidates.pool_id,
         charge_days.charge_id,
-        coalesce(charge_days.parent_charge_id, charge_days.charge_id) as parent_charge_id,
-        case
-            when charge_days.surcharge_name is not null then 'surcharge'
-            when charge_days.charge_id <> coalesce(charge_days.parent_charge_id, charge_days.charge_id) then 'kubernetes_part'
-            else 'charge'
-        end as charge_kind,
-        charge_days.service_name,
-        charge_days.resource_id,
-        charge_days.charge_category,
-        charge_days.surcharge_name,
         cast(null as {{ dbt.type_string() }}) as member_customer_id,
-        charge_days.effective_cost as member_cost
+        charge_days.effective_cost as member_cost,
+        pools.pool_cost as members_cost
 
     from charge_days
     inner join candidates
         on charge_days.candidate_id = candidates.candidate_id
+    inner join pools
+        on candidates.pool_id = pools.pool_id
 
-    union all
+),
+
+ticket_members as (
 
     select
         pools.pool_id,
         concat(support_tickets.source_file, ':', cast(support_tickets.source_row as {{ dbt.type_string() }})) as charge_id,
-        cast(null as {{ dbt.type_string() }}) as parent_charge_id,
-        'support_ticket' as charge_kind,
-        pools.service_name,
-        support_tickets.ticket_id as resource_id,
-        pools.charge_category,
-        cast(null as {{ dbt.type_string() }}) as surcharge_name,
         support_tickets.customer_id as member_customer_id,
-        support_tickets.support_cost as member_cost
+        support_tickets.ticket_id,
+        pools.service_name,
+        pools.charge_category,
+        support_tickets.support_cost as member_cost,
+        sum(support_tickets.support_cost) over (partition by pools.pool_id, support_tickets.customer_id) as members_cost
 
     from pools
     inner join support_tickets
@@ -86,7 +80,55 @@ pool_members as (
 
 ),
 
-{# Each ledger row with the members behind it and each member's share of them. -#}
+pool_members as (
+
+    select * from charge_members
+    union all
+    select
+        ticket_members.pool_id,
+        ticket_members.charge_id,
+        ticket_members.member_customer_id,
+        ticket_members.member_cost,
+        ticket_members.members_cost
+    from ticket_members
+
+),
+
+{# What identifies each charge and ticket. -#}
+charge_attributes as (
+
+    select
+        charge_days.charge_id,
+        max(coalesce(charge_days.parent_charge_id, charge_days.charge_id)) as parent_charge_id,
+        max(case
+            when charge_days.surcharge_name is not null then 'surcharge'
+            when charge_days.charge_id <> coalesce(charge_days.parent_charge_id, charge_days.charge_id) then 'kubernetes_part'
+            else 'charge'
+        end) as charge_kind,
+        max(charge_days.service_name) as service_name,
+        max(charge_days.resource_id) as resource_id,
+        max(charge_days.charge_category) as charge_category,
+        max(charge_days.surcharge_name) as surcharge_name
+
+    from charge_days
+    group by charge_days.charge_id
+
+    union all
+
+    select
+        ticket_members.charge_id,
+        cast(null as {{ dbt.type_string() }}) as parent_charge_id,
+        'support_ticket' as charge_kind,
+        ticket_members.service_name,
+        ticket_members.ticket_id as resource_id,
+        ticket_members.charge_category,
+        cast(null as {{ dbt.type_string() }}) as surcharge_name
+
+    from ticket_members
+
+),
+
+{# Each ledger row with the members behind it. -#}
 ledger_members as (
 
     select
@@ -97,16 +139,8 @@ ledger_members as (
         ledger.currency,
         ledger.allocated_cost,
         pool_members.charge_id,
-        pool_members.parent_charge_id,
-        pool_members.charge_kind,
-        pool_members.service_name,
-        pool_members.resource_id,
-        pool_members.charge_category,
-        pool_members.surcharge_name,
         pool_members.member_cost,
-        sum(pool_members.member_cost) over (
-            partition by ledger.cost_date, ledger.customer_id, ledger.pool_id
-        ) as members_cost
+        pool_members.members_cost
 
     from ledger
     inner join pool_members
@@ -160,14 +194,8 @@ monthly as (
         apportioned.customer_id,
         apportioned.charge_id,
         apportioned.currency,
-        max(apportioned.parent_charge_id) as parent_charge_id,
-        max(apportioned.charge_kind) as charge_kind,
-        max(apportioned.service_name) as service_name,
-        max(apportioned.resource_id) as resource_id,
-        max(apportioned.charge_category) as charge_category,
-        max(apportioned.surcharge_name) as surcharge_name,
         max(apportioned.rule_name) as rule_name,
-        count(distinct apportioned.cost_date) as days,
+        count(*) as days,
         sum(apportioned.member_cost) as charge_cost_in_pools,
         sum(apportioned.customer_cost) as customer_cost
 
@@ -182,13 +210,13 @@ final as (
         monthly.month,
         monthly.customer_id,
         monthly.charge_id,
-        monthly.parent_charge_id,
-        monthly.charge_kind,
-        monthly.service_name,
-        monthly.resource_id,
-        monthly.charge_category,
+        charge_attributes.parent_charge_id,
+        charge_attributes.charge_kind,
+        charge_attributes.service_name,
+        charge_attributes.resource_id,
+        charge_attributes.charge_category,
         charges.charge_description,
-        monthly.surcharge_name,
+        charge_attributes.surcharge_name,
         monthly.rule_name,
         monthly.currency,
         monthly.days,
@@ -200,8 +228,10 @@ final as (
         cast(monthly.customer_cost as {{ cost_per_customer.money_type() }}) as customer_cost
 
     from monthly
+    inner join charge_attributes
+        on monthly.charge_id = charge_attributes.charge_id
     left join charges
-        on monthly.parent_charge_id = charges.charge_id
+        on charge_attributes.parent_charge_id = charges.charge_id
 
 )
 
