@@ -1,6 +1,6 @@
 """`cpc explain`: why one customer cost what it did in one month — by rule, method, service and
-driver (from the customer_cost_explanations mart), and the largest charges behind it (following
-ledger row → cost pool → allocation candidate → prorated charge-days)."""
+driver (from the customer_cost_explanations mart), and the largest charges behind it, as billed
+(from the customer_charge_costs_monthly mart)."""
 
 from __future__ import annotations
 
@@ -26,22 +26,11 @@ order by allocated_cost desc, rule_name, service_name
 """
 
 CHARGES_SQL = """
-select charge_days.charge_id, max(charges.service_name) as service_name,
-       max(charges.resource_id) as resource_id, max(charges.charge_category) as charge_category,
-       max(charges.charge_description) as charge_description, max(ledger.rule_name) as rule_name,
-       sum(charge_days.effective_cost) as charge_cost_in_pools,
-       sum(cast(charge_days.effective_cost as double) * cast(ledger.allocated_cost as double)
-           / cast(pools.pool_cost as double)) as customer_cost
-from marts.customer_costs_daily as ledger
-inner join intermediate.int_cost_pools as pools on ledger.pool_id = pools.pool_id
-inner join intermediate.int_cost_candidates as candidates on candidates.pool_id = pools.pool_id
-inner join intermediate.int_charges_prorated as charge_days on charge_days.candidate_id = candidates.candidate_id
-inner join intermediate.int_charges_deduplicated as charges on charges.charge_id = charge_days.charge_id
-where ledger.customer_id = :customer
-  and ledger.cost_date >= cast(:month as date) and ledger.cost_date < cast(:next_month as date)
-group by charge_days.charge_id
-order by abs(sum(cast(charge_days.effective_cost as double) * cast(ledger.allocated_cost as double)
-                 / cast(pools.pool_cost as double))) desc, charge_days.charge_id
+select charge_id, service_name, resource_id, charge_category, charge_description, rule_name,
+       charge_cost_in_pools, cast(customer_cost as double) as customer_cost
+from marts.customer_charge_costs_monthly
+where customer_id = :customer and month = cast(:month as date) and charge_kind = 'charge'
+order by abs(customer_cost) desc, charge_id
 limit {limit}
 """
 
@@ -58,14 +47,13 @@ def parse_month(text: str) -> date:
 def explain(query: Query, customer: str, month_text: str, top: int = 10) -> dict[str, Any]:
     """The breakdown rows and the largest charges for one customer-month."""
     month = parse_month(month_text)
-    next_month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
     known = query("select customer_id from marts.customers where customer_id = :customer",
                   {"customer": customer})
     if not known:
         raise UserError(f"customer '{customer}' is not in customers (customers.csv)")
     params = {"customer": customer, "month": month.isoformat()}
     breakdown = query(BREAKDOWN_SQL, params)
-    charges = query(CHARGES_SQL.format(limit=int(top)), {**params, "next_month": next_month.isoformat()})
+    charges = query(CHARGES_SQL.format(limit=int(top)), params)
     total = sum((Decimal(str(row["allocated_cost"])) for row in breakdown), Decimal(0))
     return {"customer_id": customer, "month": month.isoformat()[:7], "total_cost": total,
             "breakdown": breakdown, "charges": charges}

@@ -44,6 +44,11 @@ def test_explain_breaks_a_customer_month_down_and_adds_up(generated_build: Built
     assert all(re.fullmatch(r"(billing/.+|other_costs\.csv):\d+", charge["charge_id"]) for charge in charges)
     parts = [abs(Decimal(str(charge["customer_cost"]))) for charge in charges]
     assert parts == sorted(parts, reverse=True)
+    # Every dollar of the month is traced to a charge or a ticket, exactly.
+    traced = query(generated_build.warehouse,
+                   "select sum(customer_cost) from marts.customer_charge_costs_monthly"
+                   f" where customer_id = '{customer}' and strftime(month, '%Y-%m') = '{month}'")[0][0]
+    assert traced == total
 
     table = run_cpc("explain", "--warehouse", str(generated_build.warehouse), "--customer", customer, "--month", month)
     assert table.returncode == 0 and "By rule, service and driver" in table.stdout and "Largest charges" in table.stdout
@@ -53,6 +58,35 @@ def test_explain_breaks_a_customer_month_down_and_adds_up(generated_build: Built
 
     unknown = run_cpc("explain", "--warehouse", str(generated_build.warehouse), "--customer", "nobody", "--month", month)
     assert unknown.returncode == 2 and "customer 'nobody'" in unknown.stderr
+
+
+def test_charge_costs_trace_every_customer_month(generated_build: BuiltInput) -> None:
+    """customer_charge_costs_monthly (a view, not tested on every build for its size): one row per
+    month x customer x charge, no key NULL, known kinds and customers, and every customer-month's
+    charges add up exactly to its total_cost in customer_costs_monthly."""
+    warehouse = generated_build.warehouse
+    charges = "marts.customer_charge_costs_monthly"
+    assert query(warehouse, f"select count(*) from (select month, customer_id, charge_id from {charges}"
+                            " group by all having count(*) > 1)")[0][0] == 0
+    assert query(warehouse, f"select count(*) from {charges} where month is null or customer_id is null"
+                            " or charge_id is null or charge_kind is null or customer_cost is null")[0][0] == 0
+    kinds = {row[0] for row in query(warehouse, f"select distinct charge_kind from {charges}")}
+    assert kinds <= {"charge", "kubernetes_part", "surcharge", "support_ticket"} and "charge" in kinds
+    assert query(warehouse, f"select count(*) from {charges} where customer_id not in"
+                            " (select customer_id from marts.customers)")[0][0] == 0
+    differing = query(warehouse, f"""
+        with traced as (
+            select month, customer_id, currency, sum(customer_cost) as traced_cost
+            from {charges} group by all
+        )
+        select count(*), count(customer_months.total_cost), count(traced.traced_cost)
+        from marts.customer_costs_monthly as customer_months
+        full outer join traced
+            on customer_months.month = traced.month and customer_months.customer_id = traced.customer_id
+            and customer_months.currency = traced.currency
+        where customer_months.total_cost is distinct from traced.traced_cost""")[0]
+    assert differing == (0, 0, 0)
+    assert query(warehouse, "select count(*) from marts.customer_costs_monthly")[0][0] > 100
 
 
 def test_statements_are_penny_exact(generated_build: BuiltInput) -> None:
@@ -131,3 +165,6 @@ def test_explain_can_build_an_input_folder_itself() -> None:
         "tagged": Decimal("2.5"), "usage-by-service": Decimal("3.6"), "support-tickets": Decimal(30)
     }
     assert {charge["charge_id"] for charge in result["charges"]} == {"billing/march.csv:1", "billing/march.csv:2"}
+    # The customer's part of each: the tagged charge whole, 3/5 of the untagged one.
+    parts = {charge["charge_id"]: Decimal(str(charge["customer_cost"])) for charge in result["charges"]}
+    assert parts == {"billing/march.csv:1": Decimal("2.5"), "billing/march.csv:2": Decimal("3.6")}

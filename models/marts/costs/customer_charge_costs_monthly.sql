@@ -1,0 +1,238 @@
+{#- One row per customer x month x charge (or support ticket): the customer's part of it, which adds up to the month's total. -#}
+with
+
+ledger as (
+
+    select * from {{ ref('customer_costs_daily') }}
+
+),
+
+pools as (
+
+    select * from {{ ref('int_cost_pools') }}
+
+),
+
+candidates as (
+
+    select * from {{ ref('int_cost_candidates') }}
+
+),
+
+charge_days as (
+
+    select * from {{ ref('int_charges_prorated') }}
+
+),
+
+charges as (
+
+    select * from {{ ref('int_charges_deduplicated') }}
+
+),
+
+support_tickets as (
+
+    select * from {{ ref('int_support_costs') }}
+    where is_priced and customer_id is not null
+
+),
+
+{# What a pool is made of: its charge-days (shared by every customer the pool reaches) and, for a
+    support pool, its tickets (each its own customer's); members_cost is what a ledger row of the
+    pool is split by. -#}
+charge_members as (
+
+    select
+        candidates.pool_id,
+        charge_days.charge_id,
+        cast(null as {{ dbt.type_string() }}) as member_customer_id,
+        charge_days.effective_cost as member_cost,
+        pools.pool_cost as members_cost
+
+    from charge_days
+    inner join candidates
+        on charge_days.candidate_id = candidates.candidate_id
+    inner join pools
+        on candidates.pool_id = pools.pool_id
+
+),
+
+ticket_members as (
+
+    select
+        pools.pool_id,
+        concat(support_tickets.source_file, ':', cast(support_tickets.source_row as {{ dbt.type_string() }})) as charge_id,
+        support_tickets.customer_id as member_customer_id,
+        support_tickets.ticket_id,
+        pools.service_name,
+        pools.charge_category,
+        support_tickets.support_cost as member_cost,
+        sum(support_tickets.support_cost) over (partition by pools.pool_id, support_tickets.customer_id) as members_cost
+
+    from pools
+    inner join support_tickets
+        on pools.cost_date = support_tickets.cost_date
+        and pools.billing_currency = support_tickets.currency
+        and pools.driver_value = support_tickets.agent_tier
+    where pools.allocation_method = 'direct'
+        and pools.driver_level = 'agent_tier'
+
+),
+
+pool_members as (
+
+    select * from charge_members
+    union all
+    select
+        ticket_members.pool_id,
+        ticket_members.charge_id,
+        ticket_members.member_customer_id,
+        ticket_members.member_cost,
+        ticket_members.members_cost
+    from ticket_members
+
+),
+
+{# What identifies each charge and ticket. -#}
+charge_attributes as (
+
+    select
+        charge_days.charge_id,
+        max(coalesce(charge_days.parent_charge_id, charge_days.charge_id)) as parent_charge_id,
+        max(case
+            when charge_days.surcharge_name is not null then 'surcharge'
+            when charge_days.charge_id <> coalesce(charge_days.parent_charge_id, charge_days.charge_id) then 'kubernetes_part'
+            else 'charge'
+        end) as charge_kind,
+        max(charge_days.service_name) as service_name,
+        max(charge_days.resource_id) as resource_id,
+        max(charge_days.charge_category) as charge_category,
+        max(charge_days.surcharge_name) as surcharge_name
+
+    from charge_days
+    group by charge_days.charge_id
+
+    union all
+
+    select
+        ticket_members.charge_id,
+        cast(null as {{ dbt.type_string() }}) as parent_charge_id,
+        'support_ticket' as charge_kind,
+        ticket_members.service_name,
+        ticket_members.ticket_id as resource_id,
+        ticket_members.charge_category,
+        cast(null as {{ dbt.type_string() }}) as surcharge_name
+
+    from ticket_members
+
+),
+
+{# Each ledger row with the members behind it. -#}
+ledger_members as (
+
+    select
+        ledger.cost_date,
+        ledger.customer_id,
+        ledger.pool_id,
+        ledger.rule_name,
+        ledger.currency,
+        ledger.allocated_cost,
+        pool_members.charge_id,
+        pool_members.member_cost,
+        pool_members.members_cost
+
+    from ledger
+    inner join pool_members
+        on ledger.pool_id = pool_members.pool_id
+        and (pool_members.member_customer_id is null or ledger.customer_id = pool_members.member_customer_id)
+
+),
+
+shared as (
+
+    select
+        ledger_members.*,
+        case
+            when ledger_members.members_cost <> 0
+                then cast(ledger_members.member_cost as double) / cast(ledger_members.members_cost as double)
+            else cast(0 as double)
+        end as member_share
+
+    from ledger_members
+
+),
+
+scaled as (
+
+    select
+        shared.*,
+        {{ cost_per_customer.scale_money('shared.allocated_cost', 'shared.member_share') }} as scaled_cost
+
+    from shared
+
+),
+
+{# The ledger row's cost split over its members by their cost, adding up to it exactly. -#}
+apportioned as (
+
+    select
+        scaled.*,
+        {{ cost_per_customer.largest_remainder(
+            'scaled.scaled_cost', 'scaled.allocated_cost',
+            'scaled.cost_date, scaled.customer_id, scaled.pool_id', 'abs(scaled.member_cost) desc, scaled.charge_id'
+        ) }} as customer_cost
+
+    from scaled
+
+),
+
+monthly as (
+
+    select
+        {{ cost_per_customer.month_start('apportioned.cost_date') }} as month,
+        apportioned.customer_id,
+        apportioned.charge_id,
+        apportioned.currency,
+        max(apportioned.rule_name) as rule_name,
+        count(*) as days,
+        sum(apportioned.member_cost) as charge_cost_in_pools,
+        sum(apportioned.customer_cost) as customer_cost
+
+    from apportioned
+    group by 1, 2, 3, 4
+
+),
+
+final as (
+
+    select
+        monthly.month,
+        monthly.customer_id,
+        monthly.charge_id,
+        charge_attributes.parent_charge_id,
+        charge_attributes.charge_kind,
+        charge_attributes.service_name,
+        charge_attributes.resource_id,
+        charge_attributes.charge_category,
+        charges.charge_description,
+        charge_attributes.surcharge_name,
+        monthly.rule_name,
+        monthly.currency,
+        monthly.days,
+        cast(monthly.charge_cost_in_pools as {{ cost_per_customer.money_type() }}) as charge_cost_in_pools,
+        case
+            when monthly.charge_cost_in_pools <> 0
+                then cast(monthly.customer_cost as double) / cast(monthly.charge_cost_in_pools as double)
+        end as customer_share,
+        cast(monthly.customer_cost as {{ cost_per_customer.money_type() }}) as customer_cost
+
+    from monthly
+    inner join charge_attributes
+        on monthly.charge_id = charge_attributes.charge_id
+    left join charges
+        on charge_attributes.parent_charge_id = charges.charge_id
+
+)
+
+select * from final
