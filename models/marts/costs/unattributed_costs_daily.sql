@@ -16,8 +16,7 @@ pools as (
 
 quarantined as (
 
-    select * from {{ ref('quarantined_rows') }}
-    where input_name = 'billing'
+    select * from {{ ref('int_quarantined_charges_converted') }}
 
 ),
 
@@ -50,7 +49,7 @@ from_quarantine as (
     select
         quarantined.cost_date,
         {{ cost_per_customer.hash_key([
-            "'quarantine'", 'quarantined.source_file', 'quarantined.cost_date', 'quarantined.currency'
+            "'quarantine'", 'quarantined.source_file', 'quarantined.cost_date', 'quarantined.billing_currency'
         ]) }} as pool_id,
         'quarantined_input' as reason,
         cast(null as {{ dbt.type_string() }}) as rule_name,
@@ -68,7 +67,7 @@ from_quarantine as (
         ) as unattributed_cost
 
     from quarantined
-    group by quarantined.cost_date, quarantined.source_file, quarantined.currency
+    group by quarantined.cost_date, quarantined.source_file, quarantined.billing_currency
 
 ),
 
