@@ -35,7 +35,7 @@ select charge_days.charge_id, max(charges.service_name) as service_name,
 from marts.customer_costs_daily as ledger
 inner join intermediate.int_cost_pools as pools on ledger.pool_id = pools.pool_id
 inner join intermediate.int_cost_candidates as candidates on candidates.pool_id = pools.pool_id
-inner join intermediate.int_charges_prorated as charge_days on charge_days.candidate_id = candidates.candidate_id
+inner join intermediate.int_charge_days_matched as charge_days on charge_days.candidate_id = candidates.candidate_id
 inner join intermediate.int_charges_deduplicated as charges on charges.charge_id = charge_days.charge_id
 where ledger.customer_id = :customer
   and ledger.cost_date >= cast(:month as date) and ledger.cost_date < cast(:next_month as date)

@@ -1,7 +1,7 @@
 {#- Why a customer costs what it does: one row per customer x month x rule x service x driver
     metric, with the allocated cost, the customer's driver (usage quantity, weight, followed cost)
     and the pools' driver totals summed over the month, and the pools' whole cost. The charges
-    behind a row: its pools (customer_costs_daily.pool_id) → int_cost_candidates → int_charges_prorated;
+    behind a row: its pools (customer_costs_daily.pool_id) → int_cost_candidates → int_charge_days_matched;
     `cpc explain` lists the largest. -#}
 with
 
