@@ -15,15 +15,7 @@ charges as (
         effective_cost,
         billed_cost,
         list_cost
-    from {{ ref('int_charges_allocatable') }}
-    union all
-    select
-        charge_id,
-        billing_currency,
-        effective_cost,
-        billed_cost,
-        list_cost
-    from {{ ref('int_surcharges') }}
+    from {{ ref('int_charges_with_surcharges') }}
 
 ),
 

@@ -410,7 +410,7 @@ def check_charge_days_accounted(warehouse: Path) -> None:
     charge_days = query(
         warehouse,
         "select days.charge_id, days.cost_date, days.effective_cost, candidates.pool_id"
-        " from intermediate.int_charges_prorated as days"
+        " from intermediate.int_charge_days_matched as days"
         " left join intermediate.int_cost_candidates as candidates"
         " on days.candidate_id = candidates.candidate_id"
         " where days.effective_cost <> 0",

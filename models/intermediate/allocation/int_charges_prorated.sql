@@ -1,15 +1,4 @@
-{#- One row per good charge (and surcharge, int_surcharges) per UTC day it touches, with the day's share of its costs (by overlap
-    duration with [ChargePeriodStart, ChargePeriodEnd)), and, per allocation rule, whether the
-    charge-day satisfies the rule's `match` (and, for proportional_to_cost rules, its `basis`).
-    Predicates may read tags (`tag('team')`, as tag__<key> columns) and the day (`charge_date`).
-    A charge's days add up exactly to the charge in its own currency (the *_in_source_currency
-    columns); a zero-length charge stays whole on its start day. Each day's amounts are then
-    converted to the reporting currency at that day's rate (int_fx_rates_daily; the reporting
-    currency at 1), rounded to money_type's scale: effective_cost, billed_cost and list_cost and
-    billing_currency are in the reporting currency from here on. A day without a usable rate keeps
-    its row with NULL converted amounts (assert_charges_have_fx_rates fails the build). -#}
-{%- set rules = cost_per_customer.allocation_rules() -%}
-{%- set following_rules = cost_per_customer.cost_following_rules() -%}
+{#- One row per charge to allocate per UTC day it touches, its amounts prorated and converted to the reporting currency. -#}
 {%- set carried = [
     'charge_id', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',
@@ -17,47 +6,11 @@
     'parent_charge_id', 'direct_unattributed_reason', 'surcharge_name',
 ] -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
-{%- set charge_columns = cost_per_customer.deduplicated_charge_columns() -%}
-{%- for column, column_type in cost_per_customer.kubernetes_split_columns() %}{% do charge_columns.append(column) %}{% endfor -%}
-{%- set candidate_key = ['matched.cost_date'] -%}
-{%- for column in cost_per_customer.candidate_columns() %}{% do candidate_key.append('matched.' ~ column) %}{% endfor -%}
-{%- for rule in rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_match_column(rule)) %}{% endfor -%}
-{%- for rule in following_rules %}{% do candidate_key.append('matched.' ~ cost_per_customer.rule_basis_column(rule)) %}{% endfor -%}
 with
 
-split_charges as (
-
-    select * from {{ ref('int_charges_allocatable') }}
-
-),
-
-surcharges as (
-
-    select * from {{ ref('int_surcharges') }}
-
-),
-
-{# The charges to allocate: the bill's (after the Kubernetes split) and the surcharges derived
-    from them (surcharge_name set). -#}
 charges as (
 
-    select
-        {%- for column in charge_columns %}
-        split_charges.{{ column }},
-        {%- endfor %}
-        cast(null as {{ dbt.type_string() }}) as surcharge_name
-
-    from split_charges
-
-    union all
-
-    select
-        {%- for column in charge_columns %}
-        surcharges.{{ column }},
-        {%- endfor %}
-        surcharges.surcharge_name
-
-    from surcharges
+    select * from {{ ref('int_charges_with_surcharges') }}
 
 ),
 
@@ -67,11 +20,10 @@ fx_rates as (
 
 ),
 
-with_rule_tags as (
+with_last_day as (
 
     select
         charges.*,
-        {{- cost_per_customer.rule_tag_columns('charges.tags_map') }}
         {{ cost_per_customer.period_last_day('charges.charge_period_start_at', 'charges.charge_period_end_at') }} as period_last_date
 
     from charges
@@ -81,16 +33,15 @@ with_rule_tags as (
 days as (
 
     select
-        with_rule_tags.*,
-        {{ cost_per_customer.explode_days('with_rule_tags.charge_period_start_at', 'with_rule_tags.charge_period_end_at') }} as cost_date
+        with_last_day.*,
+        {{ cost_per_customer.explode_days('with_last_day.charge_period_start_at', 'with_last_day.charge_period_end_at') }} as cost_date
 
-    from with_rule_tags
+    from with_last_day
 
 ),
 
-{# How far through the charge period the day begins and ends, as fractions of its duration, and
-    which rules the charge-day satisfies (predicates see the charge's columns and cost_date). -#}
-matched as (
+{# How far through the charge period the day begins and ends, as fractions of its duration. -#}
+fractions as (
 
     select
         days.*,
@@ -107,13 +58,7 @@ matched as (
                 'days.charge_period_start_at', cost_per_customer.day_start('days.cost_date', 1)
             ) }} as double)
                 / cast({{ cost_per_customer.seconds_between('days.charge_period_start_at', 'days.charge_period_end_at') }} as double)
-        end as fraction_through_day,
-        {%- for rule in following_rules %}
-        coalesce({{ rule.basis_sql or 'true' }}, false) as {{ cost_per_customer.rule_basis_column(rule) }},
-        {%- endfor %}
-        {%- for rule in rules %}
-        coalesce({{ rule.match_sql }}, false) as {{ cost_per_customer.rule_match_column(rule) }}{{ "," if not loop.last }}
-        {%- endfor %}
+        end as fraction_through_day
 
     from days
 
@@ -124,26 +69,19 @@ matched as (
 prorated as (
 
     select
-        {{ cost_per_customer.hash_key(candidate_key) }} as candidate_id,
-        matched.cost_date,
+        fractions.cost_date,
         {%- for column in carried %}
-        matched.{{ column }},
+        fractions.{{ column }},
         {%- endfor %}
-        {%- for rule in rules %}
-        matched.{{ cost_per_customer.rule_match_column(rule) }},
-        {%- endfor %}
-        {%- for rule in following_rules %}
-        matched.{{ cost_per_customer.rule_basis_column(rule) }},
-        {%- endfor %}
-        matched.billing_currency as source_currency,
+        fractions.billing_currency as source_currency,
         {%- for column in amounts %}
         cast(
-            {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_through_day') }}
-            - {{ cost_per_customer.accrued_money('matched.' ~ column, 'matched.fraction_before_day') }}
+            {{ cost_per_customer.accrued_money('fractions.' ~ column, 'fractions.fraction_through_day') }}
+            - {{ cost_per_customer.accrued_money('fractions.' ~ column, 'fractions.fraction_before_day') }}
         as {{ cost_per_customer.money_type() }}) as {{ column }}_in_source_currency{{ "," if not loop.last }}
         {%- endfor %}
 
-    from matched
+    from fractions
 
 ),
 
@@ -166,16 +104,9 @@ rated as (
 converted as (
 
     select
-        rated.candidate_id,
         rated.cost_date,
         {%- for column in carried %}
         rated.{{ column }},
-        {%- endfor %}
-        {%- for rule in rules %}
-        rated.{{ cost_per_customer.rule_match_column(rule) }},
-        {%- endfor %}
-        {%- for rule in following_rules %}
-        rated.{{ cost_per_customer.rule_basis_column(rule) }},
         {%- endfor %}
         '{{ cost_per_customer.reporting_currency() }}' as billing_currency,
         {%- for column in amounts %}

@@ -25,6 +25,12 @@ charge_days as (
 
 ),
 
+matched_charge_days as (
+
+    select * from {{ ref('int_charge_days_matched') }}
+
+),
+
 charges as (
 
     select * from {{ ref('int_charges_deduplicated') }}
@@ -45,14 +51,14 @@ charge_members as (
 
     select
         candidates.pool_id,
-        charge_days.charge_id,
+        matched_charge_days.charge_id,
         cast(null as {{ dbt.type_string() }}) as member_customer_id,
-        charge_days.effective_cost as member_cost,
+        matched_charge_days.effective_cost as member_cost,
         pools.pool_cost as members_cost
 
-    from charge_days
+    from matched_charge_days
     inner join candidates
-        on charge_days.candidate_id = candidates.candidate_id
+        on matched_charge_days.candidate_id = candidates.candidate_id
     inner join pools
         on candidates.pool_id = pools.pool_id
 
