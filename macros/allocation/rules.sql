@@ -166,11 +166,11 @@
 
 {#- The tag columns the rule and surcharge predicates read (var cpc_rule_tag_keys): one
     `<value> as tag__<key>,` per tag, for a select list; empty without tags. -#}
-{% macro rule_tag_columns(tags_map_column) -%}
-    {{ return(adapter.dispatch('rule_tag_columns', 'cost_per_customer')(tags_map_column)) }}
+{% macro rule_tag_columns(tags_map_column, tag_keys=none) -%}
+    {{ return(adapter.dispatch('rule_tag_columns', 'cost_per_customer')(tags_map_column, tag_keys)) }}
 {%- endmacro %}
-{% macro default__rule_tag_columns(tags_map_column) -%}
-    {%- for tag in var('cpc_rule_tag_keys', []) %}
+{% macro default__rule_tag_columns(tags_map_column, tag_keys) -%}
+    {%- for tag in (var('cpc_rule_tag_keys', []) if tag_keys is none else tag_keys) %}
         {{ cost_per_customer.map_tag_value(tags_map_column, tag.key) }} as {{ tag.column }},
     {%- endfor %}
 {%- endmacro %}

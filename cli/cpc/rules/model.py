@@ -272,6 +272,7 @@ class Surcharge:
             "effective_from": _iso(self.effective_from),
             "effective_to": _iso(self.effective_to),
             "position": self.position,
+            "tag_keys": [{"key": key, "column": tag_column(key)} for key in self.tag_keys],
         }
 
 

@@ -1,5 +1,8 @@
 {#- One row per charge and surcharge that applies to it; see _surcharges__models.yml. -#}
 {%- set surcharges = cost_per_customer.surcharges() -%}
+{#- Only the tags the surcharges read: editing the rules must not change how charges are surcharged. -#}
+{%- set tag_keys = [] -%}
+{%- for surcharge in surcharges %}{% for tag in surcharge.get('tag_keys', []) %}{% if tag not in tag_keys %}{% do tag_keys.append(tag) %}{% endif %}{% endfor %}{% endfor -%}
 {%- set split_columns = cost_per_customer.kubernetes_split_columns() -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
 with
@@ -14,7 +17,7 @@ with_rule_tags as (
 
     select
         charges.*,
-        {{- cost_per_customer.rule_tag_columns('charges.tags_map') }}
+        {{- cost_per_customer.rule_tag_columns('charges.tags_map', tag_keys) }}
         cast(charges.charge_period_start_at as date) as charge_start_date
 
     from charges
