@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import click
 import typer
@@ -266,9 +266,11 @@ def main() -> None:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except Interrupted as exc:
-        _exit_interrupted(f"interrupted: {escape(str(exc))}")
+        err_console.print(f"interrupted: {escape(str(exc))}", highlight=False, soft_wrap=True)
+        sys.exit(130)
     except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
-        _exit_interrupted("interrupted: stopped")
+        err_console.print("interrupted: stopped", highlight=False)
+        sys.exit(130)
     except (click.exceptions.ClickException, typer.TyperException) as exc:
         # typer ships its own copy of click's exceptions (typer.TyperException is their base);
         # older typer versions raise click's own.
@@ -281,19 +283,8 @@ def main() -> None:
     if isinstance(code, int) and code:
         # typer turns a Ctrl-C it sees into exit code 130 (returned, without standalone mode).
         if code == 130:
-            _exit_interrupted("interrupted: stopped")
+            err_console.print("interrupted: stopped", highlight=False)
         sys.exit(code)
-
-
-def _exit_interrupted(line: str) -> NoReturn:
-    """Print the one line of a Ctrl-C and exit 130 at once. The build has already released its
-    lock and recorded itself as interrupted; exiting without the interpreter's shutdown means a
-    worker thread dbt left running (its query being cancelled) cannot hold the exit up, nor turn
-    it into a death by SIGINT."""
-    err_console.print(line, highlight=False, soft_wrap=True)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(130)
 
 
 if __name__ == "__main__":
