@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import click
 import typer
@@ -266,11 +267,9 @@ def main() -> None:
         err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except Interrupted as exc:
-        err_console.print(f"interrupted: {escape(str(exc))}", highlight=False, soft_wrap=True)
-        sys.exit(130)
+        _exit_interrupted(f"interrupted: {escape(str(exc))}")
     except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
-        err_console.print("interrupted: stopped", highlight=False)
-        sys.exit(130)
+        _exit_interrupted("interrupted: stopped")
     except (click.exceptions.ClickException, typer.TyperException) as exc:
         # typer ships its own copy of click's exceptions (typer.TyperException is their base);
         # older typer versions raise click's own.
@@ -283,8 +282,17 @@ def main() -> None:
     if isinstance(code, int) and code:
         # typer turns a Ctrl-C it sees into exit code 130 (returned, without standalone mode).
         if code == 130:
-            err_console.print("interrupted: stopped", highlight=False)
+            _exit_interrupted("interrupted: stopped")
         sys.exit(code)
+
+
+def _exit_interrupted(line: str) -> NoReturn:
+    """Print the one line of a Ctrl-C and exit 130. Ctrl-C is ignored from here on: a second
+    KeyboardInterrupt while the interpreter shuts down (dbt's worker threads are still cancelling
+    their queries) would otherwise end the process by SIGINT instead of exit code 130."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    err_console.print(line, highlight=False, soft_wrap=True)
+    sys.exit(130)
 
 
 if __name__ == "__main__":
