@@ -23,7 +23,7 @@ demo: $(STAMP)
 ## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark),
 ## in two worker processes (each file's tests in one worker).
 test: $(STAMP)
-	$(BIN)/pytest -q -ra -n 2 --dist loadgroup
+	$(BIN)/pytest -q -ra -n 2 --dist loadgroup --durations=15
 
 ## Everything but the Spark build.
 test-fast: $(STAMP)
