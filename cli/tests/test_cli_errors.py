@@ -348,13 +348,14 @@ def test_ctrl_c_stops_a_build_with_one_line_and_reports_refuse_it(
     warehouse = tmp_path / "stopped.duckdb"
     build = _start("build", "--input", str(inputs.a), "--warehouse", str(warehouse),
                    "--no-unit-tests", output=tmp_path / "build")
-    logs = tmp_path / "stopped.dbt" / "logs"
+    log = tmp_path / "stopped.dbt" / "logs" / "dbt.log"
     deadline = time.monotonic() + 120
-    while not logs.is_dir():  # dbt is running
+    # Ctrl-C once dbt is running the models (not while the process is still starting up).
+    while not (log.is_file() and " START sql " in log.read_text(errors="replace")):
         assert build.poll() is None, (tmp_path / "build.out").read_text()
-        assert time.monotonic() < deadline, "dbt never started"
+        assert time.monotonic() < deadline, "dbt never started a model"
         time.sleep(0.1)
-    time.sleep(1.0)
+    time.sleep(0.5)
     build.send_signal(signal.SIGINT)
     done = _finish(build, tmp_path / "build", timeout=120)
     assert done.returncode == 130, done.stdout[-3000:] + done.stderr[-3000:]
