@@ -21,13 +21,13 @@ demo: $(STAMP)
 	$(BIN)/cpc demo --out demo
 
 ## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark),
-## in two worker processes (each file's tests in one worker).
+## in two worker processes, each test file in one worker (its module fixtures built once).
 test: $(STAMP)
-	$(BIN)/pytest -q -ra -n 2 --dist loadgroup --durations=15
+	$(BIN)/pytest -q -ra -n 2 --dist loadfile --durations=15
 
 ## Everything but the Spark build.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -ra -n 2 --dist loadgroup -m "not spark"
+	$(BIN)/pytest -q -ra -n 2 --dist loadfile -m "not spark"
 
 ## Benchmark: 1k and 10k customers x 90 days on DuckDB; prints rows, wall time and peak memory per stage.
 bench: $(STAMP)

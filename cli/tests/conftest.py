@@ -15,16 +15,6 @@ from cpc import PROJECT_DIR
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Groups for `pytest -n 2 --dist loadgroup` (make test): a file's tests run in one worker,
-    so its module fixtures are built once, and every test of the session's generated_build runs
-    in the same worker, so that build is made once."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        group = "generated_build" if "generated_build" in fixtures else item.path.stem
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @dataclass
 class Completed:
     """A finished `cpc` run."""
