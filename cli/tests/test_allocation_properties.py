@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import build_ok, query
+from cpc.rules.project import METHODS
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
@@ -37,7 +38,10 @@ REGIONS = ("us-east-1", "eu-west-1")
 TAG_KEYS = ("customer_id", "user:Customer_ID", " customer_id ")
 GHOST = "ghost"
 NOT_UNUSED = "commitment_discount_status is null or commitment_discount_status <> 'Unused'"
-DIRECT_METHODS = ("tag", "usage", "even", "weighted", "fixed", "revenue")
+#: Methods whose shares are never negative: every one but proportional_to_cost (a credit placed
+#: directly can make a basis negative).
+COST_FOLLOWING_METHOD = "proportional_to_cost"
+NON_NEGATIVE_METHODS = tuple(method for method in METHODS if method != COST_FOLLOWING_METHOD)
 RELATIVE_TOLERANCE = Decimal("1e-6")
 # Each charge-day is rounded to the money type's 10 decimals: a few of them per day.
 ROUNDING_SLACK = Decimal("1e-8")
@@ -380,7 +384,7 @@ def check_conservation(scenario: Scenario, warehouse: Path) -> None:
 
 
 def check_shares(warehouse: Path) -> None:
-    methods = ", ".join(f"'{method}'" for method in DIRECT_METHODS)
+    methods = ", ".join(f"'{method}'" for method in NON_NEGATIVE_METHODS)
     negative = query(
         warehouse,
         "select pool_id, customer_id, allocation_method, allocation_share"
@@ -397,7 +401,7 @@ def check_shares(warehouse: Path) -> None:
         " group by 1, 2",
     )
     for pool_id, method, total, gross, smallest in pools:
-        if method == "proportional_to_cost" and smallest < 0:
+        if method == COST_FOLLOWING_METHOD and smallest < 0:
             # Credits placed directly make some customers' basis negative: their shares still
             # add up to 1, but only to within the rounding of the larger terms.
             assert abs(total - 1) <= SHARE_TOLERANCE * gross, (pool_id, method, total, gross)
