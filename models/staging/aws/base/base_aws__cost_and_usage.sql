@@ -37,9 +37,9 @@
 {%- set date_columns = [
     'line_item_usage_start_date', 'line_item_usage_end_date', 'bill_billing_period_start_date', 'bill_billing_period_end_date',
 ] -%}
-{#- What `cleaned` cleans: output name -> landed column. -#}
-{#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. -#}
+{#- What `cleaned` cleans (output name -> landed column); delivered_at is ISO 8601 text from `cpc land` (no date order). -#}
 {%- set texts = {'delivered_at_text': '_delivered_at'} -%}
+{%- set amounts = {} -%}
 {%- set timestamp_texts = ['delivered_at_text'] -%}
 {%- for column in date_columns -%}
     {%- do texts.update({column ~ '_text': column}) -%}
@@ -50,12 +50,10 @@
 {%- endfor -%}
 {%- for amount, columns in net_first_amounts.items() -%}
     {%- do texts.update({amount ~ '_net_text': columns[0], amount ~ '_gross_text': columns[1]}) -%}
+    {%- do amounts.update({amount: amount ~ '_text'}) -%}
 {%- endfor -%}
 {%- for amount, column in other_amounts.items() -%}
     {%- do texts.update({amount ~ '_text': column}) -%}
-{%- endfor -%}
-{%- set amounts = {} -%}
-{%- for amount in net_first_amounts.keys() | list + other_amounts.keys() | list -%}
     {%- do amounts.update({amount: amount ~ '_text'}) -%}
 {%- endfor -%}
 {%- set money = cost_per_customer.money_type() -%}
