@@ -7,27 +7,9 @@ ledger as (
 
 ),
 
-pools as (
-
-    select * from {{ ref('int_cost_pools') }}
-
-),
-
-candidates as (
-
-    select * from {{ ref('int_cost_candidates') }}
-
-),
-
 charge_days as (
 
     select * from {{ ref('int_charges_prorated') }}
-
-),
-
-matched_charge_days as (
-
-    select * from {{ ref('int_charge_days_matched') }}
 
 ),
 
@@ -37,66 +19,11 @@ charges as (
 
 ),
 
-support_tickets as (
-
-    select * from {{ ref('int_support_costs') }}
-    where is_priced and customer_id is not null
-
-),
-
-{# What a pool is made of: its charge-days (shared by every customer the pool reaches) and, for a
-    support pool, its tickets (each its own customer's); members_cost is what a ledger row of the
-    pool is split by. -#}
-charge_members as (
-
-    select
-        candidates.pool_id,
-        matched_charge_days.charge_id,
-        cast(null as {{ dbt.type_string() }}) as member_customer_id,
-        matched_charge_days.effective_cost as member_cost,
-        pools.pool_cost as members_cost
-
-    from matched_charge_days
-    inner join candidates
-        on matched_charge_days.candidate_id = candidates.candidate_id
-    inner join pools
-        on candidates.pool_id = pools.pool_id
-
-),
-
-ticket_members as (
-
-    select
-        pools.pool_id,
-        concat(support_tickets.source_file, ':', cast(support_tickets.source_row as {{ dbt.type_string() }})) as charge_id,
-        support_tickets.customer_id as member_customer_id,
-        support_tickets.ticket_id,
-        pools.service_name,
-        pools.charge_category,
-        support_tickets.support_cost as member_cost,
-        sum(support_tickets.support_cost) over (partition by pools.pool_id, support_tickets.customer_id) as members_cost
-
-    from pools
-    inner join support_tickets
-        on pools.cost_date = support_tickets.cost_date
-        and pools.billing_currency = support_tickets.currency
-        and pools.driver_value = support_tickets.agent_tier
-    where pools.allocation_method = 'direct'
-        and pools.driver_level = 'agent_tier'
-
-),
-
+{# What a pool is made of: its charge-days and, for a support pool, its tickets; members_cost is
+    what a ledger row of the pool is split by. -#}
 pool_members as (
 
-    select * from charge_members
-    union all
-    select
-        ticket_members.pool_id,
-        ticket_members.charge_id,
-        ticket_members.member_customer_id,
-        ticket_members.member_cost,
-        ticket_members.members_cost
-    from ticket_members
+    select * from {{ ref('int_pool_members') }}
 
 ),
 
@@ -122,15 +49,16 @@ charge_attributes as (
     union all
 
     select
-        ticket_members.charge_id,
+        pool_members.charge_id,
         cast(null as {{ dbt.type_string() }}) as parent_charge_id,
-        'support_ticket' as charge_kind,
-        ticket_members.service_name,
-        ticket_members.ticket_id as resource_id,
-        ticket_members.charge_category,
+        pool_members.member_kind as charge_kind,
+        pool_members.service_name,
+        pool_members.ticket_id as resource_id,
+        pool_members.charge_category,
         cast(null as {{ dbt.type_string() }}) as surcharge_name
 
-    from ticket_members
+    from pool_members
+    where pool_members.member_kind = 'support_ticket'
 
 ),
 

@@ -1,55 +1,11 @@
-{#- One row per other_costs.csv record (engineering, security, hardware, licences...): a cost of
-    `amount` incurred on `incurred_date` and amortized straight-line per UTC day over
-    `amortization_months` calendar months, as a billing charge of format 'other_costs' in the
-    billing charge contract (billing_charge_columns): the charge period is
-    [incurred_date 00:00, incurred_date + amortization_months months), one day when the months are
-    0 or blank, and int_charges_prorated splits it into days that add up to the amount exactly.
-    Its category (normalized to a cost category), pool and customer_id travel as declared_category,
-    pool_name and direct_customer_id. Nothing is filtered here: a row that cannot be used gets its
-    quarantine_reason. The only window (no join, no aggregation) flags a cost_id repeated inside
-    one file: its later records are quarantined as 'duplicate cost_id'. -#}
+{#- One row per other_costs.csv record as an amortized billing charge, with its quarantine reason (see _finance__models.yml). -#}
 {%- set categories = cost_per_customer.cost_categories() -%}
-{#- Category spellings read as one of the project's cost categories (anything else is quarantined). -#}
-{%- set category_synonyms = {
-    'compliance': 'security',
-    'hardware': 'compute',
-    'licence': 'other',
-    'license': 'other',
-    'licences': 'other',
-    'licenses': 'other',
-    'software': 'other',
-    'networking': 'network',
-    'databases': 'database',
-    'monitoring': 'observability',
-} -%}
 {%- set max_amortization_months = 1200 -%}
 with
 
-source_rows as (
+cost_records as (
 
-    select * from {{ source('finance', 'other_costs') }}
-
-),
-
-cleaned as (
-
-    select
-        source_rows.*,
-        lower({{ cost_per_customer.clean_text('source_rows.category') }}) as category_text,
-        {{ cost_per_customer.clean_text('source_rows.amortization_months') }} as months_text,
-        {{ cost_per_customer.parse_date('source_rows.incurred_date') }} as incurred_on
-
-    from source_rows
-
-),
-
-with_months as (
-
-    select
-        cleaned.*,
-        {{ cost_per_customer.parse_decimal('cleaned.months_text') }} as months_number
-
-    from cleaned
+    select * from {{ ref('base_finance__other_costs') }}
 
 ),
 
@@ -58,36 +14,33 @@ with_months as (
 amortized as (
 
     select
-        with_months.*,
+        cost_records.*,
         case
-            when with_months.months_number >= 0
-                and with_months.months_number <= {{ max_amortization_months }}
-                and with_months.months_number = floor(with_months.months_number)
-                then cast(with_months.months_number as integer)
+            when cost_records.months_number >= 0
+                and cost_records.months_number <= {{ max_amortization_months }}
+                and cost_records.months_number = floor(cost_records.months_number)
+                then cast(cost_records.months_number as integer)
             else 0
         end as amortization_month_count
 
-    from with_months
+    from cost_records
 
 ),
 
 typed as (
 
     select
-        source_rows._decimal_mark,
-        concat(source_rows._source_file, ':', cast(source_rows._source_row as {{ dbt.type_string() }})) as charge_id,
-        source_rows._source_file as source_file,
-        source_rows._source_row as source_row,
+        records._decimal_mark,
+        concat(records._source_file, ':', cast(records._source_row as {{ dbt.type_string() }})) as charge_id,
+        records._source_file as source_file,
+        records._source_row as source_row,
         'other_costs' as billing_format,
-        {{ cost_per_customer.clean_text('source_rows._source_variant') }} as source_variant,
-        {{ cost_per_customer.parse_timestamp('source_rows._delivered_at', none) }} as delivered_at,
-        {{ cost_per_customer.clean_text('source_rows.cost_id') }} as line_item_id,
+        records.source_variant,
+        records.delivered_at,
+        records.cost_id_text as line_item_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_id,
         cast(null as {{ dbt.type_string() }}) as billing_account_name,
-        coalesce(
-            upper({{ cost_per_customer.clean_text('source_rows.currency') }}),
-            '{{ var("cpc_default_currency", "USD") }}'
-        ) as billing_currency,
+        coalesce(records.currency_code, '{{ var("cpc_default_currency", "USD") }}') as billing_currency,
         cast(null as {{ dbt.type_string() }}) as sub_account_id,
         cast(null as {{ dbt.type_string() }}) as sub_account_name,
         'other_costs' as provider_name,
@@ -98,21 +51,18 @@ typed as (
         'Purchase' as charge_category,
         cast(null as {{ dbt.type_string() }}) as charge_class,
         cast(null as {{ dbt.type_string() }}) as charge_frequency,
-        {{ cost_per_customer.clean_text('source_rows.description') }} as charge_description,
+        records.description_text as charge_description,
         cast(null as {{ dbt.type_string() }}) as pricing_category,
         cast(null as {{ dbt.type_string() }}) as pricing_unit,
         cast(null as {{ dbt.type_string() }}) as consumed_unit,
         cast(null as {{ dbt.type_string() }}) as service_category,
         cast(null as {{ dbt.type_string() }}) as service_subcategory,
-        coalesce(
-            {{ cost_per_customer.clean_text('source_rows.description') }},
-            {{ cost_per_customer.clean_text('source_rows.category') }}
-        ) as service_name,
+        coalesce(records.description_text, records.category_as_written) as service_name,
         cast(null as {{ dbt.type_string() }}) as region_id,
         cast(null as {{ dbt.type_string() }}) as region_name,
         cast(null as {{ dbt.type_string() }}) as availability_zone,
-        {{ cost_per_customer.clean_text('source_rows.cost_id') }} as resource_id,
-        {{ cost_per_customer.clean_text('source_rows.description') }} as resource_name,
+        records.cost_id_text as resource_id,
+        records.description_text as resource_name,
         cast(null as {{ dbt.type_string() }}) as resource_type,
         cast(null as {{ dbt.type_string() }}) as sku_id,
         cast(null as {{ dbt.type_string() }}) as sku_price_id,
@@ -122,38 +72,33 @@ typed as (
         cast(null as {{ dbt.type_string() }}) as commitment_discount_status,
         cast(null as {{ dbt.type_string() }}) as tags,
         {{ cost_per_customer.parse_tags('cast(null as ' ~ dbt.type_string() ~ ')') }} as tags_map,
-        {{ cost_per_customer.parse_decimal('source_rows.amount') }} as billed_cost,
-        {{ cost_per_customer.parse_decimal('source_rows.amount') }} as effective_cost,
+        records.amount_value as billed_cost,
+        records.amount_value as effective_cost,
         cast(null as {{ cost_per_customer.money_type() }}) as list_cost,
         cast(null as {{ cost_per_customer.money_type() }}) as contracted_cost,
         cast(null as {{ cost_per_customer.money_type() }}) as consumed_quantity,
         cast(null as {{ cost_per_customer.money_type() }}) as pricing_quantity,
         true as has_valid_tags,
-        {{ cost_per_customer.day_start('source_rows.incurred_on') }} as charge_period_start_at,
+        {{ cost_per_customer.day_start('records.incurred_on') }} as charge_period_start_at,
         case
-            when source_rows.amortization_month_count = 0
-                then {{ cost_per_customer.day_start('source_rows.incurred_on', 1) }}
+            when records.amortization_month_count = 0
+                then {{ cost_per_customer.day_start('records.incurred_on', 1) }}
             else {{ cost_per_customer.day_start(
-                cost_per_customer.add_months('source_rows.incurred_on', 'source_rows.amortization_month_count')
+                cost_per_customer.add_months('records.incurred_on', 'records.amortization_month_count')
             ) }}
         end as charge_period_end_at,
         cast(null as timestamp) as billing_period_start_at,
         cast(null as timestamp) as billing_period_end_at,
-        source_rows.incurred_date as charge_period_start_raw,
-        coalesce(source_rows.months_text, '0') as charge_period_end_raw,
-        source_rows.amount as effective_cost_raw,
-        source_rows.amount as billed_cost_raw,
+        records.incurred_date as charge_period_start_raw,
+        coalesce(records.months_text, '0') as charge_period_end_raw,
+        records.amount as effective_cost_raw,
+        records.amount as billed_cost_raw,
         cast(null as {{ dbt.type_string() }}) as list_cost_raw,
-        case
-            {%- for spelling, category in category_synonyms.items() %}
-            when source_rows.category_text = '{{ spelling }}' then '{{ category }}'
-            {%- endfor %}
-            else source_rows.category_text
-        end as declared_category,
-        {{ cost_per_customer.clean_text('source_rows.pool') }} as pool_name,
-        {{ cost_per_customer.clean_text('source_rows.customer_id') }} as direct_customer_id
+        records.category_name as declared_category,
+        records.pool_text as pool_name,
+        records.customer_id_text as direct_customer_id
 
-    from amortized as source_rows
+    from amortized as records
 
 ),
 
