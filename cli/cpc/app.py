@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from cpc.errors import Interrupted, UserError
+from cpc.progress import BuildProgress
 
 app = typer.Typer(
     help="Cost per customer: what does it cost to serve each customer?",
@@ -111,7 +113,7 @@ def build(
     rules: Annotated[Path | None, typer.Option("--rules", help="Allocation rules (default: INPUT/allocation.yml, else the built-in defaults).")] = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Print the cost report after a successful build.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
-    unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures; a few seconds).")] = True,
+    unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures that test the project's SQL whatever the input: for development and CI; make test runs them).")] = False,
     wait: WaitOption = False,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
@@ -126,9 +128,14 @@ def build(
     try:
         with builder.holding(warehouse, target, wait=wait, say=_say) as path:
             stage = "building"
-            result = builder.build(input_dir, path, target=target, rules_path=rules, quiet=quiet,
-                                   say=_say, keep_spark=report and target == "spark",
-                                   unit_tests=unit_tests, locked=True)
+            # On a terminal a progress display says where the build is (dbt's own lines are
+            # then left out, errors kept); elsewhere the output stays line-based.
+            shown = console.is_terminal and not quiet
+            with BuildProgress(console) if shown else nullcontext() as progress:
+                result = builder.build(input_dir, path, target=target, rules_path=rules,
+                                       quiet=quiet or shown, say=_say,
+                                       keep_spark=report and target == "spark",
+                                       unit_tests=unit_tests, locked=True, progress=progress)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(
@@ -139,6 +146,8 @@ def build(
                 + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items()),
                 soft_wrap=True,
             )
+            if result.slowest and not quiet:
+                _say("slowest: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.slowest))
             if report:
                 try:
                     _report(path, target, input_dir)
@@ -175,7 +184,7 @@ def _report(warehouse: Path, target: str, input_dir: Path | None, top: int = 10)
 
         session = SparkSession.getActiveSession()
     truth_path = input_dir / "ground_truth.csv" if input_dir else None
-    with open_warehouse(warehouse.resolve(), target, spark_session=session) as query:
+    with open_warehouse(warehouse.resolve(), target, spark_session=session, say=_say) as query:
         print_report(query, console=console, top=top, truth_path=truth_path)
 
 
@@ -215,7 +224,9 @@ def explain(
             warehouse = Path(scratch) / "warehouse.duckdb"
             builder.build(input_dir, warehouse, quiet=True, say=lambda _line: None)
         assert warehouse is not None
-        with open_warehouse(warehouse.resolve(), target) as query:
+        # Notes go to stderr: the csv and json formats own stdout.
+        with open_warehouse(warehouse.resolve(), target,
+                            say=lambda line: err_console.print(escape(line), soft_wrap=True)) as query:
             result = explainer.explain(query, customer, month, top=top)
         explainer.render(result, output_format, console)
 

@@ -5,7 +5,9 @@ session mode inside this process). dbt runs in-process through ``dbtRunner``.
 
 A build holds the warehouse's lock (:mod:`cpc.lock`) from before landing to the end, and records
 itself in the warehouse (``running``, then ``success``, ``failed`` or ``interrupted``; see
-:mod:`cpc.warehouse`), so that no report reads marts a build left half-done.
+:mod:`cpc.warehouse`). A DuckDB warehouse is built in a working copy beside it and published in
+one step when the build succeeds (:mod:`cpc.publish`), so that no reader sees marts a build left
+half-done and no reader gets in a build's way.
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ import duckdb
 import jinja2
 
 from cpc import PROJECT_DIR, landing, lock, rules
+from cpc import publish as publishing
 from cpc import warehouse as store
 from cpc.errors import UserError
 
 TARGETS = ("duckdb", "spark")
+#: How many of the slowest dbt nodes a build's summary names.
+SLOWEST = 5
 #: Set by the SIGINT handler a build installs (see _noting_interrupts).
 _INTERRUPTED = threading.Event()
 RAW_SCHEMA = "cpc_raw"
@@ -49,6 +54,8 @@ class BuildResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: One line per data test that warned (e.g. charges outside their billing period).
     warnings: list[str] = field(default_factory=list)
+    #: The dbt nodes that took longest, slowest first: (name, seconds).
+    slowest: list[tuple[str, float]] = field(default_factory=list)
 
 
 def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
@@ -65,11 +72,16 @@ def run_dbt(
     target: str,
     dbt_vars: dict[str, Any] | None = None,
     quiet: bool = False,
+    published: Path | None = None,
+    on_event: Callable[[Any], None] | None = None,
 ) -> Any:
-    """Invoke dbt in-process on this project; returns dbt's result object (raises UserError on failure)."""
+    """Invoke dbt in-process on this project; returns dbt's result object (raises UserError on failure).
+
+    ``published``: the warehouse whose dbt folders to use when ``warehouse`` is a build's working
+    file (see :mod:`cpc.publish`). ``on_event``: also called with each of dbt's events (progress)."""
     from dbt.cli.main import dbtRunner
 
-    target_path, log_path = dbt_paths(warehouse, target)
+    target_path, log_path = dbt_paths(published or warehouse, target)
     command = [
         *args,
         "--project-dir", str(PROJECT_DIR),
@@ -84,7 +96,8 @@ def run_dbt(
         command = ["--quiet", *command]
     try:
         with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
-            result = dbtRunner(callbacks=[_no_errors_printed_after_interrupt]).invoke(command)
+            callbacks = [_no_errors_printed_after_interrupt, *([on_event] if on_event else [])]
+            result = dbtRunner(callbacks=callbacks).invoke(command)
     finally:
         if target == "duckdb":
             _release_duckdb()
@@ -335,9 +348,10 @@ def build(
     quiet: bool = False,
     say: Callable[[str], None] = print,
     keep_spark: bool = False,
-    unit_tests: bool = True,
+    unit_tests: bool = False,
     wait: bool = False,
     locked: bool = False,
+    progress: Any = None,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
@@ -345,12 +359,15 @@ def build(
     warehouse that cannot be opened, or one another cpc process is building (with ``wait``, waits
     for it instead). With ``keep_spark`` the Spark session stays open for the caller (e.g. to
     print a report). dbt's unit tests (hand-computed fixtures that test the project's SQL,
-    whatever the rules) run too unless ``unit_tests`` is False. ``locked``: the caller already
+    whatever the input and rules) run too when ``unit_tests`` is True. ``locked``: the caller already
     holds the warehouse (see :func:`holding`), e.g. to keep it until its report is printed.
+    ``progress``: a :class:`cpc.progress.BuildProgress` to keep up to date (on a terminal).
 
-    The build is recorded in the warehouse: ``running`` before landing, then ``success``,
-    ``failed`` (a UserError or any other exception, re-raised) or ``interrupted`` (Ctrl-C:
-    KeyboardInterrupt is re-raised).
+    A DuckDB warehouse is built in a working copy and published in one rename when the build
+    succeeds (:mod:`cpc.publish`): readers keep reading the last good marts meanwhile, and a
+    build that fails leaves them published. The build is recorded in what it builds:
+    ``running`` before landing, then ``success``, ``failed`` (a UserError or any other exception,
+    re-raised) or ``interrupted`` (Ctrl-C: KeyboardInterrupt is re-raised).
     """
     check_target(target)
     input_dir = input_dir.expanduser().resolve()
@@ -359,34 +376,67 @@ def build(
     if not locked:
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
-                         say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True)
+                         say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
+                         progress=progress)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
-    record = store.record_build_start(warehouse, target, input_dir)
+    if target == "spark":
+        return _recorded_build(input_dir, warehouse, warehouse, target, ruleset, quiet=quiet,
+                               say=say, keep_spark=keep_spark, unit_tests=unit_tests,
+                               progress=progress)
+    with publishing.working_copy(warehouse) as working:
+        result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
+                                 say=say, keep_spark=keep_spark, unit_tests=unit_tests,
+                                 progress=progress)
+        publishing.publish(working, warehouse)
+    return result
+
+
+def _recorded_build(
+    input_dir: Path,
+    warehouse: Path,
+    building: Path,
+    target: str,
+    ruleset: rules.RuleSet,
+    **options: Any,
+) -> BuildResult:
+    """Land and build into ``building`` (the warehouse itself on Spark, its working copy on
+    DuckDB), recording the build there: running, then success, failed or interrupted. A DuckDB
+    build that does not succeed is also noted in the published warehouse when it can be written
+    (it is not when a reader holds it open): reports then say its marts are the previous build's."""
+    in_place = building == warehouse
+    record = store.record_build_start(building, target, input_dir,
+                                      published=None if in_place else True)
+
+    def ended(status: str, message: str | None = None) -> None:
+        store.record_build_end_quietly(building, record, status, message)
+        if not in_place:
+            store.record_unpublished_build_quietly(warehouse, record, status, message)
+
     with _noting_interrupts() as interrupted:
         try:
-            result = _land_and_build(input_dir, warehouse, target, ruleset, quiet=quiet, say=say,
-                                     keep_spark=keep_spark, unit_tests=unit_tests)
+            result = _land_and_build(input_dir, warehouse, building, target, ruleset, **options)
         except BaseException as exc:
             if interrupted() or _caused_by_interrupt(exc):
-                store.record_build_end_quietly(warehouse, record, "interrupted")
+                ended("interrupted")
                 raise KeyboardInterrupt from None
             if isinstance(exc, UserError):
                 message = str(exc)
             else:
                 message = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0]}"
-            store.record_build_end_quietly(warehouse, record, "failed", message[:400])
+            ended("failed", message[:400])
             raise
         if interrupted():  # stopped, though dbt reported success
-            store.record_build_end_quietly(warehouse, record, "interrupted")
+            ended("interrupted")
             raise KeyboardInterrupt
-    store.record_build_end(warehouse, record, "success")
+    store.record_build_end(building, record, "success")
     return result
 
 
 def _land_and_build(
     input_dir: Path,
     warehouse: Path,
+    building: Path,
     target: str,
     ruleset: rules.RuleSet,
     *,
@@ -394,19 +444,23 @@ def _land_and_build(
     say: Callable[[str], None],
     keep_spark: bool,
     unit_tests: bool,
+    progress: Any,
 ) -> BuildResult:
     """The build itself (the caller holds the lock and records the outcome)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
                          rules_hash=ruleset.content_hash)
 
     started = time.perf_counter()
+    landing_progress: dict[str, Any] = (
+        {"on_start": progress.landing, "on_file": progress.landed} if progress else {}
+    )
     if target == "duckdb":
-        with store.connect_duckdb(warehouse, config=LANDING_CONFIG) as con:
-            summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+        with store.connect_duckdb(building, config=LANDING_CONFIG) as con:
+            summary = landing.land(input_dir, con, schema=RAW_SCHEMA, **landing_progress)
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
     else:
         with duckdb.connect(config=LANDING_CONFIG) as con:
-            summary = landing.land(input_dir, con, schema=RAW_SCHEMA)
+            summary = landing.land(input_dir, con, schema=RAW_SCHEMA, **landing_progress)
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
@@ -429,19 +483,23 @@ def _land_and_build(
     started = time.perf_counter()
     try:
         verb = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
-        dbt_result = run_dbt(verb, warehouse=warehouse, target=target,
-                             dbt_vars=ruleset.to_dbt_vars(), quiet=quiet)
+        dbt_result = run_dbt(verb, warehouse=building, target=target,
+                             dbt_vars=ruleset.to_dbt_vars(), quiet=quiet, published=warehouse,
+                             on_event=progress.dbt_event if progress else None)
     finally:
         result.seconds["dbt_build"] = time.perf_counter() - started
         if spark_session is not None and not keep_spark:
             from cpc import spark as spark_engine
 
             spark_engine.stop(spark_session)
+    timed = []
     for node_result in getattr(dbt_result.result, "results", []) or []:
         kind = node_result.node.resource_type
         key = str(getattr(kind, "value", kind))
         result.node_counts[key] = result.node_counts.get(key, 0) + 1
-    result.warnings = _warnings(dbt_result, warehouse, target)
+        timed.append((float(getattr(node_result, "execution_time", 0) or 0), node_result.node.name))
+    result.slowest = [(name, seconds) for seconds, name in sorted(timed, reverse=True)[:SLOWEST]]
+    result.warnings = _warnings(dbt_result, building, target)
     for line in result.warnings:
         say(f"warning: {line}")
     _write_summary(result)
@@ -479,5 +537,6 @@ def _write_summary(result: BuildResult) -> None:
         "node_counts": result.node_counts,
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
         "warnings": result.warnings,
+        "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))

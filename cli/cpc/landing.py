@@ -1448,7 +1448,11 @@ def _create_table(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec) 
 
 
 def land(
-    input_dir: Path, con: duckdb.DuckDBPyConnection, schema: str = "cpc_raw"
+    input_dir: Path,
+    con: duckdb.DuckDBPyConnection,
+    schema: str = "cpc_raw",
+    on_start: Callable[[int], None] | None = None,
+    on_file: Callable[[str, int, float], None] | None = None,
 ) -> LandingSummary:
     """Land the input folder into ``{schema}.<table>`` for every table of :data:`TABLES`.
 
@@ -1456,7 +1460,8 @@ def land(
     VARCHAR, plus the lineage columns. Missing optional inputs give empty tables. Each file of
     billing/ lands in the table of the billing format its header matches. Files land in shadow
     tables that replace the previous tables only when every file has landed, so a failed landing
-    leaves earlier landed tables untouched. Call it outside an open transaction.
+    leaves earlier landed tables untouched. Call it outside an open transaction. ``on_start`` is
+    told how many files will land, ``on_file`` each file as it lands (path, rows, seconds).
 
     Raises:
         UserError: a required input is missing, or a file is unreadable, has an unrecognized
@@ -1473,6 +1478,8 @@ def land(
     # unrecognized billing file fails before any work is done.
     settings = conventions.load_settings(input_dir)
     plan = _plan(con, input_dir, summary)
+    if on_start is not None:
+        on_start(sum(len(sources) for sources in plan.values()))
 
     # Land into shadow tables, then swap them in with one short transaction: a failed landing
     # leaves the tables of the previous landing untouched. (Not one big transaction: a failed
@@ -1495,6 +1502,8 @@ def land(
                 summary.file_rows[source.rel] = rows
                 summary.file_seconds[source.rel] = time.perf_counter() - file_started
                 summary.file_tables[source.rel] = spec.name
+                if on_file is not None:
+                    on_file(source.rel, rows, summary.file_seconds[source.rel])
                 total += rows
             summary.table_rows[spec.name] = total
             _apply_conventions(con, target, spec, plan[spec.name], settings, summary)

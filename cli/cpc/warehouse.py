@@ -5,10 +5,17 @@ Every build records itself: a row of ``cpc_meta.builds`` inside a DuckDB warehou
 ``cpc_build_status.json`` inside a Spark warehouse folder. The row says ``running`` from the
 start of the build (before anything is landed) and ``success`` only once dbt has finished
 without an error; a build that fails says ``failed`` (with its one-line error) and one stopped
-with Ctrl-C says ``interrupted``; a killed one stays ``running``. Reports refuse a warehouse whose
-last build did not succeed: its marts may mix two inputs. A warehouse without the record (built
-by running dbt directly) is read as before, and so is one whose last entry is a `cpc land`
-(``landed``: from then on dbt is run by hand, as the README describes).
+with Ctrl-C says ``interrupted``; a killed one stays ``running``.
+
+A DuckDB warehouse is built in a working copy and published only when the build succeeds
+(:mod:`cpc.publish`): its marts are always a whole build's. A build that was not published is
+noted in it (``published`` false) when the file can be written, and reports say so in a note
+above the last good marts. A Spark warehouse is built in place: reports refuse one whose last
+build did not succeed, since its marts may mix two inputs; so they do for a DuckDB warehouse
+whose last build ran in place (``published`` NULL: a `cpc land` stopped part-way, or an older
+version of cpc). A warehouse without the record (built by running dbt directly) is read as
+before, and so is one whose last entry is a `cpc land` (``landed``: from then on dbt is run by
+hand, as the README describes).
 """
 
 from __future__ import annotations
@@ -57,6 +64,8 @@ create table if not exists {STATUS_TABLE} (
     message varchar
 )
 """
+#: Added after the first release: older warehouses gain it at their next build.
+_PUBLISHED_DDL = f"alter table {STATUS_TABLE} add column if not exists published boolean"
 
 
 # --- opening a DuckDB warehouse -----------------------------------------------------------------
@@ -81,6 +90,9 @@ def duckdb_error(warehouse: Path, exc: BaseException, *, writing: bool) -> UserE
         return UserError(f"{warehouse}: the file is not a DuckDB database; {what_to_do}")
     if "Is a directory" in text:
         return folder_error(warehouse)
+    if "No space left on device" in text or "Disk quota exceeded" in text:
+        return UserError(f"{warehouse}: no space left on the device while writing; free some "
+                         "space and try again")
     if "Permission denied" in text:
         what_to_do = ("choose a path in a folder you can write to" if writing
                       else "make the file readable, or give another path")
@@ -152,11 +164,13 @@ def _open_duckdb_for_reading(warehouse: Path) -> duckdb.DuckDBPyConnection:
     """A read-only connection to a built DuckDB warehouse (one-line UserError otherwise)."""
     if warehouse.is_dir():
         raise folder_error(warehouse)
+    busy = lock.holder(warehouse, "duckdb")
+    # A build works on a copy and publishes it in one step: the published marts stay readable.
+    # A land writes the file itself.
+    if busy is not None and (busy.command != "build" or not warehouse.exists()):
+        raise lock.busy_error(warehouse, busy, "wait for it to finish and try again")
     if not warehouse.exists():
         raise UserError(f"{warehouse}: no DuckDB warehouse here; run cpc build first")
-    busy = lock.holder(warehouse, "duckdb")
-    if busy is not None:
-        raise lock.busy_error(warehouse, busy, "wait for it to finish and try again")
     try:
         return duckdb.connect(str(warehouse), read_only=True)
     except duckdb.ConnectionException:
@@ -187,6 +201,9 @@ class BuildRecord:
     finished_at: datetime | None = None
     status: str = "running"
     message: str | None = None
+    #: DuckDB: True for a build made in a working copy and published; False for one that was
+    #: not (its marts were never published); None for one made in place.
+    published: bool | None = None
 
 
 def _user_name() -> str | None:
@@ -226,29 +243,55 @@ def _read_spark_status(warehouse: Path) -> BuildRecord | None:
         raise UserError(f"{path}: unreadable build record ({exc}); run cpc build again") from exc
 
 
-def record_build_start(warehouse: Path, target: str, input_dir: Path) -> BuildRecord:
+def _insert_record(con: duckdb.DuckDBPyConnection, record: BuildRecord) -> None:
+    con.execute(f"create schema if not exists {STATUS_SCHEMA}")
+    con.execute(_STATUS_DDL)
+    con.execute(_PUBLISHED_DDL)
+    con.execute(
+        f"insert into {STATUS_TABLE} (build_id, input_dir, target, pid, user_name, host,"
+        " started_at, finished_at, status, message, published)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [record.build_id, record.input_dir, record.target, record.pid, record.user_name,
+         record.host, record.started_at, record.finished_at, record.status, record.message,
+         record.published],
+    )
+
+
+def record_build_start(
+    warehouse: Path, target: str, input_dir: Path, *, published: bool | None = None
+) -> BuildRecord:
     """Record that a build of ``input_dir`` into the warehouse has started (status running).
 
-    For DuckDB this opens the file briefly: call it before landing, while nothing else in this
-    process holds the file.
+    ``published``: True when ``warehouse`` is a DuckDB build's working copy (the record becomes
+    visible only once the copy is published). For DuckDB this opens the file briefly: call it
+    before landing, while nothing else in this process holds the file.
     """
     record = BuildRecord(
         build_id=uuid.uuid4().hex, input_dir=str(input_dir), target=target, pid=os.getpid(),
         user_name=_user_name(), host=socket.gethostname(), started_at=lock.now_utc(),
+        published=published if target == "duckdb" else None,
     )
     if target == "spark":
         _write_spark_status(warehouse, record)
         return record
     with connect_duckdb(warehouse) as con:
-        con.execute(f"create schema if not exists {STATUS_SCHEMA}")
-        con.execute(_STATUS_DDL)
-        con.execute(
-            f"insert into {STATUS_TABLE} (build_id, input_dir, target, pid, user_name, host,"
-            " started_at, status) values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [record.build_id, record.input_dir, record.target, record.pid, record.user_name,
-             record.host, record.started_at, record.status],
-        )
+        _insert_record(con, record)
     return record
+
+
+def record_unpublished_build_quietly(
+    warehouse: Path, record: BuildRecord, status: str, message: str | None = None
+) -> None:
+    """Note in the published DuckDB warehouse a build that was not published (failed or
+    stopped), so that reports can say their marts are the previous build's. Nothing is written
+    when there is no published warehouse, or when a program holds it open (a reader's
+    connection): the build's own error line has said what happened."""
+    if not warehouse.is_file():
+        return
+    ended = BuildRecord(**{**asdict(record), "status": status, "message": message,
+                           "finished_at": lock.now_utc(), "published": False})
+    with suppress(UserError, duckdb.Error, OSError), connect_duckdb(warehouse) as con:
+        _insert_record(con, ended)
 
 
 def record_build_end(
@@ -290,10 +333,7 @@ def _last_duckdb_build(con: duckdb.DuckDBPyConnection) -> BuildRecord | None:
     ).fetchone()
     if not known or not known[0]:
         return None
-    cursor = con.execute(
-        "select build_id, input_dir, target, pid, user_name, host, started_at, finished_at,"
-        f" status, message from {STATUS_TABLE} order by started_at desc limit 1"
-    )
+    cursor = con.execute(f"select * from {STATUS_TABLE} order by started_at desc limit 1")
     row = cursor.fetchone()
     if row is None:
         return None
@@ -301,13 +341,33 @@ def _last_duckdb_build(con: duckdb.DuckDBPyConnection) -> BuildRecord | None:
     return BuildRecord(**dict(zip(names, row, strict=True)))
 
 
-def refuse_unfinished(warehouse: Path, target: str, last: BuildRecord | None) -> None:
-    """Raise a one-line UserError unless the last recorded build succeeded (or none is recorded).
+def _last_published_start(con: duckdb.DuckDBPyConnection) -> str:
+    """When the build whose marts the warehouse holds started ('an earlier build' if unknown)."""
+    row = con.execute(
+        f"select max(started_at) from {STATUS_TABLE} where status = 'success'"
+    ).fetchone()
+    return f"the build started {lock.format_time(row[0])}" if row and row[0] else "an earlier build"
 
-    A failed build refuses too: dbt stops models part-way, so a failed build can leave marts from
-    two inputs side by side.
+
+def unpublished_note(last: BuildRecord, shown: str) -> str:
+    """The note above a report whose warehouse's last build was not published."""
+    started = lock.format_time(last.started_at)
+    if last.status == "failed":
+        reason = " ".join((last.message or "").split())[:300] or "no reason recorded"
+        what = f"failed ({reason})"
+    else:
+        what = "was stopped" if last.status == "interrupted" else f"ended {last.status}"
+    return f"note: the last build (started {started}) {what}; these are the marts of {shown}"
+
+
+def refuse_unfinished(warehouse: Path, target: str, last: BuildRecord | None) -> None:
+    """Raise a one-line UserError unless the last recorded build succeeded (or none is recorded)
+    or was not published (the marts are then a whole earlier build's).
+
+    A failed build made in place refuses too: dbt stops models part-way, so it can leave marts
+    from two inputs side by side.
     """
-    if last is None or last.status in ("success", "landed"):
+    if last is None or last.status in ("success", "landed") or last.published is False:
         return
     started = lock.format_time(last.started_at)
     if last.status == "running":
@@ -343,18 +403,26 @@ def last_build(warehouse: Path, target: str = "duckdb") -> BuildRecord | None:
 
 @contextmanager
 def open_warehouse(
-    warehouse: Path, target: str = "duckdb", spark_session: Any = None
+    warehouse: Path,
+    target: str = "duckdb",
+    spark_session: Any = None,
+    say: Callable[[str], None] | None = None,
 ) -> Iterator[Query]:
     """Yield a query function over the warehouse's marts (schema `marts`).
 
     Refuses (one-line UserError) a warehouse that cannot be opened, one that a cpc process is
-    building now, and one whose last recorded build did not succeed.
+    landing into or building in place (Spark) now, and one whose last recorded build did not
+    succeed and may have left mixed marts. A DuckDB warehouse being built is read as last
+    published; when its last build was not published, ``say`` gets a note saying so.
     """
     warehouse = warehouse.expanduser().resolve()
     if target == "duckdb":
         con = _open_duckdb_for_reading(warehouse)
         try:
-            refuse_unfinished(warehouse, target, _last_duckdb_build(con))
+            last = _last_duckdb_build(con)
+            refuse_unfinished(warehouse, target, last)
+            if last is not None and last.published is False and say is not None:
+                say(unpublished_note(last, _last_published_start(con)))
 
             def query(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
                 try:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -45,8 +49,8 @@ def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = F
     dbt's unit tests do not depend on the input, so they run in one build of the suite (the
     session's generated_build) rather than in every build: they take about 12 s a build.
     """
-    if not unit_tests and "--no-unit-tests" not in extra:
-        extra = (*extra, "--no-unit-tests")
+    if unit_tests:
+        extra = (*extra, "--unit-tests")
     done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), *extra)
     assert done.returncode == 0, f"cpc build failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     return done
@@ -65,17 +69,35 @@ class BuiltInput:
     build: Completed
 
 
+@contextmanager
+def _exclusively(lock_file: Path) -> Iterator[None]:
+    with lock_file.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def generated_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltInput:
-    """A generated input (200 customers x 40 days, csv.gz) built on DuckDB with its demo rules."""
-    root = tmp_path_factory.mktemp("generated")
-    input_dir = root / "input"
-    done = run_cpc(
-        "generate", "--customers", "200", "--days", "40", "--seed", "11", "--out", str(input_dir)
-    )
-    assert done.returncode == 0, done.stderr
-    warehouse = root / "warehouse.duckdb"
-    return BuiltInput(input_dir, warehouse, build_ok(input_dir, warehouse, unit_tests=True))
+    """A generated input (200 customers x 40 days, csv.gz) built on DuckDB with its demo rules and
+    dbt's unit tests. Built once per run: under pytest-xdist the workers share it (the first to
+    need it builds it while the others wait); tests only read it."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent  # this run's folder, common to the workers
+    else:
+        shared = tmp_path_factory.mktemp("shared")
+    root = shared / "generated"
+    input_dir, warehouse, record = root / "input", root / "warehouse.duckdb", root / "build.json"
+    with _exclusively(shared / "generated.lock"):
+        if not record.exists():
+            done = run_cpc("generate", "--customers", "200", "--days", "40", "--seed", "11",
+                           "--out", str(input_dir))
+            assert done.returncode == 0, done.stderr
+            built = build_ok(input_dir, warehouse, unit_tests=True)
+            record.write_text(json.dumps(asdict(built)))
+    return BuiltInput(input_dir, warehouse, Completed(**json.loads(record.read_text())))
 
 
 def land_and_stage(input_dir: Path, root: Path, *models: str) -> Path:

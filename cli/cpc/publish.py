@@ -1,0 +1,117 @@
+"""Build a DuckDB warehouse beside the one readers use, then publish it in one step.
+
+`cpc build` never writes the file readers open. It copies the published warehouse ``W`` (when
+there is one) into a working folder beside it, ``.W.build/``, under the same file name (so DuckDB
+names the database as before and every view keeps resolving), lands and builds that copy, and on
+success renames it over ``W``. The rename is atomic on one file system, so:
+
+- a reader connected before the swap keeps reading the file it opened, the previous marts, until
+  it reconnects; a reader connecting after it sees the new build; none sees a half-built one;
+- a reader (a notebook, a BI tool, `cpc report`) never makes a build fail: only a program
+  holding ``W`` open for writing does, with one line naming it (nothing could be published
+  without losing what it writes);
+- a build that fails or is stopped removes its working folder and leaves the last good marts
+  published; a killed one leaves the folder, which the next build clears.
+
+Spark warehouses (a folder with its metastore) are built in place.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import duckdb
+
+from cpc import warehouse as store
+from cpc.errors import UserError
+
+
+def working_folder(warehouse: Path) -> Path:
+    """The folder a build of ``warehouse`` works in: ``.W.build`` beside it."""
+    return warehouse.with_name(f".{warehouse.name}.build")
+
+
+def working_file(warehouse: Path) -> Path:
+    """The file a build of ``warehouse`` writes: the same name, in the working folder."""
+    return working_folder(warehouse) / warehouse.name
+
+
+def _no_space(warehouse: Path, exc: OSError) -> UserError:
+    return UserError(
+        f"{warehouse}: no space left on the device while building beside it "
+        f"({working_folder(warehouse)}); free some space and run cpc build again — "
+        "the published warehouse is unchanged"
+    ) if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else UserError(
+        f"{warehouse}: cannot write the build's working copy in {working_folder(warehouse)} "
+        f"({exc.strerror or type(exc).__name__}); the published warehouse is unchanged"
+    )
+
+
+def _copy_published(warehouse: Path, working: Path) -> None:
+    """Copy the published file to ``working``, refusing a file some program holds for writing.
+
+    A read-only connection is held during the copy: DuckDB then refuses writers, and a reader's
+    connection does not get in the way. A write-ahead log left by a writer that stopped without
+    closing is folded into the file first, so that the copy misses nothing.
+    """
+    if warehouse.with_name(warehouse.name + ".wal").exists():
+        store.connect_duckdb(warehouse).close()  # opening read-write replays and checkpoints it
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as exc:
+        raise store.duckdb_error(warehouse, exc, writing=True) from exc
+    try:
+        shutil.copyfile(warehouse, working)
+    except OSError as exc:
+        raise _no_space(warehouse, exc) from exc
+    finally:
+        con.close()
+
+
+@contextmanager
+def working_copy(warehouse: Path) -> Iterator[Path]:
+    """Yield the working file of a build of ``warehouse`` (a copy of the published one, or a new
+    file); the working folder is removed on the way out, whatever happens. The caller holds the
+    warehouse's lock, so no other build uses the folder."""
+    folder = working_folder(warehouse)
+    shutil.rmtree(folder, ignore_errors=True)  # what a killed build left
+    try:
+        folder.mkdir()
+    except OSError as exc:
+        raise _no_space(warehouse, exc) from exc
+    try:
+        working = working_file(warehouse)
+        if warehouse.exists():
+            _copy_published(warehouse, working)
+        yield working
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(working: Path, warehouse: Path) -> None:
+    """Put the built working file in the published one's place, in one rename.
+
+    Every connection to the working file must be closed (DuckDB then has checkpointed it: a
+    write-ahead log left beside it would be folded in first, so that nothing is lost).
+    """
+    if working.with_name(working.name + ".wal").exists():
+        store.connect_duckdb(working).close()
+    try:
+        os.replace(working, warehouse)
+    except OSError as exc:
+        raise UserError(
+            f"{warehouse}: cannot publish the build ({exc.strerror or type(exc).__name__}); "
+            "the published warehouse is unchanged"
+        ) from exc
+    with suppress(OSError):
+        # The directory entry is durable once the folder is synced.
+        fd = os.open(warehouse.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
