@@ -102,14 +102,16 @@ def generated_build(tmp_path_factory: pytest.TempPathFactory) -> BuiltInput:
 
 def land_and_stage(input_dir: Path, root: Path, *models: str) -> Path:
     """`cpc land` an input folder into ``root/warehouse.duckdb``, then `dbt build` just the given
-    staging models (with their data tests, without unit tests); returns the warehouse."""
+    staging models and what they read (base models, seeds), with their data tests, without unit
+    tests; returns the warehouse."""
     warehouse = root / "warehouse.duckdb"
     landed = run_cpc("land", "--input", str(input_dir), "--warehouse", str(warehouse))
     assert landed.returncode == 0, landed.stdout + landed.stderr
     built = subprocess.run(
         [
             str(Path(sys.executable).with_name("dbt")), "build",
-            "--select", *models, "--exclude-resource-type", "unit_test",
+            "--select", *(f"+{model}" for model in models), "--indirect-selection", "cautious",
+            "--exclude-resource-type", "unit_test",
             "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"),
             "--target", "duckdb",
             "--target-path", str(root / "dbt" / "target"), "--log-path", str(root / "dbt" / "logs"),
