@@ -41,12 +41,15 @@ def working_file(warehouse: Path) -> Path:
     return working_folder(warehouse) / warehouse.name
 
 
-def _no_space(warehouse: Path, exc: OSError) -> UserError:
+def _working_copy_error(warehouse: Path, exc: OSError) -> UserError:
+    """The one line for a working copy that cannot be written (a full disk, or another reason)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return UserError(
+            f"{warehouse}: no space left on the device while building beside it "
+            f"({working_folder(warehouse)}); free some space and run cpc build again — "
+            "the published warehouse is unchanged"
+        )
     return UserError(
-        f"{warehouse}: no space left on the device while building beside it "
-        f"({working_folder(warehouse)}); free some space and run cpc build again — "
-        "the published warehouse is unchanged"
-    ) if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) else UserError(
         f"{warehouse}: cannot write the build's working copy in {working_folder(warehouse)} "
         f"({exc.strerror or type(exc).__name__}); the published warehouse is unchanged"
     )
@@ -68,7 +71,7 @@ def _copy_published(warehouse: Path, working: Path) -> None:
     try:
         shutil.copyfile(warehouse, working)
     except OSError as exc:
-        raise _no_space(warehouse, exc) from exc
+        raise _working_copy_error(warehouse, exc) from exc
     finally:
         con.close()
 
@@ -83,7 +86,7 @@ def working_copy(warehouse: Path) -> Iterator[Path]:
     try:
         folder.mkdir()
     except OSError as exc:
-        raise _no_space(warehouse, exc) from exc
+        raise _working_copy_error(warehouse, exc) from exc
     try:
         working = working_file(warehouse)
         if warehouse.exists():

@@ -37,12 +37,8 @@ support_shares as (
 
     from pools
     inner join support_tickets
-        on pools.cost_date = support_tickets.cost_date
-        and pools.billing_currency = support_tickets.currency
-        and pools.driver_value = support_tickets.agent_tier
-    where pools.allocation_method = 'direct'
-        and pools.driver_level = 'agent_tier'
-        and pools.pool_cost <> 0
+        on {{ cost_per_customer.is_ticket_of_support_pool('pools', 'support_tickets') }}
+    where pools.pool_cost <> 0
     group by pools.pool_id, support_tickets.customer_id
 
 ),
