@@ -321,13 +321,13 @@ def test_default_rules() -> None:
     assert ruleset.customer_tag_key == "customer_id"
     assert [(r.name, r.method, r.metric, r.position) for r in ruleset.rules] == [
         ("tagged", "tag", None, 1),
-        ("usage-by-service", "usage", None, 2),
-        ("taxes-and-credits", "proportional_to_cost", None, 3),
+        ("taxes-and-credits", "proportional_to_cost", None, 2),
+        ("usage-by-service", "usage", None, 3),
     ]
     not_unused = "(commitment_discount_status IS NULL OR commitment_discount_status <> 'Unused')"
     assert ruleset.rules[0].match_sql == not_unused
-    assert ruleset.rules[1].match_sql == not_unused
-    assert ruleset.rules[2].match_sql == "(charge_category IN ('Tax', 'Credit'))"
+    assert ruleset.rules[1].match_sql == "(charge_category IN ('Tax', 'Credit'))"
+    assert ruleset.rules[2].match_sql == not_unused
     assert all(r.effective_from is None and r.effective_to is None for r in ruleset.rules)
     assert len(ruleset.content_hash) == 64
     assert int(ruleset.content_hash, 16) >= 0
@@ -337,7 +337,7 @@ def test_default_rules() -> None:
 
 
 def test_default_rules_exclude_unused_commitments(con: duckdb.DuckDBPyConnection) -> None:
-    tagged, usage, taxes = default_rules().rules
+    tagged, taxes, usage = default_rules().rules
     assert matching_ids(con, tagged.match_sql) == [1, 2, 3, 5]
     assert matching_ids(con, usage.match_sql) == [1, 2, 3, 5]
     assert matching_ids(con, taxes.match_sql) == [3, 5]
@@ -1738,7 +1738,7 @@ def test_default_rule_versions_are_stable() -> None:
             separators=(",", ":"),
         ).encode()
     ).hexdigest()[:12]
-    assert first.rules[2].version == expected
+    assert first.rules[1].version == expected
 
 
 # --------------------------------------------------------------------------- junk, new keys

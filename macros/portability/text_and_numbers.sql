@@ -143,9 +143,10 @@
 {#- Reading the amounts of one row, each from a column of cleaned text (clean_text), as CTEs
     that each do one step: `amounts` maps the name of each amount to its cleaned text column in
     `from_cte`; the last CTE, `as_cte`, is `from_cte` plus one money column per amount. A plain
-    decimal in a decimal-point file is cast directly (decimal_direct, `<amount>__direct`); every
-    other text is read by one expression written once for all the amounts of the row
-    (read_decimal_list over the list of those texts, `<as_cte>__values`). -#}
+    decimal in a decimal-point file is cast directly (decimal_direct, `<amount>__direct`); any
+    other text is read by read_decimal_list: on DuckDB one text at a time, and only for the rows
+    whose direct cast did not read (a model selecting one amount reads only that one); on Spark
+    once for all the amounts of the row (`<as_cte>__values`), keeping staging views short. -#}
 {% macro read_decimals(from_cte, amounts, as_cte, decimal_mark='_decimal_mark') -%}
 {{ as_cte }}__direct as (
 
@@ -159,6 +160,24 @@
 
 ),
 
+{{ adapter.dispatch('read_decimals_rest', 'cost_per_customer')(amounts, as_cte, decimal_mark) }}
+{%- endmacro %}
+{% macro default__read_decimals_rest(amounts, as_cte, decimal_mark) -%}
+{{ as_cte }} as (
+
+    select
+        *,
+        {%- for amount, text in amounts.items() %}
+        coalesce({{ amount }}__direct, case when {{ text }} is not null then {{
+            cost_per_customer.list_element(cost_per_customer.read_decimal_list([text], decimal_mark), 1)
+        }} end) as {{ amount }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ as_cte }}__direct
+
+)
+{%- endmacro %}
+{% macro spark__read_decimals_rest(amounts, as_cte, decimal_mark) -%}
 {{ as_cte }}__lists as (
 
     select
@@ -305,7 +324,62 @@
 {#- The same reading of a text already cleaned (clean_text), e.g. a column of a staging model's
     cleaning CTE: the reading of read_timestamp_list for a list of one. -#}
 {% macro read_timestamp(text, date_order='_date_order') -%}
-    {{ return(cost_per_customer.list_element(cost_per_customer.read_timestamp_list([text], date_order), 1)) }}
+    {{ return(adapter.dispatch('read_timestamp', 'cost_per_customer')(text, date_order)) }}
+{%- endmacro %}
+{% macro default__read_timestamp(text, date_order) -%}
+    {#- A column name is read in place; an expression is bound once (to the lambda's parameter). -#}
+    {%- if modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)?', text) -%}
+    {{ cost_per_customer.timestamp_from_text(text, date_order) }}
+    {%- else -%}
+    {{ cost_per_customer.list_element(cost_per_customer.read_timestamp_list([text], date_order), 1) }}
+    {%- endif -%}
+{%- endmacro %}
+{% macro spark__read_timestamp(text, date_order) -%}
+    {{ cost_per_customer.list_element(cost_per_customer.read_timestamp_list([text], date_order), 1) }}
+{%- endmacro %}
+
+{#- CTE `as_cte`: the rows of `from_cte` with one timestamp column per entry of `timestamps` (output
+    name -> cleaned text), by the reading of read_timestamp. DuckDB reads each column on its own, so a
+    model that selects one of them parses only that one; Spark reads them as one list, so the
+    formats are written once and a staging view stays under its length limit. -#}
+{% macro read_timestamps(from_cte, timestamps, as_cte, date_order='_date_order') -%}
+    {{ return(adapter.dispatch('read_timestamps', 'cost_per_customer')(from_cte, timestamps, as_cte, date_order)) }}
+{%- endmacro %}
+{% macro default__read_timestamps(from_cte, timestamps, as_cte, date_order) -%}
+{{ as_cte }} as (
+
+    select
+        *,
+        {%- for name, text in timestamps.items() %}
+        {{ cost_per_customer.read_timestamp(text, date_order) }} as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ from_cte }}
+
+)
+{%- endmacro %}
+{% macro spark__read_timestamps(from_cte, timestamps, as_cte, date_order) -%}
+{{ as_cte }}__list as (
+
+    select
+        *,
+        {{ cost_per_customer.read_timestamp_list(timestamps.values() | list, date_order) }} as {{ as_cte }}__values
+
+    from {{ from_cte }}
+
+),
+
+{{ as_cte }} as (
+
+    select
+        *,
+        {%- for name in timestamps %}
+        {{ cost_per_customer.list_element(as_cte ~ '__values', loop.index) }} as {{ name }}{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from {{ as_cte }}__list
+
+)
 {%- endmacro %}
 
 {#- The timestamps of a list of cleaned texts (expressions, each written once), in order: every
@@ -314,23 +388,28 @@
     {{ return(adapter.dispatch('read_timestamp_list', 'cost_per_customer')(texts, date_order)) }}
 {%- endmacro %}
 {% macro default__read_timestamp_list(texts, date_order) -%}
-    list_transform([{{ texts | join(', ') }}], lambda ts_text: case
-        when ts_text like '%/%' then case
-            when regexp_full_match(ts_text, '[0-9]{4}/.*')
-                then try_strptime(ts_text, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
+    list_transform([{{ texts | join(', ') }}], lambda ts_text: {{ cost_per_customer.timestamp_from_text('ts_text', date_order) }})
+{%- endmacro %}
+{#- The reading of one cleaned text on DuckDB: `ts_text` is a column name or a lambda's parameter
+    (it is written several times). -#}
+{% macro timestamp_from_text(ts_text, date_order) -%}
+    case
+        when {{ ts_text }} like '%/%' then case
+            when regexp_full_match({{ ts_text }}, '[0-9]{4}/.*')
+                then try_strptime({{ ts_text }}, ['%Y/%m/%d', '%Y/%m/%d %H:%M', '%Y/%m/%d %H:%M:%S'])
             {%- if date_order %}
             {#- %Y would read a two-digit year as the year 24: the year's digits choose the formats. -#}
             {%- for order, day_month in [('day_first', '%d/%m'), ('month_first', '%m/%d')] %}
-            when {{ date_order }} = '{{ order }}' and regexp_full_match(ts_text, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}([ T].*)?')
-                then try_strptime(ts_text, ['{{ day_month }}/%y', '{{ day_month }}/%y %H:%M', '{{ day_month }}/%y %H:%M:%S'])
+            when {{ date_order }} = '{{ order }}' and regexp_full_match({{ ts_text }}, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{2}([ T].*)?')
+                then try_strptime({{ ts_text }}, ['{{ day_month }}/%y', '{{ day_month }}/%y %H:%M', '{{ day_month }}/%y %H:%M:%S'])
             when {{ date_order }} = '{{ order }}'
-                then try_strptime(ts_text, ['{{ day_month }}/%Y', '{{ day_month }}/%Y %H:%M', '{{ day_month }}/%Y %H:%M:%S'])
+                then try_strptime({{ ts_text }}, ['{{ day_month }}/%Y', '{{ day_month }}/%Y %H:%M', '{{ day_month }}/%Y %H:%M:%S'])
             {%- endfor %}
             {%- endif %}
         end
         {# a four-digit year first (DuckDB would read '24-03-25' as the year 24) #}
-        when substr(ts_text, 5, 1) = '-' then timezone('UTC', try_cast(ts_text as timestamptz))
-    end)
+        when substr({{ ts_text }}, 5, 1) = '-' then timezone('UTC', try_cast({{ ts_text }} as timestamptz))
+    end
 {%- endmacro %}
 {% macro spark__read_timestamp_list(texts, date_order) -%}
     {#- BigQuery writes '2024-01-01 00:00:00 UTC'; DuckDB reads that suffix, Spark's patterns need 'Z'. -#}

@@ -68,12 +68,14 @@ DEFAULT_SPEC: dict[str, Any] = {
     "customer_tag_key": DEFAULT_CUSTOMER_TAG_KEY,
     "rules": [
         {"name": "tagged", "method": "tag", "match": _NOT_UNUSED_COMMITMENT},
-        {"name": "usage-by-service", "method": "usage", "match": _NOT_UNUSED_COMMITMENT},
+        # Before any usage rule: a tax or credit on a service follows the cost it taxes or
+        # credits, not the service's telemetry (docs/allocation.md, "Default rules").
         {
             "name": "taxes-and-credits",
             "method": "proportional_to_cost",
             "match": "charge_category in ('Tax', 'Credit')",
         },
+        {"name": "usage-by-service", "method": "usage", "match": _NOT_UNUSED_COMMITMENT},
     ],
 }
 

@@ -25,10 +25,10 @@
     {%- do amounts.update({column: column ~ '_text'}) -%}
 {%- endfor -%}
 {#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. -#}
-{%- set timestamp_texts = ['delivered_at_text'] -%}
+{%- set timestamps = {'delivered_at': 'delivered_at_text'} -%}
 {%- for column in timestamp_columns -%}
     {%- do texts.update({column ~ '_text': column}) -%}
-    {%- do timestamp_texts.append(column ~ '_text') -%}
+    {%- do timestamps.update({column ~ '_at': column ~ '_text'}) -%}
 {%- endfor -%}
 with
 
@@ -61,14 +61,15 @@ landed as (
 
 {{ cost_per_customer.read_decimals('cleaned', amounts, as_cte='amounts_read') }},
 
-timestamps_read as (
+{{ cost_per_customer.read_timestamps('amounts_read', timestamps, as_cte='timestamps_read') }},
+
+tags_read as (
 
     select
-        amounts_read.*,
-        {{ cost_per_customer.read_timestamp_list(timestamp_texts) }} as timestamps_read,
+        timestamps_read.*,
         {{ cost_per_customer.parse_tags('tags_landed') }} as tags_map
 
-    from amounts_read
+    from timestamps_read
 
 ),
 
@@ -81,7 +82,7 @@ typed as (
         _source_row as source_row,
         'focus' as billing_format,
         source_variant,
-        {{ cost_per_customer.list_element('timestamps_read', 1) }} as delivered_at,
+        delivered_at,
         cast(null as {{ dbt.type_string() }}) as line_item_id,
         billing_account_id,
         billing_account_name,
@@ -121,17 +122,17 @@ typed as (
         {{ column }},
         {%- endfor %}
         (tags is null or tags_map is not null) as has_valid_tags,
-        {{ cost_per_customer.list_element('timestamps_read', 2) }} as charge_period_start_at,
-        {{ cost_per_customer.list_element('timestamps_read', 3) }} as charge_period_end_at,
-        {{ cost_per_customer.list_element('timestamps_read', 4) }} as billing_period_start_at,
-        {{ cost_per_customer.list_element('timestamps_read', 5) }} as billing_period_end_at,
+        charge_period_start_at,
+        charge_period_end_at,
+        billing_period_start_at,
+        billing_period_end_at,
         charge_period_start_raw,
         charge_period_end_raw,
         effective_cost_raw,
         billed_cost_raw,
         list_cost_raw
 
-    from timestamps_read
+    from tags_read
 
 ),
 

@@ -61,35 +61,26 @@ cleaned as (
     'cleaned', {'my_cost': 'my_cost_text', 'billed_quantity': 'billed_quantity_text'}, as_cte='amounts_read'
 ) }},
 
-{# Timestamps and tags read; the FOCUS ServiceCategory the seed lists for the service. -#}
-parsed as (
+{# Timestamps read (delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it). -#}
+{{ cost_per_customer.read_timestamps('amounts_read', {
+    'delivered_at': 'delivered_at_text',
+    'interval_usage_start_at': 'interval_usage_start_text',
+    'interval_usage_end_at': 'interval_usage_end_text',
+}, as_cte='timestamps_read') }},
 
-    select
-        amounts_read.*,
-        {#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. #}
-        {{ cost_per_customer.read_timestamp_list([
-            'amounts_read.delivered_at_text', 'amounts_read.interval_usage_start_text', 'amounts_read.interval_usage_end_text',
-        ]) }} as timestamps_read,
-        {{ cost_per_customer.parse_tags('amounts_read.tags') }} as tags_map,
-        service_categories.service_category as listed_service_category
-
-    from amounts_read
-    left join service_categories
-        on service_categories.provider = 'oci'
-        and service_categories.source_column = 'service_name'
-        and lower(amounts_read.service) = service_categories.service_key
-
-),
-
+{# Tags read; the FOCUS ServiceCategory the seed lists for the service. -#}
 with_timestamps as (
 
     select
-        parsed.*,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 1) }} as delivered_at,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 2) }} as interval_usage_start_at,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 3) }} as interval_usage_end_at
+        timestamps_read.*,
+        {{ cost_per_customer.parse_tags('timestamps_read.tags') }} as tags_map,
+        service_categories.service_category as listed_service_category
 
-    from parsed
+    from timestamps_read
+    left join service_categories
+        on service_categories.provider = 'oci'
+        and service_categories.source_column = 'service_name'
+        and lower(timestamps_read.service) = service_categories.service_key
 
 ),
 

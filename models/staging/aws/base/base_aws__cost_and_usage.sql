@@ -34,16 +34,17 @@
     'list_cost': 'pricing_public_on_demand_cost',
     'usage_amount': 'line_item_usage_amount',
 } -%}
-{%- set date_columns = [
-    'line_item_usage_start_date', 'line_item_usage_end_date', 'bill_billing_period_start_date', 'bill_billing_period_end_date',
-] -%}
+{%- set date_columns = {
+    'usage_start_at': 'line_item_usage_start_date', 'usage_end_at': 'line_item_usage_end_date',
+    'billing_period_start_at': 'bill_billing_period_start_date', 'billing_period_end_at': 'bill_billing_period_end_date',
+} -%}
 {#- What `cleaned` cleans (output name -> landed column); delivered_at is ISO 8601 text from `cpc land` (no date order). -#}
 {%- set texts = {'delivered_at_text': '_delivered_at'} -%}
 {%- set amounts = {} -%}
-{%- set timestamp_texts = ['delivered_at_text'] -%}
-{%- for column in date_columns -%}
+{%- set timestamps = {'delivered_at': 'delivered_at_text'} -%}
+{%- for name, column in date_columns.items() -%}
     {%- do texts.update({column ~ '_text': column}) -%}
-    {%- do timestamp_texts.append(column ~ '_text') -%}
+    {%- do timestamps.update({name: column ~ '_text'}) -%}
 {%- endfor -%}
 {%- for column in text_columns -%}
     {%- do texts.update({column: column}) -%}
@@ -93,6 +94,8 @@ amount_texts as (
 
 {{ cost_per_customer.read_decimals('amount_texts', amounts, as_cte='amounts_read') }},
 
+{{ cost_per_customer.read_timestamps('amounts_read', timestamps, as_cte='timestamps_read') }},
+
 with_maps as (
 
     select
@@ -101,7 +104,6 @@ with_maps as (
         {{ cost_per_customer.parse_tags('resource_tags') }} as resource_tags_map,
         {{ cost_per_customer.parse_tags('product') }} as product_map,
         lower(line_item_line_item_type) like '%discount' as is_discount,
-        {{ cost_per_customer.read_timestamp_list(timestamp_texts) }} as timestamps_read,
         cast(
             savings_plan_total_commitment
             - case
@@ -125,12 +127,12 @@ with_maps as (
                 )
         end as savings_plan_net_ratio
 
-    from amounts_read
+    from timestamps_read
 
 ),
 
 {# CUR 2.0 tag keys `user_x` / `aws_x` read as `user:x` / `aws:x` (as legacy CUR writes them); the
-    timestamps apart; the FOCUS ServiceCategory the seed lists for the product code. -#}
+    FOCUS ServiceCategory the seed lists for the product code. -#}
 categorized as (
 
     select
@@ -138,9 +140,6 @@ categorized as (
         {{ cost_per_customer.aws_cur_tags_map('with_maps.resource_tags_map') }} as tags_map,
         {{ cost_per_customer.map_tag_value('with_maps.product_map', 'product_name') }} as product_map_name,
         {{ cost_per_customer.map_tag_value('with_maps.product_map', 'region') }} as product_map_region,
-        {%- for name in ['delivered_at', 'usage_start_at', 'usage_end_at', 'billing_period_start_at', 'billing_period_end_at'] %}
-        {{ cost_per_customer.list_element('with_maps.timestamps_read', loop.index) }} as {{ name }},
-        {%- endfor %}
         service_categories.service_category as listed_service_category
 
     from with_maps

@@ -69,39 +69,42 @@ keyed as (
         lower(meter_category) as meter_category_key,
         lower(consumed_service) as consumed_service_key,
         regexp_extract(resource_id, '([^/]+)$', 1) as resource_id_last_part,
-        regexp_extract(resource_id, '(?i)/providers/([^/]+/[^/]+)', 1) as resource_id_type_part,
-        {#- delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it. #}
-        {{ cost_per_customer.read_timestamp_list([
-            'delivered_at_text', 'date_text', 'billing_period_start_text', 'billing_period_end_text',
-        ]) }} as timestamps_read
+        regexp_extract(resource_id, '(?i)/providers/([^/]+/[^/]+)', 1) as resource_id_type_part
 
     from amounts_read
 
 ),
 
-{# The timestamps apart and the tags as a map; the FOCUS ServiceCategory the seed lists for the
+{# Timestamps read (delivered_at is ISO 8601 text written by `cpc land`: no date order applies to it). -#}
+{{ cost_per_customer.read_timestamps('keyed', {
+    'delivered_at': 'delivered_at_text',
+    'charge_at': 'date_text',
+    'billing_period_first_at': 'billing_period_start_text',
+    'billing_period_last_at': 'billing_period_end_text',
+}, as_cte='timestamps_read') }},
+
+{# The days of the timestamps and the tags as a map; the FOCUS ServiceCategory the seed lists for the
     row's MeterCategory and for its ConsumedService. -#}
 categorized as (
 
     select
-        keyed.*,
-        {{ cost_per_customer.parse_tags('keyed.tags_json') }} as tags_map,
-        {{ cost_per_customer.list_element('keyed.timestamps_read', 1) }} as delivered_at,
-        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 2) }} as date) as charge_day,
-        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 3) }} as date) as billing_period_first_day,
-        cast({{ cost_per_customer.list_element('keyed.timestamps_read', 4) }} as date) as billing_period_last_day,
+        timestamps_read.*,
+        {{ cost_per_customer.parse_tags('timestamps_read.tags_json') }} as tags_map,
+        cast(timestamps_read.charge_at as date) as charge_day,
+        cast(timestamps_read.billing_period_first_at as date) as billing_period_first_day,
+        cast(timestamps_read.billing_period_last_at as date) as billing_period_last_day,
         meter_categories.service_category as meter_listed_category,
         consumed_services.service_category as service_listed_category
 
-    from keyed
+    from timestamps_read
     left join service_categories as meter_categories
         on meter_categories.provider = 'azure'
         and meter_categories.source_column = 'meter_category'
-        and keyed.meter_category_key = meter_categories.service_key
+        and timestamps_read.meter_category_key = meter_categories.service_key
     left join service_categories as consumed_services
         on consumed_services.provider = 'azure'
         and consumed_services.source_column = 'consumed_service'
-        and keyed.consumed_service_key = consumed_services.service_key
+        and timestamps_read.consumed_service_key = consumed_services.service_key
 
 )
 

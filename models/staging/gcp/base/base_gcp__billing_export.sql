@@ -79,33 +79,32 @@ cleaned as (
 
 {{ cost_per_customer.read_decimals('cleaned', amounts_read, as_cte='amounts_read') }},
 
-{# Timestamps (cleaned once more: the zone name or month layout was rewritten), labels and credits. -#}
+{# Timestamps (cleaned once more: the zone name or month layout was rewritten). -#}
+{{ cost_per_customer.read_timestamps('amounts_read', {
+    'delivered_at': 'delivered_at_text',
+    'usage_start_at': cost_per_customer.clean_text('usage_start_time'),
+    'usage_end_at': cost_per_customer.clean_text('usage_end_time'),
+    'invoice_month_start_at': cost_per_customer.clean_text('invoice_month_first_day'),
+}, as_cte='timestamps_read') }},
+
+{# Labels and credits. -#}
 parsed as (
 
     select
-        amounts_read.*,
-        {{ cost_per_customer.read_timestamp_list([
-            'delivered_at_text',
-            cost_per_customer.clean_text('usage_start_time'),
-            cost_per_customer.clean_text('usage_end_time'),
-            cost_per_customer.clean_text('invoice_month_first_day'),
-        ]) }} as timestamps_read,
+        timestamps_read.*,
         {{ cost_per_customer.parse_json_records('labels', ['key', 'value']) }} as label_records,
         {{ cost_per_customer.parse_json_records('credits', ['amount']) }} as credit_records
 
-    from amounts_read
+    from timestamps_read
 
 ),
 
-{# The timestamps apart; the FOCUS ServiceCategory the seed lists for the service. -#}
+{# The invoice month's first day; the FOCUS ServiceCategory the seed lists for the service. -#}
 with_timestamps as (
 
     select
         parsed.*,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 1) }} as delivered_at,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 2) }} as usage_start_at,
-        {{ cost_per_customer.list_element('parsed.timestamps_read', 3) }} as usage_end_at,
-        {{ cost_per_customer.month_start(cost_per_customer.list_element('parsed.timestamps_read', 4)) }} as invoice_month_start_date,
+        {{ cost_per_customer.month_start('parsed.invoice_month_start_at') }} as invoice_month_start_date,
         service_categories.service_category as listed_service_category
 
     from parsed
