@@ -301,7 +301,7 @@ def test_method_change_and_tag_key_change(tmp_path: Path) -> None:
 
 def test_diff_against_defaults(ruleset: RuleSet) -> None:
     lines = diff_rules(default_rules(), ruleset)
-    assert "removed: rule 'usage-by-service' (was #2, usage)" in lines
-    assert "removed: rule 'taxes-and-credits' (was #3, proportional_to_cost)" in lines
+    assert "removed: rule 'taxes-and-credits' (was #2, proportional_to_cost)" in lines
+    assert "removed: rule 'usage-by-service' (was #3, usage)" in lines
     assert "changed: rule 'tagged' (match): version" in " ".join(lines)
     assert "added: rule 'taxes' at #9 (proportional_to_cost)" in lines
