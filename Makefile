@@ -29,7 +29,8 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -ra -n 2 --dist loadfile -m "not spark"
 
-## Benchmark: 1k and 10k customers x 90 days on DuckDB; prints rows, wall time and peak memory per stage.
+## Benchmark: 1k and 10k customers x 90 days on DuckDB, then the 1k input on Spark beside it; prints rows,
+## wall time and peak memory per stage.
 bench: $(STAMP)
 	$(BIN)/python -m cpc.bench
 

@@ -115,6 +115,7 @@ def build(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only dbt's errors.")] = False,
     unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures that test the project's SQL whatever the input: for development and CI; make test runs them).")] = False,
     wait: WaitOption = False,
+    spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
@@ -123,6 +124,12 @@ def build(
     """
     from cpc import build as builder
 
+    if spark_master is not None:
+        if target != "spark":
+            raise UserError("--spark-master applies to --target spark only")
+        from cpc.spark import master_url
+
+        spark_master = master_url(spark_master)  # a clear line now rather than after landing
     path = warehouse.expanduser().resolve()
     stage = "waiting"
     try:
@@ -135,7 +142,8 @@ def build(
                 result = builder.build(input_dir, path, target=target, rules_path=rules,
                                        quiet=quiet or shown, say=_say,
                                        keep_spark=report and target == "spark",
-                                       unit_tests=unit_tests, locked=True, progress=progress)
+                                       unit_tests=unit_tests, locked=True, progress=progress,
+                                       spark_master=spark_master)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(

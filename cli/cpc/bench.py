@@ -1,8 +1,10 @@
-"""Benchmark: generate N customers x D days, build on DuckDB, print rows, wall time and peak memory.
+"""Benchmark: generate N customers x D days, build on DuckDB, print rows, wall time and peak memory;
+then build the first size on Spark too and print both engines' times side by side.
 
-Run with `make bench` (or `python -m cpc.bench --sizes 1000x90 10000x90 --format parquet`). Each
-stage runs as its own process so its peak memory (max RSS) is measured alone. Prints figures; it
-asserts nothing.
+Run with `make bench` (or `python -m cpc.bench --sizes 1000x90 10000x90 --format parquet`;
+`--spark-master spark://HOST:PORT` builds on a standalone cluster, `--no-spark` skips Spark). Each
+stage runs as its own process so its peak memory (max RSS, the Java process included) is measured
+alone. Prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -70,11 +72,26 @@ def bench_one(customers: int, days: int, file_format: str, root: Path) -> dict[s
     }
 
 
+def bench_spark(customers: int, days: int, file_format: str, root: Path, master: str | None) -> dict[str, float]:
+    """Build the input bench_one generated on Spark (dbt's unit tests left out on both engines)."""
+    input_dir = root / f"input-{customers}x{days}-{file_format}"
+    warehouse = root / f"spark-{customers}x{days}"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    args = _cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), "--target", "spark", "--quiet")
+    wall, rss, _ = _run([*args, *(["--spark-master", master] if master else [])])
+    target_path, _ = dbt_paths(warehouse, "spark")
+    summary = json.loads((target_path / "cpc_build.json").read_text())
+    return {"build_s": wall, "build_mib": rss, "master": summary.get("spark_master", "local"),
+            **{f"{stage}_s": seconds for stage, seconds in summary["seconds"].items()}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", nargs="+", default=["1000x90", "10000x90"], help="CUSTOMERSxDAYS")
     parser.add_argument("--format", default="csv.gz", choices=["csv", "csv.gz", "parquet"])
     parser.add_argument("--out", type=Path, default=PROJECT_DIR / "bench-results")
+    parser.add_argument("--no-spark", dest="spark", action="store_false", help="DuckDB only")
+    parser.add_argument("--spark-master", help="Spark master URL (default local[2] in the build's process)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; input format {args.format}; folder {args.out}")
@@ -97,6 +114,16 @@ def main() -> None:
         print(f"| {row['size']} | {row['billing_rows']:,} | {row['usage_rows']:,} | {row['ledger_rows']:,} | "
               f"{row['generate_s']:.1f} | {row['generate_mib']:.0f} | {row['build_s']:.1f} | {row['land_s']:.1f} | "
               f"{row['dbt_build_s']:.1f} | {row['build_mib']:.0f} |")
+    if args.spark and rows:
+        customers, days = (int(part) for part in args.sizes[0].lower().split("x"))
+        print(f"\n== Spark, the same {customers:,} x {days} input", flush=True)
+        spark = bench_spark(customers, days, args.format, args.out, args.spark_master)
+        duck = rows[0]
+        print(f"spark ({spark['master']}): build {spark['build_s']:.1f} s, peak {spark['build_mib']:.0f} MiB "
+              f"(land {spark.get('land_s', 0):.1f} s, Spark start {spark.get('spark_start_s', 0):.1f} s, "
+              f"dbt build {spark.get('dbt_build_s', 0):.1f} s)")
+        print(f"duckdb: build {duck['build_s']:.1f} s, peak {duck['build_mib']:.0f} MiB; "
+              f"Spark / DuckDB wall time {spark['build_s'] / duck['build_s']:.1f}x")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,8 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
     #: The dbt nodes that took longest, slowest first: (name, seconds).
     slowest: list[tuple[str, float]] = field(default_factory=list)
+    #: The Spark master the build ran on (Spark only).
+    spark_master: str | None = None
 
 
 def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
@@ -352,6 +354,7 @@ def build(
     wait: bool = False,
     locked: bool = False,
     progress: Any = None,
+    spark_master: str | None = None,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
@@ -362,6 +365,7 @@ def build(
     whatever the input and rules) run too when ``unit_tests`` is True. ``locked``: the caller already
     holds the warehouse (see :func:`holding`), e.g. to keep it until its report is printed.
     ``progress``: a :class:`cpc.progress.BuildProgress` to keep up to date (on a terminal).
+    ``spark_master``: where Spark runs (see :func:`cpc.spark.master_url`; default local).
 
     A DuckDB warehouse is built in a working copy and published in one rename when the build
     succeeds (:mod:`cpc.publish`): readers keep reading the last good marts meanwhile, and a
@@ -377,13 +381,13 @@ def build(
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
                          say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
-                         progress=progress)
+                         progress=progress, spark_master=spark_master)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
     if target == "spark":
         return _recorded_build(input_dir, warehouse, warehouse, target, ruleset, quiet=quiet,
                                say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                               progress=progress)
+                               progress=progress, spark_master=spark_master)
     with publishing.working_copy(warehouse) as working:
         result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
                                  say=say, keep_spark=keep_spark, unit_tests=unit_tests,
@@ -445,6 +449,7 @@ def _land_and_build(
     keep_spark: bool,
     unit_tests: bool,
     progress: Any,
+    spark_master: str | None = None,
 ) -> BuildResult:
     """The build itself (the caller holds the lock and records the outcome)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
@@ -474,7 +479,8 @@ def _land_and_build(
 
         started = time.perf_counter()
         noting = getattr(signal.getsignal(signal.SIGINT), "_notes_interrupts", False)
-        spark_session = spark_engine.spark_session(warehouse)
+        spark_session = spark_engine.spark_session(warehouse, master=spark_master)
+        result.spark_master = spark_session.sparkContext.master
         if noting:  # starting Spark replaced the SIGINT handler with its own: note Ctrl-C again
             _note_interrupts_over(signal.getsignal(signal.SIGINT))
         spark_engine.register_parquet_tables(spark_session, parquet, schema=RAW_SCHEMA)
@@ -530,6 +536,7 @@ def _write_summary(result: BuildResult) -> None:
     target_path, _ = dbt_paths(result.warehouse, result.target)
     summary = {
         "target": result.target,
+        **({"spark_master": result.spark_master} if result.spark_master else {}),
         "warehouse": str(result.warehouse),
         "landed_rows": result.landed_rows,
         "rules_source": result.rules_source,

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 import warnings
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
 APP_NAME = "cpc"
 #: Local master: two worker threads (the reference machine has 2 cores).
 MASTER = "local[2]"
+#: Environment variable naming the master instead (``spark://HOST:PORT`` of a standalone cluster).
+MASTER_ENV = "CPC_SPARK_MASTER"
+_MASTER_RE = re.compile(r"^(local(\[(\d+|\*)\])?|spark://(?P<host>[^:/,]+):(?P<port>\d+))$")
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: Driver heap for a 2-core / 24 GB machine; in local mode the driver does all the work.
 DEFAULT_DRIVER_MEMORY = "6g"
 #: Environment variable overriding :data:`DEFAULT_DRIVER_MEMORY` (e.g. ``"10g"``).
@@ -195,7 +200,31 @@ def _java_option_value(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _static_conf(warehouse_dir: Path, log_config: Path) -> dict[str, str]:
+def master_url(master: str | None = None) -> str:
+    """The master to run on: ``master``, else ``$CPC_SPARK_MASTER``, else :data:`MASTER`.
+
+    Raises UserError for anything but ``local``, ``local[N]``, ``local[*]`` or
+    ``spark://HOST:PORT``, and for a standalone master that does not accept a connection."""
+    url = (master or os.environ.get(MASTER_ENV) or MASTER).strip()
+    found = _MASTER_RE.match(url)
+    if found is None:
+        raise UserError(f"Spark master {url!r}: expected spark://HOST:PORT (a standalone cluster) or local[N]")
+    if found["host"]:
+        try:
+            with socket.create_connection((found["host"], int(found["port"])), timeout=5):
+                pass
+        except OSError as exc:
+            raise UserError(f"cannot reach the Spark master at {url}: {exc.strerror or exc}") from exc
+    return url
+
+
+def _is_loopback(master: str) -> bool:
+    """Whether the master runs on this machine only (local mode, or a cluster on loopback)."""
+    found = _MASTER_RE.match(master)
+    return found is not None and (found["host"] is None or found["host"] in _LOOPBACK)
+
+
+def _static_conf(warehouse_dir: Path, log_config: Path, master: str = MASTER) -> dict[str, str]:
     """Settings fixed when the SparkContext (and, for the first ones, the JVM) starts."""
     java_options = " ".join(
         [
@@ -204,13 +233,17 @@ def _static_conf(warehouse_dir: Path, log_config: Path) -> dict[str, str]:
             "-Duser.timezone=UTC",
         ]
     )
+    # On this machine only, the driver binds to loopback; executors on other hosts must reach it
+    # at the address Spark finds (or SPARK_LOCAL_IP / spark.driver.host in spark-defaults.conf).
+    driver = {"spark.driver.host": "127.0.0.1", "spark.driver.bindAddress": "127.0.0.1"} if _is_loopback(master) else {}
     return {
         # JVM launch options: honoured only when this process has no JVM yet.
         "spark.driver.memory": _driver_memory(),
         "spark.driver.extraJavaOptions": java_options,
         # Context options.
-        "spark.driver.host": "127.0.0.1",
-        "spark.driver.bindAddress": "127.0.0.1",
+        **driver,
+        # Executors on a cluster: the same time zone as the driver.
+        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.default.parallelism": str(SHUFFLE_PARTITIONS),
@@ -263,8 +296,12 @@ def _running_session() -> SparkSession | None:
     return active
 
 
-def spark_session(warehouse_dir: Path) -> SparkSession:
-    """Start (or reuse) the local Spark session whose warehouse and metastore are ``warehouse_dir``.
+def spark_session(warehouse_dir: Path, master: str | None = None) -> SparkSession:
+    """Start (or reuse) the Spark session whose warehouse and metastore are ``warehouse_dir``.
+
+    ``master``: see :func:`master_url` (default ``local[2]``). On a standalone cluster the
+    executors write the tables into ``warehouse_dir`` themselves: with workers on other hosts it
+    must be a folder they all see at the same path (a shared file system).
 
     Settings: ``local[2]``, app name ``cpc``, no web UI or progress bar, session time zone UTC,
     4 shuffle partitions, adaptive query execution on, ANSI mode *off* (dbt-spark forces it off
@@ -283,13 +320,15 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
             local port, or the warehouse is in use by another process.
     """
     warehouse_dir = Path(warehouse_dir).expanduser().resolve()
+    master = master_url(master)
     try:
         warehouse_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot create Spark warehouse {warehouse_dir}: {exc.strerror}") from exc
     java = _java_binary()
-    # Loopback only: the driver must not look up or bind to another interface.
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    if _is_loopback(master):
+        # Loopback only: the driver must not look up or bind to another interface.
+        os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
     # dbt-spark calls SparkSession.builder.getOrCreate(): keep it on classic (py4j) Spark.
     os.environ["SPARK_CONNECT_MODE"] = "0"
     try:
@@ -304,7 +343,9 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
 
     running = _running_session()
     if running is not None:
-        if _same_dir(running.conf.get("spark.sql.warehouse.dir", None), warehouse_dir):
+        if _same_dir(running.conf.get("spark.sql.warehouse.dir", None), warehouse_dir) and (
+            running.sparkContext.master == master
+        ):
             for key, value in _runtime_conf().items():
                 running.conf.set(key, value)
             running.sparkContext.setLogLevel("WARN")
@@ -324,8 +365,8 @@ def spark_session(warehouse_dir: Path) -> SparkSession:
     log_config = warehouse_dir / ".spark" / "log4j2.properties"
     log_config.parent.mkdir(exist_ok=True)
     log_config.write_text(_LOG4J2, encoding="utf-8")
-    builder = SparkSession.builder.master(MASTER).appName(APP_NAME)
-    for key, value in {**_static_conf(warehouse_dir, log_config), **_runtime_conf()}.items():
+    builder = SparkSession.builder.master(master).appName(APP_NAME)
+    for key, value in {**_static_conf(warehouse_dir, log_config, master), **_runtime_conf()}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.enableHiveSupport().getOrCreate()

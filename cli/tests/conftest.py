@@ -56,6 +56,19 @@ def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = F
     return done
 
 
+def one_line_error(done: Completed, path: Path | None = None) -> str:
+    """Assert exit code 2 and exactly one non-empty stderr line, 'error: ...' naming the path and
+    no traceback anywhere; returns the line."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2, (done.returncode, done.stdout[-3000:], done.stderr[-3000:])
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: "), lines[0]
+    if path is not None:
+        assert str(path) in lines[0], lines[0]
+    assert "Traceback" not in done.stderr + done.stdout
+    return lines[0]
+
+
 def query(warehouse: Path, sql: str) -> list[tuple]:
     """Rows of one query against a built DuckDB warehouse."""
     with duckdb.connect(str(warehouse), read_only=True) as con:

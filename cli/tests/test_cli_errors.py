@@ -32,7 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Completed, query, run_cpc
+from conftest import Completed, one_line_error, query, run_cpc
 from cpc import PROJECT_DIR
 
 #: A build of a tiny input takes 20-40 s; a process failing at once takes a few seconds (Python
@@ -55,19 +55,6 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> Inputs:
                        str(seed), "--out", str(root / name))
         assert done.returncode == 0, done.stderr
     return Inputs(root / "a", root / "b")
-
-
-def one_line_error(done: Completed, path: Path | None = None) -> str:
-    """Assert exit code 2 and exactly one non-empty stderr line, 'error: ...' naming the path and
-    no traceback anywhere; returns the line."""
-    lines = [line for line in done.stderr.splitlines() if line.strip()]
-    assert done.returncode == 2, (done.returncode, done.stdout[-3000:], done.stderr[-3000:])
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    if path is not None:
-        assert str(path) in lines[0], lines[0]
-    assert "Traceback" not in done.stderr + done.stdout
-    return lines[0]
 
 
 def customers_of(input_dir: Path) -> set[tuple[str, str]]:

@@ -1,22 +1,29 @@
 """The same models on Apache Spark (dbt-spark, session mode): built from the same input — generated
 data with every allocation method, the bad-input fixture's billing file so that quarantine runs
 too, and the hand-written AWS CUR 2.0, Azure MCA (EUR, converted with fx_rates.csv), GCP and OCI
-exports — the marts must hold the same figures as on DuckDB. dbt's unit tests run on DuckDB in the
-suite's generated build; on Spark they take minutes, so this build skips them
-(`cpc build --target spark` runs them by default)."""
+exports — the marts must hold the same figures as on DuckDB. The Spark build runs on a standalone
+cluster (a master and a worker started on 127.0.0.1 from pyspark's own scripts, as a user would
+start them); a second process then reads the warehouse back in local mode. dbt's unit tests run on
+DuckDB in the suite's generated build; on Spark they take minutes, so this build skips them
+(`cpc build --target spark --unit-tests` runs them)."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import pyspark
 import pytest
-from conftest import FIXTURES, build_ok, query, run_cpc
+from conftest import FIXTURES, build_ok, one_line_error, query, run_cpc
 
 pytestmark = pytest.mark.spark
 
@@ -48,6 +55,68 @@ def _close(a: Decimal, b: Decimal) -> bool:
     return abs(a - b) <= Decimal("1e-6")
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in (log.read_text(errors="replace") if log.exists() else ""):
+        assert process.poll() is None, f"{log.name} ended:\n{log.read_text(errors='replace')[-3000:]}"
+        assert time.monotonic() < deadline, f"no '{text}' in {log.name}:\n{log.read_text(errors='replace')[-3000:]}"
+        time.sleep(0.5)
+
+
+@contextmanager
+def _standalone_cluster(folder: Path) -> Iterator[tuple[str, Path]]:
+    """A Spark standalone master and one worker (2 cores) on 127.0.0.1, started with pyspark's
+    bin/spark-class; yields the master's URL and its log."""
+    spark_class = Path(pyspark.__file__).parent / "bin" / "spark-class"
+    env = {**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"}
+    port = _free_port()
+    url = f"spark://127.0.0.1:{port}"
+    folder.mkdir()
+    master_log, worker_log = folder / "master.log", folder / "worker.log"
+    processes: list[subprocess.Popen] = []
+    try:
+        with master_log.open("w") as out:
+            processes.append(subprocess.Popen(
+                [str(spark_class), "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                 "--port", str(port), "--webui-port", str(_free_port())],
+                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True))
+        _wait_for(master_log, "I have been elected leader", processes[0])
+        with worker_log.open("w") as out:
+            processes.append(subprocess.Popen(
+                [str(spark_class), "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                 "--webui-port", str(_free_port()), "--cores", "2", "--memory", "3g",
+                 "--work-dir", str(folder / "work"), url],
+                stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True))
+        _wait_for(worker_log, "Successfully registered with master", processes[1])
+        yield url, master_log
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def test_a_spark_master_that_cannot_be_used_is_named_in_one_line(tmp_path: Path) -> None:
+    port = _free_port()  # nothing listens on it
+    args = ["build", "--input", str(tmp_path), "--warehouse", str(tmp_path / "w")]
+    refused = run_cpc(*args, "--target", "spark", "--spark-master", f"spark://127.0.0.1:{port}")
+    assert one_line_error(refused).startswith(f"error: cannot reach the Spark master at spark://127.0.0.1:{port}: ")
+    malformed = run_cpc(*args, "--target", "spark", "--spark-master", "yarn")
+    assert one_line_error(malformed) == (
+        "error: Spark master 'yarn': expected spark://HOST:PORT (a standalone cluster) or local[N]")
+    duck = run_cpc(*args, "--spark-master", f"spark://127.0.0.1:{port}")
+    assert one_line_error(duck) == "error: --spark-master applies to --target spark only"
+
+
 def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     input_dir = tmp_path / "input"
     done = run_cpc("generate", "--customers", "25", "--days", "8", "--seed", "5", "--out", str(input_dir))
@@ -63,7 +132,11 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     duck = tmp_path / "duck.duckdb"
     build_ok(input_dir, duck, "--quiet")
     spark_dir = tmp_path / "spark-warehouse"
-    build_ok(input_dir, spark_dir, "--target", "spark", "--quiet", "--no-unit-tests")
+    with _standalone_cluster(tmp_path / "cluster") as (master, master_log):
+        build_ok(input_dir, spark_dir, "--target", "spark", "--quiet", "--no-unit-tests", "--spark-master", master)
+        assert "Registering app cpc" in master_log.read_text()
+    summary = json.loads((spark_dir / "dbt" / "target" / "cpc_build.json").read_text())
+    assert summary["spark_master"] == master
 
     # A second process reads the Spark warehouse back: the metastore persisted the marts.
     read = subprocess.run([sys.executable, "-c", SPARK_FIGURES, str(spark_dir)], capture_output=True, text=True,
