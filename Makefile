@@ -1,5 +1,6 @@
-# Two commands on a fresh machine with Python 3.11:  make demo  |  make test
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Two commands on a fresh machine with Python 3.11, 3.12 or 3.13 as python3:  make demo  |  make test
+# (PYTHON=python3.13 make ... picks another; 3.10 cannot install duckdb 2.0.)
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -8,7 +9,7 @@ export SPARK_LOCAL_IP ?= 127.0.0.1
 .PHONY: install demo test test-fast bench lint clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version.split()[0]'
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11, 3.12 or 3.13 is required (duckdb 2.0 has none for older), found " + sys.version.split()[0] + ": set PYTHON=python3.X")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[spark,dev]"

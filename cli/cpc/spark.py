@@ -24,6 +24,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import warnings
 from pathlib import Path
@@ -329,6 +330,9 @@ def spark_session(warehouse_dir: Path, master: str | None = None) -> SparkSessio
     if _is_loopback(master):
         # Loopback only: the driver must not look up or bind to another interface.
         os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
+    # Python workers (UDFs) run this interpreter, not whichever python3 comes first on PATH:
+    # pyspark refuses a worker whose minor version differs from the driver's.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     # dbt-spark calls SparkSession.builder.getOrCreate(): keep it on classic (py4j) Spark.
     os.environ["SPARK_CONNECT_MODE"] = "0"
     try:

@@ -17,6 +17,9 @@ import pytest
 from cpc import PROJECT_DIR
 
 FIXTURES = PROJECT_DIR / "tests" / "fixtures"
+# Sessions the tests start themselves run their Python workers on this interpreter too (as
+# cpc.spark arranges for cpc's own), whichever python3 comes first on PATH.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 @dataclass
