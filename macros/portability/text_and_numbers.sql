@@ -322,7 +322,8 @@
 {%- endmacro %}
 
 {#- The same reading of a text already cleaned (clean_text), e.g. a column of a staging model's
-    cleaning CTE: the reading of read_timestamp_list for a list of one. -#}
+    cleaning CTE: on DuckDB a column name is read in place (timestamp_from_text), anything else as
+    read_timestamp_list of a list of one (the text is then written once). -#}
 {% macro read_timestamp(text, date_order='_date_order') -%}
     {{ return(adapter.dispatch('read_timestamp', 'cost_per_customer')(text, date_order)) }}
 {%- endmacro %}
