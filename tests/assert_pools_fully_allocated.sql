@@ -1,5 +1,5 @@
-{#- Every cost pool's ledger rows (customers plus unattributed) add up exactly to the pool's cost.
-    Returns the pools that do not. -#}
+{#- Every cost pool allocated by this build (int_days_to_process): its ledger rows (customers plus
+    unattributed) add up exactly to the pool's cost. Returns the pools that do not. -#}
 with
 
 ledger_by_pool as (
@@ -20,5 +20,5 @@ select
 from {{ ref('int_cost_pools') }} as pools
 left join ledger_by_pool
     on pools.pool_id = ledger_by_pool.pool_id
-where ledger_by_pool.pool_id is null
-    or ledger_by_pool.ledger_cost <> pools.pool_cost
+where {{ cost_per_customer.in_days_to_process('pools.cost_date') }}
+    and (ledger_by_pool.pool_id is null or ledger_by_pool.ledger_cost <> pools.pool_cost)

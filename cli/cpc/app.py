@@ -116,6 +116,7 @@ def build(
     unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures that test the project's SQL whatever the input: for development and CI; make test runs them).")] = False,
     wait: WaitOption = False,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
+    full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Allocate every day again (by default a build allocates only the days whose inputs changed since the last one).")] = False,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
@@ -143,7 +144,7 @@ def build(
                                        quiet=quiet or shown, say=_say,
                                        keep_spark=report and target == "spark",
                                        unit_tests=unit_tests, locked=True, progress=progress,
-                                       spark_master=spark_master)
+                                       spark_master=spark_master, full_refresh=full_refresh)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(

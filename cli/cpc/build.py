@@ -58,6 +58,18 @@ class BuildResult:
     slowest: list[tuple[str, float]] = field(default_factory=list)
     #: The Spark master the build ran on (Spark only).
     spark_master: str | None = None
+    #: The days the build allocated, by reason (int_days_to_process; DuckDB), and how many days
+    #: have an input to allocate.
+    allocated_days: dict[str, int] = field(default_factory=dict)
+    input_days: int | None = None
+
+    def allocation_line(self) -> str | None:
+        """'allocated 2 of 90 days (new day 1, charges changed 1)', or None when not known."""
+        if self.input_days is None:
+            return None
+        done = sum(self.allocated_days.values())
+        why = ", ".join(f"{reason} {count}" for reason, count in sorted(self.allocated_days.items()))
+        return f"allocated {done} of {self.input_days} days" + (f" ({why})" if why else ": no input changed")
 
 
 def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
@@ -355,6 +367,7 @@ def build(
     locked: bool = False,
     progress: Any = None,
     spark_master: str | None = None,
+    full_refresh: bool = False,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
@@ -366,6 +379,8 @@ def build(
     holds the warehouse (see :func:`holding`), e.g. to keep it until its report is printed.
     ``progress``: a :class:`cpc.progress.BuildProgress` to keep up to date (on a terminal).
     ``spark_master``: where Spark runs (see :func:`cpc.spark.master_url`; default local).
+    A build of a warehouse that already holds one allocates only the days whose inputs changed
+    (``int_days_to_process``; see docs/incremental.md); ``full_refresh`` allocates every day again.
 
     A DuckDB warehouse is built in a working copy and published in one rename when the build
     succeeds (:mod:`cpc.publish`): readers keep reading the last good marts meanwhile, and a
@@ -381,17 +396,17 @@ def build(
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
                          say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
-                         progress=progress, spark_master=spark_master)
+                         progress=progress, spark_master=spark_master, full_refresh=full_refresh)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
     if target == "spark":
         return _recorded_build(input_dir, warehouse, warehouse, target, ruleset, quiet=quiet,
                                say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                               progress=progress, spark_master=spark_master)
+                               progress=progress, spark_master=spark_master, full_refresh=full_refresh)
     with publishing.working_copy(warehouse) as working:
         result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
                                  say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                                 progress=progress)
+                                 progress=progress, full_refresh=full_refresh)
         publishing.publish(working, warehouse)
     return result
 
@@ -450,6 +465,7 @@ def _land_and_build(
     unit_tests: bool,
     progress: Any,
     spark_master: str | None = None,
+    full_refresh: bool = False,
 ) -> BuildResult:
     """The build itself (the caller holds the lock and records the outcome)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
@@ -489,6 +505,8 @@ def _land_and_build(
     started = time.perf_counter()
     try:
         verb = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
+        if full_refresh:
+            verb.append("--full-refresh")
         dbt_result = run_dbt(verb, warehouse=building, target=target,
                              dbt_vars=ruleset.to_dbt_vars(), quiet=quiet, published=warehouse,
                              on_event=progress.dbt_event if progress else None)
@@ -508,6 +526,10 @@ def _land_and_build(
     result.warnings = _warnings(dbt_result, building, target)
     for line in result.warnings:
         say(f"warning: {line}")
+    if target == "duckdb":
+        _read_allocated_days(building, result)
+        if line := result.allocation_line():
+            say(line)
     _write_summary(result)
     return result
 
@@ -531,6 +553,17 @@ def _warnings(dbt_result: Any, warehouse: Path, target: str) -> list[str]:
     return lines
 
 
+def _read_allocated_days(warehouse: Path, result: BuildResult) -> None:
+    """Which days the build allocated and why (int_days_to_process), into ``result``."""
+    with store.connect_duckdb(warehouse) as con:
+        rows = con.execute(
+            "select reprocess_reason, count(*) from intermediate.int_days_to_process group by 1"
+        ).fetchall()
+        (days,) = con.execute("select count(*) from intermediate.int_days_fingerprinted").fetchone()
+    result.allocated_days = {str(reason): int(count) for reason, count in rows}
+    result.input_days = int(days)
+
+
 def _write_summary(result: BuildResult) -> None:
     """Record what the build did (rows landed, rules, timings) as JSON beside dbt's run results."""
     target_path, _ = dbt_paths(result.warehouse, result.target)
@@ -544,6 +577,8 @@ def _write_summary(result: BuildResult) -> None:
         "node_counts": result.node_counts,
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
         "warnings": result.warnings,
+        **({"allocated_days": result.allocated_days, "input_days": result.input_days}
+           if result.input_days is not None else {}),
         "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))

@@ -6,6 +6,10 @@
     'driver_metric', 'driver_level', 'driver_value', 'pool_customer_tag', 'unattributed_reason', 'surcharge_name',
     'driver_service',
 ] -%}
+{{ config(
+    materialized=cost_per_customer.day_ledger_materialization(),
+    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+) }}
 with
 
 candidates as (
@@ -42,6 +46,7 @@ support_tickets as (
 
     select * from {{ ref('int_support_costs') }}
     where is_priced
+        and {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 

@@ -1,10 +1,14 @@
 {#- One row per pool member: a charge-day of a pool, or a priced support ticket of a support pool (see _ledger__models.yml). -#}
-{{ config(materialized='view') }}
+{{ config(
+    materialized=cost_per_customer.day_ledger_materialization(),
+    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+) }}
 with
 
 pools as (
 
     select * from {{ ref('int_cost_pools') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
@@ -17,6 +21,7 @@ candidates as (
 matched_charge_days as (
 
     select * from {{ ref('int_charge_days_matched') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
@@ -24,6 +29,7 @@ support_tickets as (
 
     select * from {{ ref('int_support_costs') }}
     where is_priced and customer_id is not null
+        and {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
@@ -32,6 +38,7 @@ charge_members as (
 
     select
         candidates.pool_id,
+        matched_charge_days.cost_date,
         matched_charge_days.charge_id,
         'charge_day' as member_kind,
         cast(null as {{ dbt.type_string() }}) as member_customer_id,
@@ -54,6 +61,7 @@ ticket_members as (
 
     select
         pools.pool_id,
+        pools.cost_date,
         concat(support_tickets.source_file, ':', cast(support_tickets.source_row as {{ dbt.type_string() }})) as charge_id,
         'support_ticket' as member_kind,
         support_tickets.customer_id as member_customer_id,

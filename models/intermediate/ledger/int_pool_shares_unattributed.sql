@@ -4,6 +4,7 @@ with
 pools as (
 
     select * from {{ ref('int_cost_pools') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 

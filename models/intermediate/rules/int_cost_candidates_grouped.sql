@@ -7,6 +7,7 @@ with
 charge_days as (
 
     select * from {{ ref('int_charge_days_matched') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 

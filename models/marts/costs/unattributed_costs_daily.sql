@@ -1,4 +1,11 @@
 {#- One row per day x cost pool x reason of cost on no customer; see _costs__models.yml. -#}
+{#- The quarantined rows' part is rebuilt whole on every build. -#}
+{{ config(
+    materialized=cost_per_customer.day_ledger_materialization(),
+    pre_hook="{{ cost_per_customer.delete_days_to_process(every_day_of_reason='quarantined_input') }}",
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_days_to_process') }}
 with
 
 ledger as (

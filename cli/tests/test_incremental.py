@@ -1,0 +1,199 @@
+"""Incremental builds: a warehouse built again allocates only the days whose inputs changed, and
+after any sequence of such builds its marts equal a full build of the final input, row for row.
+
+One generated input is delivered the way it happens: the month's files re-delivered with one more
+day, the same files again, then a restatement (a changed bill line of an earlier day, late
+telemetry for the first day, a customer moving segment). The same warehouse takes each delivery;
+a --full-refresh build of a copy of it builds the last delivery in full. Each delivery lists its
+rows in date order, as an export that grows by appending does: a bill line is identified by its
+file and row number, so a line that moves within its file is a changed line.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cpc.build import dbt_paths
+from cpc.fingerprint import compare
+
+from conftest import Completed, build_ok, query, run_cpc
+
+CUSTOMERS, DAYS, SEED = 24, 6, 5
+FIRST_DAY = date(2024, 1, 1)
+LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
+
+#: The column holding each dated row's day, per file of the input (first 10 characters).
+DATED = {"billing": "ChargePeriodStart", "usage": "usage_date", "k8s_usage": "interval_start",
+         "support_tickets.csv": "opened_at"}
+
+
+def _rewrite(path: Path, change) -> None:
+    """Rewrite a csv or csv.gz file through ``change(header, rows) -> rows`` (keeping its mtime
+    moving forward, as a re-delivery does)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        rows = list(reader)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(change(header, rows))
+    with opener(path, "wt", newline="", encoding="utf-8") as handle:
+        handle.write(out.getvalue())
+
+
+def _dated_files(folder: Path) -> list[tuple[Path, str]]:
+    """Each dated file of an input folder with the column holding its rows' day."""
+    found = []
+    for name, column in DATED.items():
+        target = folder / name
+        paths = sorted(target.glob("*.csv*")) if target.is_dir() else [target]
+        found += [(path, column) for path in paths if path.exists()]
+    return found
+
+
+def _delivery(source: Path, out: Path, through: date) -> Path:
+    """The input as delivered on ``through``: every dated row up to that day."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(source, out)
+    for path, column in _dated_files(out):
+
+        def keep(header, rows, column=column):
+            at = header.index(column)
+            return sorted((row for row in rows if row[at][:10] <= through.isoformat()), key=lambda row: row[at])
+
+        _rewrite(path, keep)
+    return out
+
+
+def _allocated(warehouse: Path) -> dict[str, str]:
+    """The days the last build allocated, with the reason."""
+    return {str(day): reason for day, reason in
+            query(warehouse, "select cost_date, reprocess_reason from intermediate.int_days_to_process")}
+
+
+def _summary(warehouse: Path) -> dict:
+    target, _ = dbt_paths(warehouse, "duckdb")
+    return json.loads((target / "cpc_build.json").read_text())
+
+
+@dataclass
+class Deliveries:
+    steps: dict[str, dict[str, str]]
+    outputs: dict[str, Completed]
+    summaries: dict[str, dict]
+    incremental: Path
+    before_restatement: Path
+    full: Path
+    restated_input: Path
+
+
+@pytest.fixture(scope="module")
+def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
+    root = tmp_path_factory.mktemp("incremental")
+    source = root / "generated"
+    done = run_cpc("generate", "--customers", str(CUSTOMERS), "--days", str(DAYS), "--seed", str(SEED),
+                   "--out", str(source))
+    assert done.returncode == 0, done.stderr
+    warehouse = root / "incremental.duckdb"
+    steps: dict[str, dict[str, str]] = {}
+    outputs: dict[str, Completed] = {}
+    summaries: dict[str, dict] = {}
+
+    def build(step: str, input_dir: Path) -> None:
+        outputs[step] = build_ok(input_dir, warehouse)
+        steps[step] = _allocated(warehouse)
+        summaries[step] = _summary(warehouse)
+
+    for through in (LAST_DAY - timedelta(days=1), LAST_DAY):
+        build(f"through {through}", _delivery(source, root / "delivered", through))
+    build("same files again", root / "delivered")
+    before_restatement = root / "before_restatement.duckdb"
+    shutil.copyfile(warehouse, before_restatement)
+
+    restated = _delivery(source, root / "restated", LAST_DAY)
+    second_day = (FIRST_DAY + timedelta(days=1)).isoformat()
+
+    def restate_a_line(header, rows):
+        start, cost = header.index("ChargePeriodStart"), header.index("EffectiveCost")
+        currency, end = header.index("BillingCurrency"), header.index("ChargePeriodEnd")
+        line = next(row for row in rows if row[start].startswith(second_day) and row[end].startswith(second_day)
+                    and row[currency] == "USD" and Decimal(row[cost]) > 0)
+        line[cost] = str(Decimal(line[cost]) + Decimal("7.25"))
+        return rows
+
+    def late_telemetry(header, rows):
+        first = next(row for row in rows if row[header.index("usage_date")] == FIRST_DAY.isoformat())
+        late = list(first)
+        late[header.index("quantity")] = "12.5"
+        return [*rows, late]
+
+    def move_segment(header, rows):
+        at = header.index("segment")
+        rows[0][at] = "enterprise" if rows[0][at] != "enterprise" else "smb"
+        return rows
+
+    _rewrite(next((restated / "billing").glob("*.csv*")), restate_a_line)
+    _rewrite(next((restated / "usage").glob("*.csv*")), late_telemetry)
+    _rewrite(restated / "customers.csv", move_segment)
+    build("restated", restated)
+
+    full = root / "full.duckdb"
+    shutil.copyfile(warehouse, full)
+    outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
+    steps["full refresh"] = _allocated(full)
+    return Deliveries(steps, outputs, summaries, warehouse, before_restatement, full, restated)
+
+
+def test_the_first_build_allocates_every_day(deliveries: Deliveries) -> None:
+    first = deliveries.steps[f"through {LAST_DAY - timedelta(days=1)}"]
+    assert set(first.values()) == {"full build"}
+    # The month's recurring charges already cover the days not yet delivered.
+    assert len(first) == DAYS
+
+
+def test_a_month_redelivered_with_one_more_day_allocates_that_day(deliveries: Deliveries) -> None:
+    assert deliveries.steps[f"through {LAST_DAY}"] == {LAST_DAY.isoformat(): "charges changed"}
+    line = f"allocated 1 of {DAYS} days (charges changed 1)"
+    assert line in deliveries.outputs[f"through {LAST_DAY}"].stdout
+    assert deliveries.summaries[f"through {LAST_DAY}"]["allocated_days"] == {"charges changed": 1}
+
+
+def test_the_same_files_again_allocate_nothing(deliveries: Deliveries) -> None:
+    assert deliveries.steps["same files again"] == {}
+    assert f"allocated 0 of {DAYS} days: no input changed" in deliveries.outputs["same files again"].stdout
+
+
+def test_a_restatement_allocates_the_days_it_touches(deliveries: Deliveries) -> None:
+    allocated = deliveries.steps["restated"]
+    assert allocated.pop(FIRST_DAY.isoformat()) == "usage changed"
+    assert allocated.pop((FIRST_DAY + timedelta(days=1)).isoformat()) == "charges changed"
+    # The customer who moved segment changes the recipients of segment-weighted rules, on the
+    # days those rules are in effect, and nothing else.
+    assert set(allocated.values()) <= {"recipients changed"}
+
+
+def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: Deliveries) -> None:
+    assert set(deliveries.steps["full refresh"].values()) == {"full refresh"}
+    assert f"allocated {DAYS} of {DAYS} days (full refresh {DAYS})" in deliveries.outputs["full refresh"].stdout
+    assert compare(deliveries.full, deliveries.incremental) == []
+    # ...and the restated line reached the marts: the second day holds 7.25 more than before.
+    day_total = (
+        "select sum(cost) from (select allocated_cost as cost from marts.customer_costs_daily where cost_date = ?"
+        " union all select unattributed_cost from marts.unattributed_costs_daily where cost_date = ?) as day_rows"
+    )
+    second_day = FIRST_DAY + timedelta(days=1)
+    before = Decimal(str(query(deliveries.before_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
+    after = Decimal(str(query(deliveries.incremental, day_total.replace("?", f"'{second_day}'"))[0][0]))
+    assert after - before == Decimal("7.25")

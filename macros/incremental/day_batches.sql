@@ -1,0 +1,132 @@
+{#- Day-by-day incremental builds: a build allocates only the days whose inputs changed (see
+    docs/incremental.md). The models of the allocation chain read their day-grained inputs through
+    in_days_to_process; the ledger models that keep every day are incremental and replace the days
+    of int_days_to_process. -#}
+
+{#- How the models that keep every day (the ledger) materialize: incremental where the engine can
+    delete one day's rows (DuckDB), a table rebuilt in full elsewhere (Spark's parquet tables cannot
+    delete rows). -#}
+{% macro day_ledger_materialization() -%}
+    {{ return(adapter.dispatch('day_ledger_materialization', 'cost_per_customer')()) }}
+{%- endmacro %}
+
+{% macro default__day_ledger_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro duckdb__day_ledger_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+
+{#- A filter keeping the days this build allocates: every day on a full build, the changed ones on
+    an incremental one. In a dbt unit test (one model's logic on the rows it is given) it keeps
+    every given row. -#}
+{% macro in_days_to_process(date_column) -%}
+    {%- if date_column is not string or not date_column -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": in_days_to_process needs a date column expression, got " ~ date_column) }}
+    {%- endif -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        true
+    {%- else -%}
+        {{ date_column }} in (select days_to_process.cost_date from {{ ref('int_days_to_process') }} as days_to_process)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook of an incremental ledger model: remove the days this build allocates again (also
+    the days that no longer have any input), so that the model's rows for them are replaced.
+    `every_day_of_reason`: rows of this unattributed reason are removed on every day too (the
+    model rebuilds them whole). -#}
+{% macro delete_days_to_process(every_day_of_reason=none) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ cost_per_customer.in_days_to_process('cost_date') }}
+        {%- if every_day_of_reason %} or reason = '{{ every_day_of_reason }}'{% endif %}
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Aggregate fingerprint of the rows of a group: their count and the sum of a 64-bit hash of the
+    given columns, as text. Equal inputs give equal fingerprints whatever the row order; a changed,
+    added or removed row changes it (short of a 64-bit hash collision). -#}
+{% macro fingerprint_rows(columns) -%}
+    {%- if columns is string or columns | length == 0 -%}
+        {{ exceptions.raise_compiler_error(model.name ~ ": fingerprint_rows needs a non-empty list of columns, got " ~ columns) }}
+    {%- endif -%}
+    {{ return(adapter.dispatch('fingerprint_rows', 'cost_per_customer')(columns)) }}
+{%- endmacro %}
+
+{% macro default__fingerprint_rows(columns) -%}
+    concat(
+        cast(count(*) as {{ dbt.type_string() }}), ':',
+        cast(sum(cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))) as {{ dbt.type_string() }})
+    )
+{%- endmacro %}
+
+{% macro duckdb__fingerprint_rows(columns) -%}
+    concat(
+        cast(count(*) as {{ dbt.type_string() }}), ':',
+        cast(sum(cast(hash({{ columns | join(', ') }}) as hugeint)) as {{ dbt.type_string() }})
+    )
+{%- endmacro %}
+
+
+{#- Every column of a relation, qualified by an alias (empty while dbt parses). -#}
+{% macro relation_columns(relation, alias) -%}
+    {%- set names = [] -%}
+    {%- if execute -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do names.append(alias ~ '.' ~ adapter.quote(column.name)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(names if names else [alias ~ '.cost_date']) }}
+{%- endmacro %}
+
+
+{#- A fingerprint of what decides every day's allocation beyond its day-grained inputs: the
+    allocation settings (the dbt vars from allocation.yml, not the file's path) and the project's
+    own models, seeds and macros. When it changes, every day is allocated again. -#}
+{% macro settings_fingerprint() -%}
+    {%- set parts = [] -%}
+    {%- for name in ['cpc_customer_tag_key', 'cpc_rules', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
+                     'cpc_default_currency', 'cpc_fx_max_gap_days', 'cpc_kubernetes_cpu_hourly_price',
+                     'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle', 'cpc_surcharges'] -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+    {%- endfor -%}
+    {%- if execute -%}
+        {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
+            {%- if node.package_name == project_name and node.resource_type in ('model', 'seed') -%}
+                {%- do parts.append(node.unique_id ~ '=' ~ node.checksum.checksum) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set macro_names = [] -%}
+        {%- for name in cost_per_customer %}{% do macro_names.append(name) %}{% endfor -%}
+        {%- for name in macro_names | sort -%}
+            {%- do parts.append('macro.' ~ name ~ '=' ~ local_md5(cost_per_customer[name].macro.macro_sql)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- Whether this build may allocate only the changed days: not on a full refresh, not on an engine
+    whose ledger is rebuilt whole, and only when every incremental model and the record of the days
+    already allocated exist. -#}
+{% macro can_process_changed_days_only() -%}
+    {%- if not execute or flags.FULL_REFRESH or cost_per_customer.day_ledger_materialization() != 'incremental' -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- for node in graph.nodes.values() -%}
+        {%- if node.package_name == project_name and node.resource_type == 'model'
+              and node.config.materialized == 'incremental' -%}
+            {%- set existing = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+            {%- if existing is none -%}
+                {{ return(false) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}

@@ -1,0 +1,93 @@
+{#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
+{%- set day_inputs = {
+    'charges': ['matched.candidate_id', 'matched.charge_id', 'matched.effective_cost', 'matched.billed_cost', 'matched.list_cost'],
+    'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
+    'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients'),
+    'support': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs'),
+} -%}
+{%- set aliases = {'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs'} -%}
+with
+
+matched as (
+
+    select * from {{ ref('int_charge_days_matched') }}
+
+),
+
+usage_drivers as (
+
+    select * from {{ ref('int_usage_drivers_daily') }}
+
+),
+
+recipients as (
+
+    select * from {{ ref('int_rule_recipients_daily') }}
+
+),
+
+support_costs as (
+
+    select * from {{ ref('int_support_costs') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_business__customers') }}
+    where quarantine_reason is null
+
+),
+
+{%- for input, columns in day_inputs.items() %}
+
+{{ input }}_by_day as (
+
+    select
+        {{ aliases[input] }}.cost_date,
+        {{ cost_per_customer.fingerprint_rows(columns) }} as {{ input }}_fingerprint
+
+    from {{ aliases[input] }}
+    where {{ aliases[input] }}.cost_date is not null
+    group by {{ aliases[input] }}.cost_date
+
+),
+{%- endfor %}
+
+{# Tags and direct placements name customers on any day: the set of known ids counts for every day. -#}
+known_customers as (
+
+    select {{ cost_per_customer.fingerprint_rows(['lower(customers.customer_id)']) }} as customers_fingerprint
+    from customers
+
+),
+
+days as (
+
+    {%- for input in day_inputs %}
+    select {{ input }}_by_day.cost_date from {{ input }}_by_day
+    {{ "union" if not loop.last }}
+    {%- endfor %}
+
+),
+
+fingerprinted as (
+
+    select
+        days.cost_date,
+        {%- for input in day_inputs %}
+        coalesce({{ input }}_by_day.{{ input }}_fingerprint, 'none') as {{ input }}_fingerprint,
+        {%- endfor %}
+        known_customers.customers_fingerprint,
+        '{{ cost_per_customer.settings_fingerprint() }}' as settings_fingerprint
+
+    from days
+    cross join known_customers
+    {%- for input in day_inputs %}
+    left join {{ input }}_by_day
+        on days.cost_date = {{ input }}_by_day.cost_date
+    {%- endfor %}
+
+)
+
+select * from fingerprinted

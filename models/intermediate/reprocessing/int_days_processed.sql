@@ -1,0 +1,20 @@
+{#- One row per day the ledger holds: the fingerprints of its inputs when it was last allocated. -#}
+{{ config(
+    materialized=cost_per_customer.day_ledger_materialization(),
+    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+) }}
+{#- Written last, after every ledger model it records (a build that stops before it allocates the
+    same days again next time): -#}
+-- depends_on: {{ ref('customer_costs_daily') }}
+-- depends_on: {{ ref('unattributed_costs_daily') }}
+-- depends_on: {{ ref('int_pool_members') }}
+with
+
+current_days as (
+
+    select * from {{ ref('int_days_fingerprinted') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
+
+)
+
+select * from current_days

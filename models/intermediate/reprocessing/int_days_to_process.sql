@@ -1,0 +1,68 @@
+{#- One row per day this build allocates, with why: every day on a full build, else the days whose inputs changed. -#}
+{%- set inputs = ['charges', 'usage', 'recipients', 'support', 'customers', 'settings'] -%}
+{%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_days_processed') if execute else none -%}
+{%- set recorded = adapter.get_relation(
+    database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
+) if recorded_node else none -%}
+{%- set changed_only = recorded is not none and cost_per_customer.can_process_changed_days_only() -%}
+with
+
+current_days as (
+
+    select * from {{ ref('int_days_fingerprinted') }}
+
+),
+
+{%- if changed_only %}
+
+{# The fingerprints of the days the warehouse holds, as the build that allocated them saw them. -#}
+recorded_days as (
+
+    select * from {{ recorded }}
+
+),
+
+compared as (
+
+    select
+        coalesce(current_days.cost_date, recorded_days.cost_date) as cost_date,
+        case
+            when recorded_days.cost_date is null then 'new day'
+            when current_days.cost_date is null then 'no input left'
+            {%- for input in inputs %}
+            when current_days.{{ input }}_fingerprint <> recorded_days.{{ input }}_fingerprint then '{{ input }} changed'
+            {%- endfor %}
+        end as reprocess_reason
+
+    from current_days
+    full outer join recorded_days
+        on current_days.cost_date = recorded_days.cost_date
+
+),
+
+to_process as (
+
+    select
+        compared.cost_date,
+        compared.reprocess_reason
+
+    from compared
+    where compared.reprocess_reason is not null
+
+)
+
+{%- else %}
+
+to_process as (
+
+    select
+        current_days.cost_date,
+        '{{ "full refresh" if flags.FULL_REFRESH else "full build" }}' as reprocess_reason
+
+    from current_days
+
+)
+
+{%- endif %}
+
+select * from to_process
