@@ -116,6 +116,7 @@ def build(
     unit_tests: Annotated[bool, typer.Option("--unit-tests/--no-unit-tests", help="Also run dbt's unit tests of the models (hand-computed fixtures that test the project's SQL whatever the input: for development and CI; make test runs them).")] = False,
     wait: WaitOption = False,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
+    strict: Annotated[bool, typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when a month's unattributed share of the bill is above max_unattributed_share of the rules, instead of warning.")] = False,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
@@ -143,7 +144,7 @@ def build(
                                        quiet=quiet or shown, say=_say,
                                        keep_spark=report and target == "spark",
                                        unit_tests=unit_tests, locked=True, progress=progress,
-                                       spark_master=spark_master)
+                                       spark_master=spark_master, strict=strict)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(
