@@ -117,6 +117,7 @@ def build(
     wait: WaitOption = False,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Allocate every day again (by default a build allocates only the days whose inputs changed since the last one).")] = False,
+    strict: Annotated[bool, typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when a month's unattributed share of the bill is above max_unattributed_share of the rules, instead of warning.")] = False,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
@@ -144,7 +145,7 @@ def build(
                                        quiet=quiet or shown, say=_say,
                                        keep_spark=report and target == "spark",
                                        unit_tests=unit_tests, locked=True, progress=progress,
-                                       spark_master=spark_master, full_refresh=full_refresh)
+                                       spark_master=spark_master, full_refresh=full_refresh, strict=strict)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(

@@ -39,6 +39,8 @@ _INTERRUPTED = threading.Event()
 RAW_SCHEMA = "cpc_raw"
 #: DuckDB settings while landing: the same memory bound as the dbt profile (DuckDB spills beyond it).
 LANDING_CONFIG = {"memory_limit": "3GB"}
+#: How many reasons the unattributed-cost gate names for a month over the limit.
+GATE_REASONS = 3
 
 
 @dataclass
@@ -58,6 +60,8 @@ class BuildResult:
     slowest: list[tuple[str, float]] = field(default_factory=list)
     #: The Spark master the build ran on (Spark only).
     spark_master: str | None = None
+    #: The unattributed-cost gate: the limit, whether --strict, and the months over it.
+    unattributed_gate: dict[str, Any] = field(default_factory=dict)
     #: The days the build allocated, by reason (int_days_to_process; DuckDB), and how many days
     #: have an input to allocate.
     allocated_days: dict[str, int] = field(default_factory=dict)
@@ -368,6 +372,7 @@ def build(
     progress: Any = None,
     spark_master: str | None = None,
     full_refresh: bool = False,
+    strict: bool = False,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
@@ -381,6 +386,9 @@ def build(
     ``spark_master``: where Spark runs (see :func:`cpc.spark.master_url`; default local).
     A build of a warehouse that already holds one allocates only the days whose inputs changed
     (``int_days_to_process``; see docs/incremental.md); ``full_refresh`` allocates every day again.
+    A month whose unattributed share of the bill is above the rules' ``max_unattributed_share``
+    is a warning; with ``strict`` it fails the build (UserError) like a failing test: on DuckDB
+    nothing is published.
 
     A DuckDB warehouse is built in a working copy and published in one rename when the build
     succeeds (:mod:`cpc.publish`): readers keep reading the last good marts meanwhile, and a
@@ -396,17 +404,17 @@ def build(
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
                          say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
-                         progress=progress, spark_master=spark_master, full_refresh=full_refresh)
+                         progress=progress, spark_master=spark_master, full_refresh=full_refresh, strict=strict)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
     if target == "spark":
         return _recorded_build(input_dir, warehouse, warehouse, target, ruleset, quiet=quiet,
                                say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                               progress=progress, spark_master=spark_master, full_refresh=full_refresh)
+                               progress=progress, spark_master=spark_master, full_refresh=full_refresh, strict=strict)
     with publishing.working_copy(warehouse) as working:
         result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
                                  say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                                 progress=progress, full_refresh=full_refresh)
+                                 progress=progress, full_refresh=full_refresh, strict=strict)
         publishing.publish(working, warehouse)
     return result
 
@@ -466,6 +474,7 @@ def _land_and_build(
     progress: Any,
     spark_master: str | None = None,
     full_refresh: bool = False,
+    strict: bool = False,
 ) -> BuildResult:
     """The build itself (the caller holds the lock and records the outcome)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
@@ -510,6 +519,8 @@ def _land_and_build(
         dbt_result = run_dbt(verb, warehouse=building, target=target,
                              dbt_vars=ruleset.to_dbt_vars(), quiet=quiet, published=warehouse,
                              on_event=progress.dbt_event if progress else None)
+        over_limit = _months_over_limit(_built_query(building, spark_session),
+                                        ruleset.max_unattributed_share)
     finally:
         result.seconds["dbt_build"] = time.perf_counter() - started
         if spark_session is not None and not keep_spark:
@@ -524,6 +535,15 @@ def _land_and_build(
         timed.append((float(getattr(node_result, "execution_time", 0) or 0), node_result.node.name))
     result.slowest = [(name, seconds) for seconds, name in sorted(timed, reverse=True)[:SLOWEST]]
     result.warnings = _warnings(dbt_result, building, target)
+    limit_source = "default" if ruleset.source == "default" else ruleset.source
+    gate_lines = [_gate_line(month, ruleset.max_unattributed_share, limit_source) for month in over_limit]
+    result.warnings += gate_lines
+    result.unattributed_gate = {
+        "max_unattributed_share": ruleset.max_unattributed_share,
+        "strict": strict,
+        "passed": not over_limit,
+        "months_over": over_limit,
+    }
     for line in result.warnings:
         say(f"warning: {line}")
     if target == "duckdb":
@@ -531,7 +551,59 @@ def _land_and_build(
         if line := result.allocation_line():
             say(line)
     _write_summary(result)
+    if strict and over_limit:
+        outcome = ("the build is recorded as failed" if target == "spark"
+                   else "nothing was published")
+        more = f" (and {len(over_limit) - 1} more month(s))" if len(over_limit) > 1 else ""
+        raise UserError(f"--strict: {gate_lines[0]}{more}; {outcome}")
     return result
+
+
+def _built_query(building: Path, spark_session: Any) -> Callable[[str], list[dict[str, Any]]]:
+    """A function running one query on the warehouse just built (its working copy on DuckDB)."""
+    if spark_session is not None:
+        return lambda sql: [row.asDict() for row in spark_session.sql(sql).collect()]
+
+    def duckdb_query(sql: str) -> list[dict[str, Any]]:
+        try:
+            con = duckdb.connect(str(building), read_only=True)
+        except duckdb.Error:  # a handle open in this process with other settings: attach to it
+            con = duckdb.connect(str(building))
+        try:
+            cursor = con.execute(sql)
+            names = [column[0] for column in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        finally:
+            con.close()
+
+    return duckdb_query
+
+
+def _months_over_limit(query: Callable[[str], list[dict[str, Any]]], limit: float) -> list[dict[str, Any]]:
+    """The months whose unattributed share of the bill (unattributed_costs_monthly's
+    month_unattributed_share, computed in SQL) is above ``limit``, in order, each with its largest
+    reasons: [{"month": "YYYY-MM", "share": s, "top_reasons": [{"reason": r, "share": s}, ...]}]."""
+    rows = query(
+        "select cast(month as string) as month, reason, share_of_total_cost as reason_share,"
+        " month_unattributed_share as month_share"
+        " from marts.unattributed_costs_monthly"
+        f" where month is not null and month_unattributed_share > {float(limit)!r}"
+        " order by month, unattributed_cost desc, reason"
+    )
+    months: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        month = months.setdefault(str(row["month"])[:7], {
+            "month": str(row["month"])[:7], "share": float(row["month_share"]), "top_reasons": []})
+        if len(month["top_reasons"]) < GATE_REASONS:
+            month["top_reasons"].append({"reason": row["reason"], "share": float(row["reason_share"])})
+    return list(months.values())
+
+
+def _gate_line(month: dict[str, Any], limit: float, source: str) -> str:
+    """One warning line for a month over the unattributed-cost limit."""
+    reasons = ", ".join(f"{item['reason']} {item['share']:.1%}" for item in month["top_reasons"])
+    return (f"unattributed cost is {month['share']:.1%} of the bill in {month['month']}, above "
+            f"max_unattributed_share {limit:g} ({source}); top reasons: {reasons}")
 
 
 def _warnings(dbt_result: Any, warehouse: Path, target: str) -> list[str]:
@@ -579,6 +651,7 @@ def _write_summary(result: BuildResult) -> None:
         "warnings": result.warnings,
         **({"allocated_days": result.allocated_days, "input_days": result.input_days}
            if result.input_days is not None else {}),
+        "unattributed_gate": result.unattributed_gate,
         "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))

@@ -43,6 +43,8 @@ with open_warehouse(Path(sys.argv[1]), "spark") as run:
         "statements": run("select cast(month as string) as month, cast(sum(statement_cost) as string) as cost"
                           " from marts.customer_statements_monthly group by month"),
         "ledger_rows": run("select count(*) as n from marts.customer_costs_daily")[0]["n"],
+        "tagged": run("select cast(cost_date as string) as day, cast(sum(tagged_cost) as string) as cost"
+                      " from marts.tag_coverage_daily group by cost_date"),
         "european": run("select cast(cast(charge_period_start_at as date) as string) as day,"
                         " cast(effective_cost as string) as cost from staging.stg_focus__charges"
                         " where source_file = 'billing/eu/march-eu.csv'"),
@@ -137,6 +139,10 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
         assert "Registering app cpc" in master_log.read_text()
     summary = json.loads((spark_dir / "dbt" / "target" / "cpc_build.json").read_text())
     assert summary["spark_master"] == master
+    # The unattributed-cost gate read the same months on both engines.
+    duck_summary = json.loads((tmp_path / "duck.dbt" / "target" / "cpc_build.json").read_text())
+    assert ([month["month"] for month in summary["unattributed_gate"]["months_over"]]
+            == [month["month"] for month in duck_summary["unattributed_gate"]["months_over"]])
 
     # A second process reads the Spark warehouse back: the metastore persisted the marts.
     read = subprocess.run([sys.executable, "-c", SPARK_FIGURES, str(spark_dir)], capture_output=True, text=True,
@@ -154,6 +160,7 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
         ("reasons", "select reason, sum(unattributed_cost) from marts.unattributed_costs_daily group by 1"),
         ("methods", "select allocation_method, sum(allocated_cost) from marts.customer_costs_daily group by 1"),
         ("statements", "select cast(month as varchar), sum(statement_cost) from marts.customer_statements_monthly group by 1"),
+        ("tagged", "select cast(cost_date as varchar), sum(tagged_cost) from marts.tag_coverage_daily group by 1"),
     ]:
         duck_rows = dict(query(duck, sql))
         spark_rows = {next(iter(row.values())): Decimal(row["cost"]) for row in spark[name]}

@@ -101,3 +101,49 @@
 {% macro spark__distinct_tag_values(values) -%}
     size(array_distinct({{ values }}))
 {%- endmacro %}
+
+
+{#- Tag keys that nearly match the customer tag key: the same once case, a provider prefix such as
+    `user:`, the separators _ - . : / and spaces are ignored, but not the key the tag method reads
+    (normalized_tag_key differs), e.g. `CustomerId` or `user:customer-id` for `customer_id`. -#}
+{% macro loose_tag_key(key_expression) -%}
+    {{ return(adapter.dispatch('loose_tag_key', 'cost_per_customer')(key_expression)) }}
+{%- endmacro %}
+{#- DuckDB replaces every match only with the 'g' flag; Spark always does. -#}
+{% macro default__loose_tag_key(key_expression) -%}
+    regexp_replace({{ cost_per_customer.normalized_tag_key(key_expression) }}, '[ _./:-]', '', 'g')
+{%- endmacro %}
+{% macro spark__loose_tag_key(key_expression) -%}
+    regexp_replace({{ cost_per_customer.normalized_tag_key(key_expression) }}, '[ _./:-]', '')
+{%- endmacro %}
+
+{#- loose_tag_key of a key known when the model compiles, as a quoted literal. -#}
+{% macro loose_tag_key_literal(tag_key) -%}
+    {%- set key = tag_key | trim -%}
+    {%- set key = key.split(':', 1)[1] if ':' in key else key -%}
+    '{{ key | trim | lower | replace(" ", "") | replace("_", "") | replace(".", "") | replace("/", "") | replace(":", "") | replace("-", "") | replace("'", "''") }}'
+{%- endmacro %}
+
+{#- The keys of a tags map that nearly match tag_key (see loose_tag_key), as written, in the map's
+    order; an empty list when none does, NULL for a NULL map. -#}
+{% macro near_miss_tag_keys(tags_map, tag_key) -%}
+    {{ return(adapter.dispatch('near_miss_tag_keys', 'cost_per_customer')(tags_map, tag_key)) }}
+{%- endmacro %}
+{% macro default__near_miss_tag_keys(tags_map, tag_key) -%}
+    list_filter(map_keys({{ tags_map }}), lambda map_key: {{ cost_per_customer.loose_tag_key("map_key") }} = {{ cost_per_customer.loose_tag_key_literal(tag_key) }} and {{ cost_per_customer.normalized_tag_key("map_key") }} <> {{ cost_per_customer.normalized_tag_key_literal(tag_key) }})
+{%- endmacro %}
+{% macro spark__near_miss_tag_keys(tags_map, tag_key) -%}
+    filter(map_keys({{ tags_map }}), map_key -> {{ cost_per_customer.loose_tag_key("map_key") }} = {{ cost_per_customer.loose_tag_key_literal(tag_key) }} and {{ cost_per_customer.normalized_tag_key("map_key") }} <> {{ cost_per_customer.normalized_tag_key_literal(tag_key) }})
+{%- endmacro %}
+
+{#- One row per element of a list: a set-returning select-list expression (no row for an empty or
+    NULL list). -#}
+{% macro explode_list(list_expression) -%}
+    {{ return(adapter.dispatch('explode_list', 'cost_per_customer')(list_expression)) }}
+{%- endmacro %}
+{% macro default__explode_list(list_expression) -%}
+    unnest({{ list_expression }})
+{%- endmacro %}
+{% macro spark__explode_list(list_expression) -%}
+    explode({{ list_expression }})
+{%- endmacro %}

@@ -39,6 +39,7 @@ from cpc.rules.predicates import compile_match
 from cpc.rules.project import (
     COST_CATEGORIES,
     DEFAULT_FX_MAX_GAP_DAYS,
+    DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
     METHODS,
     SHARE_IDLE_MODES,
@@ -56,6 +57,7 @@ __all__ = [
     "COST_CATEGORIES",
     "DEFAULT_CUSTOMER_TAG_KEY",
     "DEFAULT_FX_MAX_GAP_DAYS",
+    "DEFAULT_MAX_UNATTRIBUTED_SHARE",
     "DEFAULT_SPEC",
     "DIALECTS",
     "FUTURE_METHODS",

@@ -19,7 +19,7 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
     Rules are matched by name (case-insensitively). Lines say which rules were removed,
     added, changed (their version differs; the changed keys are named) or re-ordered
     (moved relative to the rules kept), and whether ``customer_tag_key``,
-    ``reporting_currency`` or ``fx_max_gap_days`` changed.
+    ``reporting_currency``, ``fx_max_gap_days`` or ``max_unattributed_share`` changed.
     Returns an empty list when nothing changed.
     """
     lines: list[str] = []
@@ -35,6 +35,11 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
         )
     if old.fx_max_gap_days != new.fx_max_gap_days:
         lines.append(f"fx_max_gap_days changed: {old.fx_max_gap_days} -> {new.fx_max_gap_days}")
+    if old.max_unattributed_share != new.max_unattributed_share:
+        lines.append(
+            f"max_unattributed_share changed: {old.max_unattributed_share:g} -> "
+            f"{new.max_unattributed_share:g}"
+        )
     old_surcharges = {item.name.lower(): item for item in old.surcharges}
     new_surcharges = {item.name.lower(): item for item in new.surcharges}
     for key, item in old_surcharges.items():

@@ -10,6 +10,7 @@ from typing import Any
 from cpc.errors import UserError
 from cpc.rules.project import (
     DEFAULT_FX_MAX_GAP_DAYS,
+    DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
 )
 
@@ -79,7 +80,8 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
-    "customer_tag_key", "reporting_currency", "fx_max_gap_days", "kubernetes", "surcharges", "rules"
+    "customer_tag_key", "reporting_currency", "fx_max_gap_days", "max_unattributed_share", "kubernetes",
+    "surcharges", "rules",
 )
 
 #: Keys a surcharge may have.
@@ -292,6 +294,8 @@ class RuleSet:
         reporting_currency: The upper-case ISO code amounts are reported in, or None for
             the dbt variable ``cpc_default_currency``.
         fx_max_gap_days: Days a published exchange rate is carried forward.
+        max_unattributed_share: The share of a month's bill (0 to 1) that may stay unattributed
+            before ``cpc build`` warns (fails with ``--strict``).
         kubernetes: The ``kubernetes:`` settings, defaults filled in (KUBERNETES_DEFAULTS).
         surcharges: The ``surcharges:``, in order.
     """
@@ -304,6 +308,7 @@ class RuleSet:
     tag_keys: tuple[str, ...] = ()
     reporting_currency: str | None = None
     fx_max_gap_days: int = DEFAULT_FX_MAX_GAP_DAYS
+    max_unattributed_share: float = DEFAULT_MAX_UNATTRIBUTED_SHARE
     kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
     surcharges: tuple[Surcharge, ...] = ()
 

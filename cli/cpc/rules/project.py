@@ -55,3 +55,7 @@ SHARE_IDLE_MODES: tuple[str, ...] = _strings("cpc_kubernetes_share_idle_modes")
 #: Days a published exchange rate is carried forward when the file does not say
 #: (var cpc_fx_max_gap_days).
 DEFAULT_FX_MAX_GAP_DAYS: int = int(project_vars()["cpc_fx_max_gap_days"])
+
+#: The share of a month's bill that may stay unattributed before a build warns, when the file does
+#: not say (var cpc_max_unattributed_share).
+DEFAULT_MAX_UNATTRIBUTED_SHARE: float = float(project_vars()["cpc_max_unattributed_share"])

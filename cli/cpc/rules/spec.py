@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ from cpc.rules.predicates import (
 )
 from cpc.rules.project import (
     DEFAULT_FX_MAX_GAP_DAYS,
+    DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
     METHODS,
     SHARE_IDLE_MODES,
@@ -144,6 +146,9 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
     tag_key = _customer_tag_key(data.get("customer_tag_key", DEFAULT_CUSTOMER_TAG_KEY), where)
     reporting_currency = _reporting_currency(data.get("reporting_currency"), where)
     fx_max_gap_days = _fx_max_gap_days(data.get("fx_max_gap_days", DEFAULT_FX_MAX_GAP_DAYS), where)
+    max_unattributed_share = _max_unattributed_share(
+        data.get("max_unattributed_share", DEFAULT_MAX_UNATTRIBUTED_SHARE), where
+    )
     kubernetes = _kubernetes(data.get("kubernetes"), where)
     if "rules" not in data:
         raise UserError(f"{where}: 'rules' is missing; list at least one rule")
@@ -182,6 +187,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         tag_keys=tuple(tag_keys),
         reporting_currency=reporting_currency,
         fx_max_gap_days=fx_max_gap_days,
+        max_unattributed_share=max_unattributed_share,
         kubernetes=kubernetes,
         surcharges=surcharges,
     )
@@ -270,6 +276,19 @@ def _fx_max_gap_days(value: Any, where: str) -> int:
             f"{where}: fx_max_gap_days must be between 0 and {MAX_FX_GAP_DAYS} days, got {int(value)}"
         )
     return int(value)
+
+
+def _max_unattributed_share(value: Any, where: str) -> float:
+    """Validate ``max_unattributed_share``: a number from 0 to 1 (a share, not a percentage)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        shown = _show(value) if isinstance(value, (float, str)) else _type_name(value)
+        raise UserError(f"{where}: max_unattributed_share must be a number from 0 to 1, not {shown}")
+    if value < 0 or value > 1:
+        raise UserError(
+            f"{where}: max_unattributed_share must be between 0 and 1 (a share of the bill: "
+            f"0.05 is 5 %), got {value}"
+        )
+    return float(value)
 
 
 def _customer_tag_key(value: Any, where: str) -> str:

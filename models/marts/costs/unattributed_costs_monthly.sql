@@ -50,6 +50,17 @@ by_reason as (
 
 ),
 
+{# The month's unattributed cost of every reason, beside each reason's. -#}
+with_month_unattributed as (
+
+    select
+        by_reason.*,
+        sum(by_reason.unattributed_cost) over (partition by by_reason.cost_month, by_reason.currency) as month_unattributed_cost
+
+    from by_reason
+
+),
+
 final as (
 
     select
@@ -62,9 +73,13 @@ final as (
             when monthly_totals.total_cost <> 0
                 then cast(by_reason.unattributed_cost as double) / cast(monthly_totals.total_cost as double)
         end as share_of_total_cost,
-        cast(by_reason.quarantined_row_count as bigint) as quarantined_row_count
+        cast(by_reason.quarantined_row_count as bigint) as quarantined_row_count,
+        case
+            when monthly_totals.total_cost <> 0
+                then cast(by_reason.month_unattributed_cost as double) / cast(monthly_totals.total_cost as double)
+        end as month_unattributed_share
 
-    from by_reason
+    from with_month_unattributed as by_reason
     left join monthly_totals
         on (
             by_reason.cost_month = monthly_totals.cost_month
