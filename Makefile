@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install demo test test-fast bench lint clean
+.PHONY: install demo test test-fast bench lint clean cost-impact
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11, 3.12 or 3.13 is required (duckdb 2.0 has none for older), found " + sys.version.split()[0] + ": set PYTHON=python3.X")'
@@ -34,6 +34,12 @@ test-fast: $(STAMP)
 ## wall time and peak memory per stage.
 bench: $(STAMP)
 	$(BIN)/python -m cpc.bench
+
+## Cost impact of the working tree against BASE (a git revision): both build one generated input,
+## then `cpc diff --format markdown` (see README, "Pull requests").
+cost-impact: $(STAMP)
+	@test -n "$(BASE)" || { echo "error: give the base revision, e.g. make cost-impact BASE=origin/main" >&2; exit 2; }
+	scripts/cost-impact $(BASE)
 
 ## Lint: ruff (Python) and sqlfluff (the SQL of models/ and tests/, configured in .sqlfluff).
 lint: $(STAMP)

@@ -58,6 +58,8 @@ class BuildResult:
     slowest: list[tuple[str, float]] = field(default_factory=list)
     #: The Spark master the build ran on (Spark only).
     spark_master: str | None = None
+    #: Each data test's outcome, by dbt unique id: its status (pass, warn) and failing rows.
+    test_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def dbt_paths(warehouse: Path, target: str) -> tuple[Path, Path]:
@@ -504,6 +506,12 @@ def _land_and_build(
         key = str(getattr(kind, "value", kind))
         result.node_counts[key] = result.node_counts.get(key, 0) + 1
         timed.append((float(getattr(node_result, "execution_time", 0) or 0), node_result.node.name))
+        if key == "test":
+            status = getattr(node_result, "status", None)
+            result.test_outcomes[node_result.node.unique_id] = {
+                "status": str(getattr(status, "value", status)),
+                "failures": getattr(node_result, "failures", None),
+            }
     result.slowest = [(name, seconds) for seconds, name in sorted(timed, reverse=True)[:SLOWEST]]
     result.warnings = _warnings(dbt_result, building, target)
     for line in result.warnings:
@@ -545,5 +553,6 @@ def _write_summary(result: BuildResult) -> None:
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
         "warnings": result.warnings,
         "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
+        "test_outcomes": result.test_outcomes,
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))
