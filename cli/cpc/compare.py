@@ -344,7 +344,14 @@ def _text(title: str, parts: list[Section], console: Console) -> None:
     console.rule(f"[bold]{escape(title)}")
     for part in parts:
         if not part.columns:
-            console.print(f"[bold]{escape(part.title)}[/bold]: " + escape("; ".join(part.lines)), highlight=False)
+            # Not wrapped: one line per rule change, whole, for a reader and a grep alike.
+            if len(part.lines) == 1:
+                console.print(f"[bold]{escape(part.title)}[/bold]: {escape(part.lines[0])}", highlight=False,
+                              soft_wrap=True)
+            else:
+                console.print(f"[bold]{escape(part.title)}[/bold]", highlight=False)
+                for line in part.lines:
+                    console.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
             continue
         table = Table(title=escape(part.title), title_justify="left", caption=escape("; ".join(part.lines)) or None,
                       caption_justify="left")
