@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install demo test test-fast bench lint clean
+.PHONY: install demo test test-fast bench lint clean cost-impact ci-slim
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11, 3.12 or 3.13 is required (duckdb 2.0 has none for older), found " + sys.version.split()[0] + ": set PYTHON=python3.X")'
@@ -34,6 +34,25 @@ test-fast: $(STAMP)
 ## wall time and peak memory per stage.
 bench: $(STAMP)
 	$(BIN)/python -m cpc.bench
+
+## Cost impact of the working tree against BASE (a git revision): both build one generated input,
+## then `cpc diff --format markdown` (see README, "Pull requests").
+cost-impact: $(STAMP)
+	@test -n "$(BASE)" || { echo "error: give the base revision, e.g. make cost-impact BASE=origin/main" >&2; exit 2; }
+	scripts/cost-impact $(BASE)
+
+## Slim CI: build only the models a change touches and their children, with their tests
+## (state:modified+), against BASE_STATE, a folder holding the base revision's manifest.json
+## (scripts/ci-slim state BASE_REV DIR makes one). CPC_WAREHOUSE: the DuckDB file holding the
+## landed input and the base's models; models not selected are read from it (--defer).
+CPC_WAREHOUSE ?= warehouse/cpc.duckdb
+ci-slim: $(STAMP)
+	@test -f "$(BASE_STATE)/manifest.json" || { echo "error: BASE_STATE=$(BASE_STATE): no manifest.json there; make one with scripts/ci-slim state BASE_REV DIR" >&2; exit 2; }
+	@test -f "$(CPC_WAREHOUSE)" || { echo "error: CPC_WAREHOUSE=$(CPC_WAREHOUSE): no DuckDB warehouse there; cpc land an input and build it with the base revision first" >&2; exit 2; }
+	CPC_WAREHOUSE=$(abspath $(CPC_WAREHOUSE)) $(BIN)/dbt build --select state:modified+ --defer \
+		--state $(abspath $(BASE_STATE)) --project-dir . --profiles-dir profiles --target duckdb \
+		--target-path $(abspath $(dir $(CPC_WAREHOUSE)))/ci-slim-target \
+		--log-path $(abspath $(dir $(CPC_WAREHOUSE)))/ci-slim-logs
 
 ## Lint: ruff (Python) and sqlfluff (the SQL of models/ and tests/, configured in .sqlfluff).
 lint: $(STAMP)

@@ -250,17 +250,43 @@ def rules_diff(
     old: Annotated[Path, typer.Argument(help="The current allocation.yml.")],
     new: Annotated[Path, typer.Argument(help="The proposed allocation.yml.")],
     input_dir: InputOption,
-    top: Annotated[int, typer.Option(help="How many customer-months to list.")] = 20,
+    top: Annotated[int, typer.Option(help="How many customers and customer-months to list.")] = 20,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, markdown (a review summary) or json (every row).")] = "text",
 ) -> None:
-    """Print which rules change and, per customer and month, what cost would move."""
+    """Print which rules change and, per segment, customer and month, what cost would move."""
     from cpc import compare
 
+    _check_format(output_format)
     for path in (old, new):
         if not path.is_file():
             raise UserError(f"{path}: rules file not found")
-    with console.status("building the input with both rule files ..."):
+    with err_console.status("building the input with both rule files ..."):
         result = compare.diff(old, new, input_dir)
-    compare.render(result, console, top=top)
+    compare.render(result, console, output_format=output_format, top=top)
+
+
+def _check_format(output_format: str) -> None:
+    from cpc import compare
+
+    if output_format not in compare.FORMATS:
+        raise UserError(f"--format: '{output_format}' is not one of {', '.join(compare.FORMATS)}")
+
+
+@app.command("diff")
+def warehouses_diff(
+    base: Annotated[Path, typer.Option("--base", help="The DuckDB warehouse built by the base revision.")],
+    head: Annotated[Path, typer.Option("--head", help="The DuckDB warehouse built from the same input by the head revision.")],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="text, markdown (a review summary) or json (every row).")] = "text",
+    top: Annotated[int, typer.Option(help="How many customers to list.")] = 10,
+    title: Annotated[str | None, typer.Option(help="The report's heading (default: the two paths).")] = None,
+) -> None:
+    """Cost impact of a change: what cost moved per segment and customer, the unattributed share
+    before and after, and which data tests changed outcome, between two built warehouses."""
+    from cpc import compare
+
+    _check_format(output_format)
+    result = compare.compare_warehouses(base, head)
+    compare.render(result, console, output_format=output_format, top=top, title=title)
 
 
 @app.command()

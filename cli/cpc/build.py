@@ -67,6 +67,8 @@ class BuildResult:
     allocated_days: dict[str, int] = field(default_factory=dict)
     input_days: int | None = None
 
+    #: Each data test's outcome, by dbt unique id: its status (pass, warn) and failing rows.
+    test_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     def allocation_line(self) -> str | None:
         """'allocated 2 of 90 days (new day 1, charges changed 1)', or None when not known."""
         if self.input_days is None:
@@ -533,6 +535,12 @@ def _land_and_build(
         key = str(getattr(kind, "value", kind))
         result.node_counts[key] = result.node_counts.get(key, 0) + 1
         timed.append((float(getattr(node_result, "execution_time", 0) or 0), node_result.node.name))
+        if key == "test":
+            status = getattr(node_result, "status", None)
+            result.test_outcomes[node_result.node.unique_id] = {
+                "status": str(getattr(status, "value", status)),
+                "failures": getattr(node_result, "failures", None),
+            }
     result.slowest = [(name, seconds) for seconds, name in sorted(timed, reverse=True)[:SLOWEST]]
     result.warnings = _warnings(dbt_result, building, target)
     limit_source = "default" if ruleset.source == "default" else ruleset.source
@@ -653,5 +661,6 @@ def _write_summary(result: BuildResult) -> None:
            if result.input_days is not None else {}),
         "unattributed_gate": result.unattributed_gate,
         "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
+        "test_outcomes": result.test_outcomes,
     }
     (target_path / "cpc_build.json").write_text(json.dumps(summary, indent=2))
