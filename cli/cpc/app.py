@@ -137,9 +137,14 @@ def build(
         if target != "duckdb":
             raise UserError("--validate reads a DuckDB warehouse; it does not apply to "
                             f"--target {target}")
+        from cpc.validate import docs as data_docs
         from cpc.validate import settings as thresholds
+        from cpc.validate.run import default_docs_dir
 
-        thresholds.resolve(overrides)  # a clear line now rather than after the build
+        # Clear lines now rather than after the build.
+        thresholds.resolve(overrides)
+        resolved = warehouse.expanduser().resolve()
+        data_docs.check((docs or default_docs_dir(resolved)).expanduser().resolve())
     valid = True
     if spark_master is not None:
         if target != "spark":

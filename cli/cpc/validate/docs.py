@@ -32,6 +32,7 @@ _REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]
 _REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^\"']*[\"'][^>]*>", re.IGNORECASE)
 _REMOTE_IMAGE = re.compile(r"(<img\b[^>]*\bsrc=[\"'])https?://[^\"']*/([^/\"']+)([\"'])",
                            re.IGNORECASE)
+_REMOTE_URL = re.compile(r"url\(\s*[\"']?https?://[^)]*\)", re.IGNORECASE)
 _OFFLINE_STYLE = """<style>
 body { font-family: system-ui, sans-serif; margin: 1rem 2rem; color: #222; }
 table { border-collapse: collapse; margin: .5rem 0; }
@@ -43,15 +44,21 @@ img { max-height: 2.5rem; }
 """
 
 
+def check(docs_dir: Path) -> None:
+    """Refuse (one-line UserError) a Data Docs folder cpc may not write: a file, or a folder
+    holding files an earlier run of cpc validate did not write."""
+    if docs_dir.exists() and not docs_dir.is_dir():
+        raise UserError(f"--docs {docs_dir}: is a file; give a folder for the Data Docs")
+    if docs_dir.is_dir() and any(docs_dir.iterdir()) and not (docs_dir / MARKER).is_file():
+        raise UserError(f"--docs {docs_dir}: the folder holds other files; give a new or "
+                        "empty folder (cpc validate rewrites its folder on each run)")
+
+
 def prepare(docs_dir: Path) -> None:
     """Make ``docs_dir`` ready for this run's docs: new, empty, or written by an earlier run
     (whose pages are removed). Any other folder is refused, so nothing else is deleted."""
-    if docs_dir.exists() and not docs_dir.is_dir():
-        raise UserError(f"--docs {docs_dir}: is a file; give a folder for the Data Docs")
-    if docs_dir.is_dir() and any(docs_dir.iterdir()):
-        if not (docs_dir / MARKER).is_file():
-            raise UserError(f"--docs {docs_dir}: the folder holds other files; give a new or "
-                            "empty folder (cpc validate rewrites its folder on each run)")
+    check(docs_dir)
+    if docs_dir.is_dir():
         for name in _GENERATED:
             path = docs_dir / name
             if path.is_dir():
@@ -68,9 +75,10 @@ def prepare(docs_dir: Path) -> None:
 
 
 def _offline(page: str, static_images: str) -> str:
-    """One GX page without its remote scripts and stylesheets."""
+    """One GX page without its remote scripts, stylesheets and images."""
     page = _REMOTE_SCRIPT.sub("", page)
     page = _REMOTE_LINK.sub("", page)
+    page = _REMOTE_URL.sub("none", page)  # a remote background image (GX's dark-mode logo)
     page = _REMOTE_IMAGE.sub(lambda match: f"{match.group(1)}{static_images}{match.group(2)}"
                              f"{match.group(3)}", page)
     return page.replace("</head>", _OFFLINE_STYLE + "</head>", 1)
@@ -87,11 +95,15 @@ def _validation_pages(docs_dir: Path) -> dict[str, str]:
 
 
 def finish(docs_dir: Path, outcome: Outcome) -> Path:
-    """Make GX's pages offline and write index.html, the run's summary; returns its path."""
+    """Make GX's pages and stylesheets offline and write index.html, the run's summary;
+    returns its path."""
     for page in docs_dir.rglob("*.html"):
         depth = len(page.relative_to(docs_dir).parts) - 1
         text = page.read_text(encoding="utf-8")
         page.write_text(_offline(text, "../" * depth + "static/images/"), encoding="utf-8")
+    for sheet in docs_dir.rglob("*.css"):
+        text = sheet.read_text(encoding="utf-8")
+        sheet.write_text(_REMOTE_URL.sub("none", text), encoding="utf-8")
     pages = _validation_pages(docs_dir)
     index = docs_dir / "index.html"
     index.write_text(_index(outcome, pages), encoding="utf-8")

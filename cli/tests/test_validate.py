@@ -1,0 +1,181 @@
+"""`cpc validate` (and `cpc build --validate`): Great Expectations suites catch broken inputs that
+dbt's tests let through, pass a clean generated input, and write Data Docs that open offline."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import PROJECT_DIR, BuiltInput, Completed, one_line_error, query, run_cpc
+from cpc.validate.settings import POLICY_REASONS, SETTINGS
+
+HALF_DAY = "2024-01-12"
+SILENT_METRIC = "db_cpu_seconds"
+SILENT_DAYS = ("2024-01-15", "2024-01-16", "2024-01-17")
+#: What a page needs from the network to show: scripts, stylesheets, images, frames, fonts (a
+#: plain link to a web page is not needed).
+REMOTE_NEEDED = re.compile(
+    r"""<(?:script|img|iframe|source|embed)\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""",
+    re.IGNORECASE)
+
+
+@dataclass
+class BrokenBuild:
+    warehouse: Path
+    build: Completed
+
+
+def _rewrite_csv_gz(path: Path, keep) -> int:
+    """Rewrite a csv.gz keeping the rows ``keep`` selects (all values as text); rows dropped."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    kept = frame[keep(frame)]
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+        kept.to_csv(handle, index=False)
+    return len(frame) - len(kept)
+
+
+@pytest.fixture(scope="module")
+def broken_build(tmp_path_factory: pytest.TempPathFactory) -> BrokenBuild:
+    """A tiny generated input (20 customers x 20 days) with two defects dbt's tests accept: half
+    the billing rows of one day missing, and one metric that stops reporting for three days;
+    built with --validate."""
+    root = tmp_path_factory.mktemp("validate_broken")
+    input_dir = root / "input"
+    done = run_cpc("generate", "--customers", "20", "--days", "20", "--seed", "3",
+                   "--out", str(input_dir))
+    assert done.returncode == 0, done.stderr
+    [billing] = (input_dir / "billing").glob("*.csv.gz")
+    day_rows = []
+
+    def without_half_the_day(frame: pd.DataFrame) -> pd.Series:
+        on_day = frame.index[frame["ChargePeriodStart"].str[:10] == HALF_DAY]
+        day_rows.append(len(on_day))
+        return ~frame.index.isin(on_day[::2])
+
+    dropped = _rewrite_csv_gz(billing, without_half_the_day)
+    assert dropped == (day_rows[0] + 1) // 2 > 50
+    [usage] = (input_dir / "usage").glob("*.csv.gz")
+    silenced = _rewrite_csv_gz(usage, lambda frame: ~(
+        (frame["metric"] == SILENT_METRIC) & frame["usage_date"].isin(SILENT_DAYS)))
+    assert silenced > 0
+    warehouse = root / "warehouse.duckdb"
+    build = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse),
+                    "--validate", "--docs", str(root / "docs"))
+    return BrokenBuild(warehouse, build)
+
+
+def _lines(done: Completed, level: str, suite: str) -> list[str]:
+    return [line for line in done.stdout.splitlines()
+            if line.startswith(f"{level}: ") and f"({suite})" in line]
+
+
+def test_build_passes_dbt_but_validation_fails_naming_the_day_and_the_metric(broken_build):
+    done = broken_build.build
+    # dbt built and tested every model and published the warehouse ...
+    assert "Built " in done.stdout, done.stdout[-3000:] + done.stderr[-2000:]
+    assert query(broken_build.warehouse,
+                 "select status from cpc_meta.builds order by started_at desc limit 1") == [
+        ("success",)]
+    # ... but the half-delivered day and the silent metric fail critical expectations.
+    line = one_line_error(done, broken_build.warehouse)
+    assert "critical expectation failed" in line
+    [billing] = _lines(done, "critical", "staging.billing_daily_totals")
+    assert set(re.findall(r"charge_date=(\S+?),", billing)) == {HALF_DAY}, billing
+    [usage] = _lines(done, "critical", "staging.usage_daily_totals")
+    assert set(re.findall(r"metric=(\S+?),", usage)) == {SILENT_METRIC}, usage
+    assert set(re.findall(r"usage_date=(\S+?),", usage)) == set(SILENT_DAYS), usage
+    assert "int_charges_deduplicated column ratio_to_trailing_median" in billing
+
+
+def test_thresholds_are_settings_and_warnings_exit_zero(broken_build, tmp_path):
+    """Loosened bands pass the defects; a tight warning-level factor prints warnings only."""
+    done = run_cpc("validate", "--warehouse", str(broken_build.warehouse),
+                   "--docs", str(tmp_path / "docs"),
+                   "--set", "billing_day_min_ratio=0.4", "--set", "usage_day_min_ratio=0",
+                   "--set", "unattributed_goal=0.5", "--set", "billing_day_max_ratio=1.0")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert not [line for line in done.stdout.splitlines() if line.startswith("critical: ")]
+    [warning] = _lines(done, "warning", "staging.billing_daily_totals")
+    assert "at most billing_day_max_ratio" in warning
+    assert "0 critical and 1 warning failures" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def clean_validation(generated_build: BuiltInput, tmp_path_factory) -> tuple[Completed, Path]:
+    """`cpc validate` of the session's clean generated build (read only; docs elsewhere)."""
+    docs = tmp_path_factory.mktemp("validate_clean") / "docs"
+    done = run_cpc("validate", "--warehouse", str(generated_build.warehouse), "--docs", str(docs))
+    return done, docs
+
+
+def test_clean_generated_input_passes(clean_validation):
+    done, _docs = clean_validation
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert not [line for line in done.stdout.splitlines() if line.startswith("critical: ")]
+    assert re.search(r"Validated .* 0 critical and \d+ warning failures", done.stdout), done.stdout
+
+
+def test_data_docs_are_written_and_need_nothing_remote(clean_validation):
+    done, docs = clean_validation
+    index = docs / "index.html"
+    assert f"Data Docs: {index}" in done.stdout
+    pages = list(docs.rglob("*.html"))
+    validation_pages = [page for page in pages if "validations" in page.parts]
+    assert len(validation_pages) == 10  # one per frame
+    text = index.read_text(encoding="utf-8")
+    for link in re.findall(r'href="([^"]+)"', text):
+        assert (docs / link).is_file(), link
+    assert "staging.billing_daily_totals" in text and "marts.statements_vs_ledger" in text
+    for page in [*pages, *docs.rglob("*.css")]:
+        remote = REMOTE_NEEDED.findall(page.read_text(encoding="utf-8"))
+        assert not remote, (page, remote[:3])
+
+
+def test_missing_warehouse_is_one_error_line(tmp_path):
+    missing = tmp_path / "none.duckdb"
+    one_line_error(run_cpc("validate", "--warehouse", str(missing)), missing)
+
+
+def test_bad_settings_and_foreign_docs_folders_are_refused_before_building(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    line = one_line_error(run_cpc("validate", "--warehouse", str(warehouse),
+                                  "--set", "month_change_factr=2"))
+    assert "month_change_factr=2" in line and "month_change_factor" in line
+    one_line_error(run_cpc("validate", "--warehouse", str(warehouse),
+                           "--set", "unattributed_goal=5"))
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me", encoding="utf-8")
+    line = one_line_error(run_cpc("build", "--input", str(tmp_path / "nothing"),
+                                  "--warehouse", str(warehouse), "--validate",
+                                  "--docs", str(foreign)), foreign)
+    assert "other files" in line
+    assert (foreign / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    assert not warehouse.exists()
+
+
+def test_validate_imports_gx_only_when_it_runs():
+    done = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, cpc.app; assert 'great_expectations' not in sys.modules"],
+        capture_output=True, text=True, check=False, cwd=PROJECT_DIR)
+    assert done.returncode == 0, done.stderr
+
+
+def test_docs_list_every_setting_with_its_default_and_policy_reasons_are_known():
+    text = (PROJECT_DIR / "docs" / "validation.md").read_text(encoding="utf-8")
+    for setting in SETTINGS:
+        default = f"{setting.default:g}"
+        assert re.search(rf"`{setting.name}`\s*\|\s*{re.escape(default)}\s*\|", text), setting.name
+    project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    reasons = {reason for group in project["vars"]["cpc_unattributed_reasons"].values()
+               for reason in group}
+    assert set(POLICY_REASONS) <= reasons
