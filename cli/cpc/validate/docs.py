@@ -122,9 +122,7 @@ def _index(outcome: Outcome, pages: dict[str, str]) -> str:
         suite = html.escape(result.suite)
         link = (f'<a href="{html.escape(pages[result.suite])}">{suite}</a>'
                 if result.suite in pages else suite)
-        sample = "<br>".join(
-            html.escape(", ".join(f"{name}={value}" for name, value in row.items()))
-            for row in result.sample[:5])
+        sample = "<br>".join(html.escape(row) for row in result.sample_text(5))
         rows.append(
             f'<tr class="{status.lower()}"><td>{status}</td>'
             f'<td>{"critical" if result.critical else "warning"}</td><td>{link}</td>'

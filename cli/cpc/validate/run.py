@@ -45,10 +45,14 @@ class Result:
     rows: int
     sample: list[dict[str, Any]]
 
+    def sample_text(self, rows: int) -> list[str]:
+        """The first failing rows, each as ``name=value, ...``."""
+        return [", ".join(f"{name}={_text(value)}" for name, value in row.items())
+                for row in self.sample[:rows]]
+
     def line(self) -> str:
         level = "critical" if self.critical else "warning"
-        shown = "; ".join(", ".join(f"{name}={_text(value)}" for name, value in row.items())
-                          for row in self.sample[:SAMPLE_PRINTED])
+        shown = "; ".join(self.sample_text(SAMPLE_PRINTED))
         more = " ..." if self.unexpected > min(len(self.sample), SAMPLE_PRINTED) else ""
         return (f"{level}: {self.table} column {self.column} ({self.suite}): {self.says} — "
                 f"{self.unexpected} of {self.rows} rows fail, e.g. {shown}{more}")
