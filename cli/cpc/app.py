@@ -1,4 +1,4 @@
-"""The `cpc` command: generate demo data, land and build inputs, report cost per customer."""
+"""The `cpc` command: generate demo data, land, build and validate inputs, report costs."""
 
 from __future__ import annotations
 

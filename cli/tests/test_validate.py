@@ -17,6 +17,7 @@ import pytest
 import yaml
 from conftest import PROJECT_DIR, BuiltInput, Completed, one_line_error, query, run_cpc
 from cpc.validate.settings import POLICY_REASONS, SETTINGS
+from cpc.validate.suites import FRAMES
 
 HALF_DAY = "2024-01-12"
 SILENT_METRIC = "db_cpu_seconds"
@@ -31,6 +32,7 @@ REMOTE_NEEDED = re.compile(
 
 @dataclass
 class BrokenBuild:
+    input_dir: Path
     warehouse: Path
     build: Completed
 
@@ -71,7 +73,7 @@ def broken_build(tmp_path_factory: pytest.TempPathFactory) -> BrokenBuild:
     warehouse = root / "warehouse.duckdb"
     build = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse),
                     "--validate", "--docs", str(root / "docs"))
-    return BrokenBuild(warehouse, build)
+    return BrokenBuild(input_dir, warehouse, build)
 
 
 def _lines(done: Completed, level: str, suite: str) -> list[str]:
@@ -181,6 +183,15 @@ def test_bad_settings_and_foreign_docs_folders_are_refused_before_building(tmp_p
     assert not warehouse.exists()
 
 
+def test_a_landed_but_unbuilt_warehouse_is_one_error_line(broken_build, tmp_path):
+    warehouse = tmp_path / "landed.duckdb"
+    landed = run_cpc("land", "--input", str(broken_build.input_dir), "--warehouse", str(warehouse))
+    assert landed.returncode == 0, landed.stderr
+    line = one_line_error(run_cpc("validate", "--warehouse", str(warehouse)), warehouse)
+    assert "not built" in line and "cpc build" in line
+    assert not (tmp_path / "landed-validation").exists()
+
+
 def test_validate_imports_gx_only_when_it_runs():
     done = subprocess.run(
         [sys.executable, "-c",
@@ -189,7 +200,7 @@ def test_validate_imports_gx_only_when_it_runs():
     assert done.returncode == 0, done.stderr
 
 
-def test_docs_list_every_setting_with_its_default_and_policy_reasons_are_known():
+def test_docs_list_every_suite_setting_and_counted_reason():
     text = (PROJECT_DIR / "docs" / "validation.md").read_text(encoding="utf-8")
     for setting in SETTINGS:
         default = f"{setting.default:g}"
@@ -198,3 +209,7 @@ def test_docs_list_every_setting_with_its_default_and_policy_reasons_are_known()
     reasons = {reason for group in project["vars"]["cpc_unattributed_reasons"].values()
                for reason in group}
     assert set(POLICY_REASONS) <= reasons
+    counted = text.split("**Unattributed share.**", 1)[1].split("\n\n", 1)[0]
+    assert set(re.findall(r"`([a-z_]+)`", counted)) == reasons - set(POLICY_REASONS)
+    for frame in FRAMES:
+        assert f"| `{frame.suite_name}` |" in text, frame.suite_name

@@ -97,7 +97,9 @@ def default_docs_dir(warehouse: Path) -> Path:
     return warehouse.parent / f"{warehouse.stem}-validation"
 
 
-def read_frames(con: duckdb.DuckDBPyConnection, settings: dict[str, float]) -> dict[str, Any]:
+def read_frames(
+    con: duckdb.DuckDBPyConnection, settings: dict[str, float], warehouse: Path
+) -> dict[str, Any]:
     """Every frame as a pandas DataFrame (read-only queries of the warehouse)."""
     frames = {}
     for frame in FRAMES:
@@ -105,8 +107,8 @@ def read_frames(con: duckdb.DuckDBPyConnection, settings: dict[str, float]) -> d
             frames[frame.name] = con.execute(frame.sql(settings)).fetchdf()
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
-            raise UserError(f"the warehouse lacks what validation reads ({first}); "
-                            "build it with this version (cpc build)") from exc
+            raise UserError(f"{warehouse}: not built, or by another version ({first}); "
+                            "build it with cpc build") from exc
     return frames
 
 
@@ -190,7 +192,7 @@ def validate(
     started = time.perf_counter()
     warehouse = warehouse.expanduser().resolve()
     with open_duckdb_reader(warehouse, say=say) as con:
-        frames = read_frames(con, settings)
+        frames = read_frames(con, settings, warehouse)
     docs_dir = (docs_dir or default_docs_dir(warehouse)).expanduser().resolve()
     docs.prepare(docs_dir)
     customers = frames["customers"]
