@@ -1,4 +1,4 @@
-"""The `cpc` command: generate demo data, land and build inputs, report cost per customer."""
+"""The `cpc` command: generate demo data, land, build and validate inputs, report costs."""
 
 from __future__ import annotations
 
@@ -35,6 +35,10 @@ TargetOption = Annotated[str, typer.Option("--target", "-t", help="Engine: duckd
 WaitOption = Annotated[bool, typer.Option(
     "--wait",
     help="If another cpc process is building the warehouse, wait for it instead of failing.",
+)]
+
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", help="A validation threshold, NAME=VALUE (repeatable; docs/validation.md lists them).",
 )]
 
 
@@ -118,6 +122,9 @@ def build(
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Allocate every day again (by default a build allocates only the days whose inputs changed since the last one).")] = False,
     strict: Annotated[bool, typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when a month's unattributed share of the bill is above max_unattributed_share of the rules, instead of warning.")] = False,
+    validate_after: Annotated[bool, typer.Option("--validate/--no-validate", help="After publishing, run cpc validate (Great Expectations suites, Data Docs); a critical failure makes the exit code 2.")] = False,
+    docs: Annotated[Path | None, typer.Option("--docs", help="With --validate: folder for the Data Docs (default: NAME-validation/ beside the warehouse).")] = None,
+    overrides: SetOption = None,
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
@@ -126,6 +133,21 @@ def build(
     """
     from cpc import build as builder
 
+    if (docs is not None or overrides) and not validate_after:
+        raise UserError("--docs and --set apply to --validate only")
+    if validate_after:
+        if target != "duckdb":
+            raise UserError("--validate reads a DuckDB warehouse; it does not apply to "
+                            f"--target {target}")
+        from cpc.validate import docs as data_docs
+        from cpc.validate import settings as thresholds
+        from cpc.validate.run import default_docs_dir
+
+        # Clear lines now rather than after the build.
+        thresholds.resolve(overrides)
+        resolved = warehouse.expanduser().resolve()
+        data_docs.check((docs or default_docs_dir(resolved)).expanduser().resolve())
+    valid = True
     if spark_master is not None:
         if target != "spark":
             raise UserError("--spark-master applies to --target spark only")
@@ -164,13 +186,20 @@ def build(
                 finally:
                     if target == "spark":  # let go of the warehouse's metastore before its lock
                         _stop_spark()
+            if validate_after:
+                stage = "validating"
+                valid = _validate(path, docs, overrides)
     except KeyboardInterrupt:
         messages = {
             "waiting": f"stopped waiting for {path}; nothing was built",
             "building": f"the build of {path} was stopped; run cpc build again",
             "reporting": f"the report was stopped (the build of {path} had finished)",
+            "validating": f"the validation was stopped (the build of {path} had finished)",
         }
         raise Interrupted(messages[stage]) from None
+    if not valid:
+        raise UserError(f"{path}: built and published, but a critical expectation failed "
+                        "(lines above)")
 
 
 def _stop_spark() -> None:
@@ -239,6 +268,38 @@ def explain(
                             say=lambda line: err_console.print(escape(line), soft_wrap=True)) as query:
             result = explainer.explain(query, customer, month, top=top)
         explainer.render(result, output_format, console)
+
+
+def _validate(warehouse: Path, docs: Path | None, overrides: list[str] | None) -> bool:
+    """Run the expectation suites, print one line per failed expectation and where the Data Docs
+    are; returns True when no critical expectation failed."""
+    from cpc.validate import settings as thresholds
+    from cpc.validate.run import validate as run_validate
+
+    values = thresholds.resolve(overrides)
+    with console.status("validating ..."):
+        outcome = run_validate(warehouse, docs, values, say=_say)
+    for failure in outcome.failures:
+        _say(failure.line())
+    _say(f"Validated {warehouse} in {outcome.seconds:.1f} s: {len(outcome.results)} expectations "
+         f"on {outcome.frames} frames, {len(outcome.critical)} critical and "
+         f"{len(outcome.failures) - len(outcome.critical)} warning failures; "
+         f"Data Docs: {outcome.docs_index}")
+    return not outcome.critical
+
+
+@app.command()
+def validate(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file.")],
+    docs: Annotated[Path | None, typer.Option("--docs", help="Folder for the Data Docs (default: NAME-validation/ beside the warehouse).")] = None,
+    overrides: SetOption = None,
+) -> None:
+    """Check the inputs and marts with Great Expectations (beyond dbt's tests) and write Data Docs.
+
+    Prints one line per failed expectation; exits 2 when a critical one failed (warnings: 0).
+    """
+    if not _validate(warehouse, docs, overrides):
+        raise UserError(f"{warehouse}: a critical expectation failed (lines above)")
 
 
 rules_app = typer.Typer(help="Allocation rules: compare two rule files.", no_args_is_help=True)

@@ -66,9 +66,9 @@ class BuildResult:
     #: have an input to allocate.
     allocated_days: dict[str, int] = field(default_factory=dict)
     input_days: int | None = None
-
     #: Each data test's outcome, by dbt unique id: its status (pass, warn) and failing rows.
     test_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def allocation_line(self) -> str | None:
         """'allocated 2 of 90 days (new day 1, charges changed 1)', or None when not known."""
         if self.input_days is None:

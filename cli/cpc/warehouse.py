@@ -402,6 +402,24 @@ def last_build(warehouse: Path, target: str = "duckdb") -> BuildRecord | None:
 
 
 @contextmanager
+def open_duckdb_reader(
+    warehouse: Path, say: Callable[[str], None] | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a read-only connection to a built DuckDB warehouse, refused (one-line UserError)
+    as :func:`open_warehouse` refuses one; ``say`` gets the note of an unpublished last build."""
+    warehouse = warehouse.expanduser().resolve()
+    con = _open_duckdb_for_reading(warehouse)
+    try:
+        last = _last_duckdb_build(con)
+        refuse_unfinished(warehouse, "duckdb", last)
+        if last is not None and last.published is False and say is not None:
+            say(unpublished_note(last, _last_published_start(con)))
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
 def open_warehouse(
     warehouse: Path,
     target: str = "duckdb",
@@ -417,12 +435,7 @@ def open_warehouse(
     """
     warehouse = warehouse.expanduser().resolve()
     if target == "duckdb":
-        con = _open_duckdb_for_reading(warehouse)
-        try:
-            last = _last_duckdb_build(con)
-            refuse_unfinished(warehouse, target, last)
-            if last is not None and last.published is False and say is not None:
-                say(unpublished_note(last, _last_published_start(con)))
+        with open_duckdb_reader(warehouse, say=say) as con:
 
             def query(sql: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
                 try:
@@ -438,8 +451,6 @@ def open_warehouse(
                 return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
             yield query
-        finally:
-            con.close()
         return
     if target != "spark":
         raise UserError(f"unknown target '{target}' (choose duckdb or spark)")

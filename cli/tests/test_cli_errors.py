@@ -104,10 +104,11 @@ def _commands(inputs: Inputs, warehouse: Path) -> dict[str, list[str]]:
         "land": ["land", "--input", str(inputs.a), *where],
         "report": ["report", *where],
         "explain": ["explain", "--customer", "cust-00001", "--month", "2024-01", *where],
+        "validate": ["validate", *where],
     }
 
 
-@pytest.mark.parametrize("command", ["build", "land", "report", "explain"])
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate"])
 def test_a_folder_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
     folder = tmp_path / "warehouse.duckdb"
     folder.mkdir()
@@ -116,7 +117,7 @@ def test_a_folder_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, comma
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["build", "land", "report", "explain"])
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate"])
 def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
     text = tmp_path / "notes.duckdb"
     text.write_text("not a database\n")
@@ -126,7 +127,7 @@ def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, co
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.duckdb"]  # no lock left
 
 
-@pytest.mark.parametrize("command", ["report", "explain"])
+@pytest.mark.parametrize("command", ["report", "explain", "validate"])
 def test_a_missing_warehouse(inputs: Inputs, tmp_path: Path, command: str) -> None:
     missing = tmp_path / "nowhere.duckdb"
     line = one_line_error(run_cpc(*_commands(inputs, missing)[command]), missing)
