@@ -13,6 +13,8 @@ Only dbt itself is stubbed (relations, types, target, ...), plus the macros in _
 from __future__ import annotations
 
 import datetime as _datetime
+import hashlib as _hashlib
+import json as _json
 import itertools as _itertools
 import os as _os
 import re as _re
@@ -94,6 +96,10 @@ class _MacroNamespace:
 
         return call_macro
 
+    def __iter__(self) -> _Any:
+        # dbt iterates a namespace for its macro names (settings_fingerprint); none are needed here.
+        return iter(())
+
     def __repr__(self) -> str:
         return self._name
 
@@ -112,6 +118,14 @@ class _Adapter:
     @staticmethod
     def quote(identifier: str) -> str:
         return f'"{identifier}"'
+
+    @staticmethod
+    def get_relation(database: str | None = None, schema: str | None = None, identifier: str | None = None) -> None:
+        return None  # as on a warehouse not built yet
+
+    @staticmethod
+    def get_columns_in_relation(relation: _Any) -> list[_Any]:
+        return []
 
 
 def _datediff(first_date: str, second_date: str, datepart: str) -> str:
@@ -172,3 +186,14 @@ execute = True
 flags = _SimpleNamespace(FULL_REFRESH=False, WHICH="build")
 run_started_at = _datetime.datetime(2024, 1, 1, tzinfo=_datetime.UTC)
 invocation_id = "00000000-0000-0000-0000-000000000000"
+project_name = "cost_per_customer"
+model = _SimpleNamespace(name="linted_model", resource_type="model")
+graph = {"nodes": {}, "sources": {}}
+
+
+def local_md5(text: str) -> str:
+    return _hashlib.md5(text.encode("utf-8")).hexdigest()
+
+
+def tojson(value: _Any) -> str:
+    return _json.dumps(value, sort_keys=True)

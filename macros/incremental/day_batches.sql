@@ -3,6 +3,13 @@
     in_days_to_process; the ledger models that keep every day are incremental and replace the days
     of int_days_to_process. -#}
 
+{#- The inputs int_days_fingerprinted fingerprints, in the order int_days_to_process names the
+    first that changed (each is a column <input>_fingerprint). -#}
+{% macro day_fingerprint_inputs() -%}
+    {{ return(['charges', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
+{%- endmacro %}
+
+
 {#- How the models that keep every day (the ledger) materialize: incremental where the engine can
     delete one day's rows (DuckDB), a table rebuilt in full elsewhere (Spark's parquet tables cannot
     delete rows). -#}

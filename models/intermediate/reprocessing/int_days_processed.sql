@@ -13,8 +13,20 @@ with
 current_days as (
 
     select * from {{ ref('int_days_fingerprinted') }}
-    where {{ cost_per_customer.in_days_to_process('cost_date') }}
+
+),
+
+processed as (
+
+    select
+        current_days.cost_date,
+        {%- for input in cost_per_customer.day_fingerprint_inputs() %}
+        current_days.{{ input }}_fingerprint{{ "," if not loop.last }}
+        {%- endfor %}
+
+    from current_days
+    where {{ cost_per_customer.in_days_to_process('current_days.cost_date') }}
 
 )
 
-select * from current_days
+select * from processed

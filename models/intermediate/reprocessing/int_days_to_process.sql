@@ -1,5 +1,5 @@
 {#- One row per day this build allocates, with why: every day on a full build, else the days whose inputs changed. -#}
-{%- set inputs = ['charges', 'usage', 'recipients', 'support', 'customers', 'settings'] -%}
+{%- set inputs = cost_per_customer.day_fingerprint_inputs() -%}
 {%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_days_processed') if execute else none -%}
 {%- set recorded = adapter.get_relation(
     database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
