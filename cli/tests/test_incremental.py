@@ -22,10 +22,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import Completed, build_ok, query, run_cpc
 from cpc.build import dbt_paths
 from cpc.fingerprint import compare
-
-from conftest import Completed, build_ok, query, run_cpc
 
 CUSTOMERS, DAYS, SEED = 24, 6, 5
 FIRST_DAY = date(2024, 1, 1)
