@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install demo test test-fast bench lint clean cost-impact ci-slim
+.PHONY: install demo test test-fast test-spark validate-demo bench lint clean cost-impact ci-slim
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11, 3.12 or 3.13 is required (duckdb 2.0 has none for older), found " + sys.version.split()[0] + ": set PYTHON=python3.X")'
@@ -29,6 +29,14 @@ test: $(STAMP)
 ## Everything but the Spark build.
 test-fast: $(STAMP)
 	$(BIN)/pytest -q -ra -n 2 --dist loadfile -m "not spark"
+
+## Only the Spark builds (the rest of the suite is test-fast).
+test-spark: $(STAMP)
+	$(BIN)/pytest -q -ra -m spark
+
+## Validate the demo's warehouse (after make demo): Great Expectations suites and Data Docs.
+validate-demo: $(STAMP)
+	$(BIN)/cpc validate --warehouse demo/warehouse.duckdb
 
 ## Benchmark: 1k and 10k customers x 90 days on DuckDB, then the 1k input on Spark beside it; prints rows,
 ## wall time and peak memory per stage.

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as _datetime
 import hashlib as _hashlib
-import json as _json
 import itertools as _itertools
+import json as _json
 import os as _os
 import re as _re
 from pathlib import Path as _Path

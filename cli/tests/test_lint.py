@@ -1,4 +1,5 @@
-"""The SQL style gate: sqlfluff (configured in .sqlfluff) finds nothing in models/ and tests/.
+"""The style gate: sqlfluff (configured in .sqlfluff) finds nothing in models/ and tests/, ruff nothing in
+the Python.
 
 `make lint` and the pre-commit hook run the same lint; this test makes CI (`make test`) enforce it.
 """
@@ -44,3 +45,16 @@ def test_models_and_singular_tests_pass_sqlfluff() -> None:
         "sqlfluff found problems (run `make lint`; `.venv/bin/sqlfluff fix FILE` fixes most):\n"
         + "\n".join(problems)
     )
+
+
+def test_python_passes_ruff() -> None:
+    """The Python half of `make lint`: ruff (configured in pyproject.toml) finds nothing."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "cli", ".sqlfluff_libs"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, f"ruff found problems (run `make lint`):\n{done.stdout[-3000:]}{done.stderr[-1000:]}"
