@@ -11,9 +11,6 @@ file and row number, so a line that moves within its file is a changed line.
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
 import json
 import shutil
 from dataclasses import dataclass
@@ -24,57 +21,12 @@ from pathlib import Path
 import pytest
 from conftest import Completed, build_ok, query, run_cpc
 from cpc.build import dbt_paths
+from cpc.deliveries import deliver_through, rewrite_csv
 from cpc.fingerprint import compare
 
 CUSTOMERS, DAYS, SEED = 24, 6, 5
 FIRST_DAY = date(2024, 1, 1)
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
-
-#: The column holding each dated row's day, per file of the input (first 10 characters).
-DATED = {"billing": "ChargePeriodStart", "usage": "usage_date", "k8s_usage": "interval_start",
-         "support_tickets.csv": "opened_at"}
-
-
-def _rewrite(path: Path, change) -> None:
-    """Rewrite a csv or csv.gz file through ``change(header, rows) -> rows`` (keeping its mtime
-    moving forward, as a re-delivery does)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        rows = list(reader)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(change(header, rows))
-    with opener(path, "wt", newline="", encoding="utf-8") as handle:
-        handle.write(out.getvalue())
-
-
-def _dated_files(folder: Path) -> list[tuple[Path, str]]:
-    """Each dated file of an input folder with the column holding its rows' day."""
-    found = []
-    for name, column in DATED.items():
-        target = folder / name
-        paths = sorted(target.glob("*.csv*")) if target.is_dir() else [target]
-        found += [(path, column) for path in paths if path.exists()]
-    return found
-
-
-def _delivery(source: Path, out: Path, through: date) -> Path:
-    """The input as delivered on ``through``: every dated row up to that day."""
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(source, out)
-    for path, column in _dated_files(out):
-
-        def keep(header, rows, column=column):
-            at = header.index(column)
-            return sorted((row for row in rows if row[at][:10] <= through.isoformat()), key=lambda row: row[at])
-
-        _rewrite(path, keep)
-    return out
-
 
 def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
@@ -116,12 +68,12 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
         summaries[step] = _summary(warehouse)
 
     for through in (LAST_DAY - timedelta(days=1), LAST_DAY):
-        build(f"through {through}", _delivery(source, root / "delivered", through))
+        build(f"through {through}", deliver_through(source, root / "delivered", through))
     build("same files again", root / "delivered")
     before_restatement = root / "before_restatement.duckdb"
     shutil.copyfile(warehouse, before_restatement)
 
-    restated = _delivery(source, root / "restated", LAST_DAY)
+    restated = deliver_through(source, root / "restated", LAST_DAY)
     second_day = (FIRST_DAY + timedelta(days=1)).isoformat()
 
     def restate_a_line(header, rows):
@@ -143,9 +95,9 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
         rows[0][at] = "enterprise" if rows[0][at] != "enterprise" else "smb"
         return rows
 
-    _rewrite(next((restated / "billing").glob("*.csv*")), restate_a_line)
-    _rewrite(next((restated / "usage").glob("*.csv*")), late_telemetry)
-    _rewrite(restated / "customers.csv", move_segment)
+    rewrite_csv(next((restated / "billing").glob("*.csv*")), restate_a_line)
+    rewrite_csv(next((restated / "usage").glob("*.csv*")), late_telemetry)
+    rewrite_csv(restated / "customers.csv", move_segment)
     build("restated", restated)
 
     full = root / "full.duckdb"
