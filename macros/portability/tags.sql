@@ -119,9 +119,7 @@
 
 {#- loose_tag_key of a key known when the model compiles, as a quoted literal. -#}
 {% macro loose_tag_key_literal(tag_key) -%}
-    {%- set key = tag_key | trim -%}
-    {%- set key = key.split(':', 1)[1] if ':' in key else key -%}
-    '{{ key | trim | lower | replace(" ", "") | replace("_", "") | replace(".", "") | replace("/", "") | replace(":", "") | replace("-", "") | replace("'", "''") }}'
+    {{ cost_per_customer.normalized_tag_key_literal(tag_key) | trim | replace(" ", "") | replace("_", "") | replace(".", "") | replace("/", "") | replace(":", "") | replace("-", "") }}
 {%- endmacro %}
 
 {#- The keys of a tags map that nearly match tag_key (see loose_tag_key), as written, in the map's
