@@ -172,9 +172,9 @@ class Browser:
                 report.console_errors.append(params["entry"].get("text", ""))
         return report
 
-    def screenshot(self, selector_index: tuple[str, int]) -> bytes:
-        """A PNG of the n-th element matching a CSS selector, scrolled into view."""
-        selector, index = selector_index
+    def screenshot(self, selector: str, index: int = 0, scale: float = 0.5) -> bytes:
+        """A PNG of the n-th element matching a CSS selector, scrolled into view (``scale``
+        shrinks the picture, and the time to read it)."""
         box = self.evaluate(
             f"(() => {{ const element = document.querySelectorAll({json.dumps(selector)})[{index}];"
             " element.scrollIntoView(); const box = element.getBoundingClientRect();"
@@ -185,7 +185,7 @@ class Browser:
             raise AssertionError(f"{selector}[{index}] has no size on the page ({width} x {height})")
         shot = self.send("Page.captureScreenshot", {
             "format": "png", "captureBeyondViewport": True,
-            "clip": {"x": x, "y": y, "width": width, "height": height, "scale": 1},
+            "clip": {"x": x, "y": y, "width": width, "height": height, "scale": scale},
         })
         return base64.b64decode(shot["data"])
 
