@@ -4,6 +4,7 @@ headless Chromium offline: no console error, no request leaving the page, every 
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections import defaultdict
@@ -199,7 +200,7 @@ def test_the_on_call_figures_are_the_marts(site, generated_build: BuiltInput) ->
     for customer_id, by_day in costs.items():
         if not any(day in by_day for day in days):
             continue
-        for before, day in zip(days, days[1:], strict=False):
+        for before, day in itertools.pairwise(days):
             change = by_day.get(day, Decimal(0)) - by_day.get(before, Decimal(0))
             if change > 0:
                 increases.append((change, day, customer_id))
@@ -305,7 +306,7 @@ def test_the_browser_checks_catch_what_a_broken_page_does(site, browser: Browser
     html = html.replace("</body>", "<script>console.error('chart data missing')</script></body>")
     # Empty the first chart's drawing.
     html = re.sub(r'(<figure class="chart" id="chart-segment-margin">.*?<svg[^>]*>).*?(</svg>)',
-                  r"\1\2", html, count=1, flags=re.S)
+                  r"\1\2", html, count=1, flags=re.DOTALL)
     broken.write_text(html, encoding="utf-8")
     problems, _ = page_problems(browser, broken)
     assert "request: https://cdn.example.com/plotly.min.js" in problems, problems
