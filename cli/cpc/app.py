@@ -365,7 +365,8 @@ def dashboard(
     with open_warehouse(path, "duckdb", say=_say) as query:
         site = dashboards.write(query, out.expanduser().resolve(), path, top=top,
                                 customers=customers or [])
-    console.print(f"Wrote {len(site.pages)} pages ({len(site.customers)} customer pages; spikes "
+    console.print(f"Wrote {len(site.pages)} pages ({len(site.customers)} customer "
+                  f"page{'' if len(site.customers) == 1 else 's'}; spikes "
                   f"from {site.anomalies_source}) to {site.out}", soft_wrap=True, highlight=False)
     _say(f"Dashboard: {site.index}")
 

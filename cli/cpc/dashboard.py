@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -347,7 +348,7 @@ def _cell(value: Any, kind: str = "text") -> str:
 def table(table_id: str, columns: Sequence[tuple[str, str, str]], rows: Sequence[dict[str, Any]],
           link: Callable[[dict[str, Any]], str | None] | None = None) -> str:
     """An HTML table; columns are (heading, key, kind), kind one of text, money, percent, change,
-    number, int. ``link`` may turn a row's first cell into a link."""
+    number, int. ``link`` may turn a row's customer_id cell (else its first) into a link."""
     head = "".join(f'<th class="{"num" if kind != "text" else ""}">{escape(heading)}</th>'
                    for heading, _, kind in columns)
     body = []
@@ -355,8 +356,9 @@ def table(table_id: str, columns: Sequence[tuple[str, str, str]], rows: Sequence
         cells = [_cell(row.get(key), kind) for _, key, kind in columns]
         target = link(row) if link else None
         if target:
-            first_key = columns[0][1]
-            cells[0] = f'<td><a href="{escape(target)}">{escape(str(row.get(first_key)))}</a></td>'
+            keys = [key for _, key, _ in columns]
+            at = keys.index("customer_id") if "customer_id" in keys else 0
+            cells[at] = f'<td><a href="{escape(target)}">{escape(str(row.get(keys[at])))}</a></td>'
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not rows:
         body.append(f'<tr><td colspan="{len(columns)}">(none)</td></tr>')
@@ -562,6 +564,16 @@ def _movers_table(table_id: str, rows: Sequence[dict[str, Any]], pages: Linker) 
         rows, link=pages)
 
 
+def _kind(column: str, rows: Sequence[dict[str, Any]]) -> str:
+    """How to show a column of a mart whose shape this module does not fix: amounts (a name
+    ending in cost or change) as money, other numbers as numbers, the rest as text."""
+    values = [row[column] for row in rows if row.get(column) is not None]
+    if not values or not all(isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+                             for value in values):
+        return "text"
+    return "money" if column.endswith(("cost", "change")) else "number"
+
+
 def _has_table(query: Query, name: str) -> bool:
     rows = query("select count(*) as found from information_schema.tables "
                  "where table_schema = 'marts' and table_name = :name", {"name": name})
@@ -602,7 +614,7 @@ def on_call(query: Query, pages: Linker, spike_days: int = 30) -> tuple[str, str
         body.append(
             '<section id="spikes"><h2>Per-customer spikes</h2>'
             f'<p class="note">The anomalies of {escape(source)}, latest first.</p>'
-            + table("spikes-table", [(name, name, "text") for name in columns], rows,
+            + table("spikes-table", [(name, name, _kind(name, rows)) for name in columns], rows,
                     link=pages if "customer_id" in columns else None)
             + "</section>")
         return page("On-call: cost movers and spikes", "".join(body)), source
@@ -638,12 +650,11 @@ def on_call(query: Query, pages: Linker, spike_days: int = 30) -> tuple[str, str
     return page("On-call: cost movers and spikes", "".join(body)), "largest day-over-day increases"
 
 
-def debug(query: Query, customer_id: str) -> str:
+def debug(query: Query, customer_id: str, currency: str) -> str:
     rows = query(CUSTOMER_SQL, {"customer": customer_id})
     if not rows:
         raise UserError(f"--customer: '{customer_id}' is not in customers (customers.csv)")
     customer = rows[0]
-    currency = (query(TOTALS_SQL)[0]["currency"]) or ""
     body = [_kpis([
         ("name", "customer", f"{customer['customer_name']} ({customer_id})"),
         ("segment", "segment", customer["segment"] or ""),
@@ -741,8 +752,9 @@ def write(query: Query, out: Path, warehouse: Path, top: int = 10,
     pages = {"executive.html": executive(query, goal, goal_source, linker)}
     pages["on-call.html"], spikes_source = on_call(query, linker)
     details = []
+    currency = query(TOTALS_SQL)[0]["currency"] or ""
     for customer_id in chosen:
-        pages[customer_page_name(customer_id)] = debug(query, customer_id)
+        pages[customer_page_name(customer_id)] = debug(query, customer_id, currency)
         details.append(query(CUSTOMER_SQL, {"customer": customer_id})[0])
     pages["index.html"] = index_page(details, spikes_source)
     try:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import BuiltInput, Completed, one_line_error, query, run_cpc
 from headless import Browser, find_chromium, inked_share
@@ -312,3 +313,24 @@ def test_the_browser_checks_catch_what_a_broken_page_does(site, browser: Browser
     assert "request: https://cdn.example.com/plotly.min.js" in problems, problems
     assert "console error: chart data missing" in problems, problems
     assert any(re.fullmatch(r"chart \d+ draws nothing .*", problem) for problem in problems), problems
+
+
+def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
+        generated_build: BuiltInput, tmp_path: Path) -> None:
+    """A warehouse with a customer_cost_anomalies mart: the on-call page lists its rows, latest
+    first, instead of the day-over-day increases."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(generated_build.warehouse, warehouse)
+    customer_id = query(warehouse, "select min(customer_id) from marts.customers")[0][0]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table marts.customer_cost_anomalies as select * from (values "
+                    f"(date '2024-01-05', '{customer_id}', 12.5, 100.25), "
+                    f"(date '2024-01-09', '{customer_id}', 13.0, 80.5)) "
+                    "as rows(anomaly_date, customer_id, expected_cost, cost)")
+    out = tmp_path / "site"
+    done = run_cpc("dashboard", "--warehouse", str(warehouse), "--out", str(out), "--top", "0",
+                   "--customer", customer_id)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "spikes from marts.customer_cost_anomalies" in done.stdout
+    rows = Page(out / "on-call.html").tables["spikes-table"]
+    assert rows == [["2024-01-09", customer_id, "13.00", "80.50"], ["2024-01-05", customer_id, "12.50", "100.25"]]
