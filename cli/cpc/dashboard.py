@@ -766,4 +766,7 @@ def write(query: Query, out: Path, warehouse: Path, top: int = 10,
         path = out / name
         path.write_text(html, encoding="utf-8")
         site.pages.append(path)
+    # A customer page of an earlier run that this one did not write would show old figures.
+    for stale in set((out / "customers").glob("*.html")) - set(site.pages):
+        stale.unlink()
     return site

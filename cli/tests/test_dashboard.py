@@ -318,7 +318,8 @@ def test_the_browser_checks_catch_what_a_broken_page_does(site, browser: Browser
 def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
         generated_build: BuiltInput, tmp_path: Path) -> None:
     """A warehouse with a customer_cost_anomalies mart: the on-call page lists its rows, latest
-    first, instead of the day-over-day increases."""
+    first, instead of the day-over-day increases. (Also: a customer page an earlier run left in
+    the folder is removed.)"""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
     customer_id = query(warehouse, "select min(customer_id) from marts.customers")[0][0]
@@ -328,9 +329,29 @@ def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
                     f"(date '2024-01-09', '{customer_id}', 13.0, 80.5)) "
                     "as rows(anomaly_date, customer_id, expected_cost, cost)")
     out = tmp_path / "site"
+    (out / "customers").mkdir(parents=True)
+    (out / "customers" / "cust-from-an-earlier-run.html").write_text("old figures")
     done = run_cpc("dashboard", "--warehouse", str(warehouse), "--out", str(out), "--top", "0",
                    "--customer", customer_id)
     assert done.returncode == 0, done.stdout + done.stderr
+    # Only the customer asked for has a page: the earlier run's page is gone.
+    assert [path.name for path in (out / "customers").iterdir()] == [f"{customer_id}.html"]
     assert "spikes from marts.customer_cost_anomalies" in done.stdout
     rows = Page(out / "on-call.html").tables["spikes-table"]
     assert rows == [["2024-01-09", customer_id, "13.00", "80.50"], ["2024-01-05", customer_id, "12.50", "100.25"]]
+
+
+def test_the_dbt_exposures_name_every_mart_the_dashboards_read() -> None:
+    """models/marts/_marts__exposures.yml declares the dashboards' marts (for dbt docs and
+    `dbt ls --select +exposure:...`): exactly those cli/cpc/dashboard.py queries, but the optional
+    anomalies mart."""
+    import yaml
+    from cpc import PROJECT_DIR, dashboard
+
+    source = Path(dashboard.__file__).read_text(encoding="utf-8")
+    queried = set(re.findall(r"marts\.([a-z_]+)", source)) - {dashboard.ANOMALIES}
+    exposures = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "_marts__exposures.yml").read_text())
+    declared = {re.fullmatch(r"ref\('([a-z_]+)'\)", ref).group(1)
+                for exposure in exposures["exposures"] for ref in exposure["depends_on"]}
+    assert declared == queried
+    assert {exposure["type"] for exposure in exposures["exposures"]} == {"dashboard"}
