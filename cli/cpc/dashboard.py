@@ -716,15 +716,18 @@ def debug(query: Query, customer_id: str, currency: str) -> str:
     return page(f"Debug: {customer_id}", "".join(body), prefix="../")
 
 
-def index_page(customers: Sequence[dict[str, Any]], spikes_source: str) -> str:
+def index_page(customers: Sequence[dict[str, Any]], spikes_source: str, totals: dict[str, Any]) -> str:
     body = (
-        '<section><h2>Dashboards</h2><ul>'
+        f'<section><h2>Dashboards</h2><p class="note">Costs from {_day(totals["first_date"])} to '
+        f'{_day(totals["last_date"])}, in {escape(totals["currency"] or "")}.</p><ul>'
         '<li><a href="executive.html">Executive</a>: total cost and cost per active customer over '
         "time, cost to revenue and margin by segment, the top movers week over week, unattributed "
         "share by reason against the goal.</li>"
         f'<li><a href="on-call.html">On-call</a>: today\'s and this week\'s biggest movers, '
         f"per-customer spikes ({escape(spikes_source)}).</li></ul></section>"
         '<section><h2>Debug: one page per customer</h2>'
+        '<p class="note">The largest customers by cost and those asked for; another customer\'s '
+        "page: <code>cpc dashboard --warehouse W --out DIR --customer ID</code>.</p>"
         + table("customers-table", [
             ("customer", "customer_id", "text"), ("name", "customer_name", "text"),
             ("segment", "segment", "text"), ("cost", "total_cost", "money")],
@@ -752,11 +755,12 @@ def write(query: Query, out: Path, warehouse: Path, top: int = 10,
     pages = {"executive.html": executive(query, goal, goal_source, linker)}
     pages["on-call.html"], spikes_source = on_call(query, linker)
     details = []
-    currency = query(TOTALS_SQL)[0]["currency"] or ""
+    totals = query(TOTALS_SQL)[0]
+    currency = totals["currency"] or ""
     for customer_id in chosen:
         pages[customer_page_name(customer_id)] = debug(query, customer_id, currency)
         details.append(query(CUSTOMER_SQL, {"customer": customer_id})[0])
-    pages["index.html"] = index_page(details, spikes_source)
+    pages["index.html"] = index_page(details, spikes_source, totals)
     try:
         (out / "customers").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
