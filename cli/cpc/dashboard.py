@@ -282,6 +282,9 @@ h2 { font-size: 17px; margin: 4px 0 10px; }
 p.note { color: #555; font-size: 13px; margin: 4px 0 10px; }
 table { border-collapse: collapse; font-size: 13px; margin: 6px 0; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
+td { white-space: nowrap; }
+td.long { white-space: normal; max-width: 260px; overflow-wrap: anywhere; }
+section { overflow-x: auto; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; }
 .kpi { background: #fff; border: 1px solid #e2e2e2; border-radius: 6px; padding: 10px 16px;
@@ -342,14 +345,15 @@ def _cell(value: Any, kind: str = "text") -> str:
         return f'<td class="num">{escape(text)}</td>'
     if kind == "int":
         return f'<td class="num">{"" if value is None else f"{value:,}"}</td>'
-    return f"<td>{escape('' if value is None else str(value))}</td>"
+    css = ' class="long"' if kind == "long" else ""
+    return f"<td{css}>{escape('' if value is None else str(value))}</td>"
 
 
 def table(table_id: str, columns: Sequence[tuple[str, str, str]], rows: Sequence[dict[str, Any]],
           link: Callable[[dict[str, Any]], str | None] | None = None) -> str:
-    """An HTML table; columns are (heading, key, kind), kind one of text, money, percent, change,
-    number, int. ``link`` may turn a row's customer_id cell (else its first) into a link."""
-    head = "".join(f'<th class="{"num" if kind != "text" else ""}">{escape(heading)}</th>'
+    """An HTML table; columns are (heading, key, kind), kind one of text, long (text that may
+    break anywhere: ids), money, percent, change, number, int. ``link`` may turn a row's customer_id cell (else its first) into a link."""
+    head = "".join(f'<th class="{"" if kind in ("text", "long") else "num"}">{escape(heading)}</th>'
                    for heading, _, kind in columns)
     body = []
     for row in rows:
@@ -683,7 +687,7 @@ def debug(query: Query, customer_id: str, currency: str) -> str:
         "pools' cost and the customer's part (customer_cost_explanations).</p>"
         + table("drivers-table", [
             ("rule", "rule_name", "text"), ("method", "allocation_method", "text"),
-            ("service", "service_name", "text"), ("driver", "driver_metric", "text"),
+            ("service", "service_name", "long"), ("driver", "driver_metric", "text"),
             ("customer's driver", "customer_driver_quantity", "number"),
             ("pools' driver", "pools_driver_quantity", "number"),
             ("pools' cost", "pools_cost", "money"), ("customer's cost", "allocated_cost", "money")],
@@ -693,9 +697,9 @@ def debug(query: Query, customer_id: str, currency: str) -> str:
     body.append(
         '<section id="charges"><h2>The largest charges behind it</h2>'
         + table("charges-table", [
-            ("month", "month_label", "text"), ("charge", "charge_id", "text"),
-            ("kind", "charge_kind", "text"), ("service", "service_name", "text"),
-            ("resource", "resource_id", "text"), ("category", "charge_category", "text"),
+            ("month", "month_label", "text"), ("charge", "charge_id", "long"),
+            ("kind", "charge_kind", "text"), ("service", "service_name", "long"),
+            ("resource", "resource_id", "long"), ("category", "charge_category", "text"),
             ("rule", "rule_name", "text"), ("charge's cost", "charge_cost_in_pools", "money"),
             ("share", "customer_share", "percent"), ("customer's cost", "customer_cost", "money")],
             [{**row, "month_label": _month(row["month"])} for row in charges])
