@@ -481,7 +481,7 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
     for days in windows:
         rows = daily[-days:]
         labels = [_day(row["cost_date"])[5:] for row in rows]
-        name = f"{days} days" if days != len(daily) or days in VIEWS_DAYS else f"all {days} days"
+        name = f"all {days} days" if days == len(daily) else f"{days} days"
         total_views.append((name, figure(
             f"chart-total-{days}", f"Total cost per day ({currency}): on customers, and unattributed",
             charts.stacked_bars(labels, {
@@ -500,6 +500,12 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
 
     segments = query(SEGMENTS_SQL)
     period = query(SEGMENT_PERIOD_SQL)
+    segment_months = sorted({_month(row["month"]) for row in segments})
+    ratios: dict[str, list[float | None]] = {}
+    for row in segments:
+        if row["cost_to_revenue"] is not None:
+            ratios.setdefault(row["segment"], [None] * len(segment_months))[
+                segment_months.index(_month(row["month"]))] = row["cost_to_revenue"]
     body.append(
         '<section id="segments"><h2>Cost to revenue and margin by segment</h2>'
         '<p class="note">Margin = revenue − cost (revenue.csv, in the reporting currency); '
@@ -508,6 +514,9 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
                  charts.diverging_bars([row["segment"] for row in period],
                                        [row["margin"] or 0.0 for row in period],
                                        label="Margin by segment", up_is_good=True))
+        + figure("chart-cost-to-revenue", "Cost to revenue by segment and month",
+                 charts.line_chart(segment_months, ratios, label="Cost to revenue by segment",
+                                   fmt=charts.percent, height=220))
         + table("segments-table", [
             ("month", "month_label", "text"), ("segment", "segment", "text"),
             ("customers", "customers", "int"), ("cost", "total_cost", "money"),

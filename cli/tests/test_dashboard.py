@@ -142,6 +142,14 @@ def test_the_executive_figures_are_the_marts(site, generated_build: BuiltInput) 
     out, _, _ = site
     warehouse = generated_build.warehouse
     page = Page(out / "executive.html")
+    html = (out / "executive.html").read_text(encoding="utf-8")
+    (days,) = query(warehouse, "select count(*) from (select cost_date from marts.customer_costs_daily "
+                               "union select cost_date from marts.unattributed_costs_daily "
+                               "where cost_date is not null)")[0]
+    # 30-, 90- and 365-day views as far as the data reaches, and all its days (40 here).
+    views = [f"{window} days" for window in (30, 90, 365) if window < days] + [f"all {days} days"]
+    assert re.findall(r'<div class="views" id="total-views">(.*?)<div', html)[0].count("<button") == len(views)
+    assert re.findall(r'data-view="total-views-\d+"[^>]*>([^<]+)</button>', html) == views
     allocated, unattributed = query(
         warehouse, "select (select sum(allocated_cost) from marts.customer_costs_daily), "
                    "(select sum(unattributed_cost) from marts.unattributed_costs_daily)")[0]
