@@ -351,12 +351,13 @@ def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
 
 def test_the_dbt_exposures_name_every_mart_the_dashboards_read() -> None:
     """models/marts/_marts__exposures.yml declares the dashboards' marts (for dbt docs and
-    `dbt ls --select +exposure:...`): exactly those cli/cpc/dashboard.py queries, but the optional
-    anomalies mart."""
+    `dbt ls --select +exposure:...`): exactly those of cli/cpc/dashboard/queries.py, but the
+    optional anomalies mart."""
     import yaml
     from cpc import PROJECT_DIR, dashboard
+    from cpc.dashboard import queries
 
-    source = Path(dashboard.__file__).read_text(encoding="utf-8")
+    source = Path(queries.__file__).read_text(encoding="utf-8")
     queried = set(re.findall(r"marts\.([a-z_]+)", source)) - {dashboard.ANOMALIES}
     exposures = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "_marts__exposures.yml").read_text())
     declared = {re.fullmatch(r"ref\('([a-z_]+)'\)", ref).group(1)
