@@ -155,6 +155,7 @@ def test_the_executive_figures_are_the_marts(site, generated_build: BuiltInput) 
                    "(select sum(unattributed_cost) from marts.unattributed_costs_daily)")[0]
     assert close(page.kpis["total"], allocated + unattributed)
     assert close(page.kpis["allocated"], allocated)
+    assert page.kpis["unattributed-share"] == f"{unattributed / (allocated + unattributed) * 100:.1f} %"
 
     last_day, cost, customers = query(
         warehouse, "select cost_date, sum(allocated_cost), count(distinct customer_id) "

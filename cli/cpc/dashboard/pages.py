@@ -63,14 +63,13 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
         raise UserError("the warehouse's customer_costs_daily is empty: nothing to show")
     currency = totals["currency"] or ""
     daily = query(DAILY_SQL)
-    share = totals["unattributed_cost"] / totals["total_cost"] if totals["total_cost"] else None
     last = daily[-1]
     body = [kpis([
         ("total", f"total cost {day(totals['first_date'])} to {day(totals['last_date'])} ({currency})",
          charts.money(totals["total_cost"])),
         ("allocated", f"on customers ({currency})", charts.money(totals["allocated_cost"])),
         ("unattributed-share", f"unattributed share (goal under {charts.percent(goal)})",
-         charts.percent(share)),
+         charts.percent(totals["unattributed_share"])),
         ("last-day", f"cost on {day(last['cost_date'])}", charts.money(last["total_cost"])),
         ("last-day-per-customer", f"per active customer on {day(last['cost_date'])}",
          charts.money(last["cost_per_active_customer"])),

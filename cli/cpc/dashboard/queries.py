@@ -44,6 +44,10 @@ select
     (select cast(coalesce(sum(allocated_cost), 0) as double) from marts.customer_costs_daily)
     + (select cast(coalesce(sum(unattributed_cost), 0) as double) from marts.unattributed_costs_daily)
         as total_cost,
+    (select cast(coalesce(sum(unattributed_cost), 0) as double) from marts.unattributed_costs_daily)
+    / nullif((select cast(coalesce(sum(allocated_cost), 0) as double) from marts.customer_costs_daily)
+             + (select cast(coalesce(sum(unattributed_cost), 0) as double) from marts.unattributed_costs_daily), 0)
+        as unattributed_share,
     (select min(cost_date) from marts.customer_costs_daily) as first_date,
     (select max(cost_date) from marts.customer_costs_daily) as last_date,
     (select count(distinct customer_id) from marts.customer_costs_daily) as customers_with_cost,
