@@ -9,8 +9,10 @@ needed. Debian's ``chromium`` package provides the browser (`.ci/run` installs i
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -66,8 +68,12 @@ class Browser:
         os.set_inheritable(from_browser_write, True)
 
         def wire_fds() -> None:
-            os.dup2(to_browser_read, 3)
-            os.dup2(from_browser_write, 4)
+            # Copied above 10 first, so that neither end overwrites the other when one of them
+            # already is fd 3 or 4; dup2 leaves the copies inheritable.
+            reading = fcntl.fcntl(to_browser_read, fcntl.F_DUPFD, 10)
+            writing = fcntl.fcntl(from_browser_write, fcntl.F_DUPFD, 10)
+            os.dup2(reading, 3)
+            os.dup2(writing, 4)
 
         self._process = subprocess.Popen(
             [
@@ -81,7 +87,7 @@ class Browser:
                 "about:blank",
             ],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            # Only two dup2 calls run in the child before exec (safe with threads around).
+            # Only fcntl and dup2 calls run in the child before exec (safe with threads around).
             preexec_fn=wire_fds, close_fds=False,  # noqa: PLW1509
         )
         os.close(to_browser_read)
@@ -101,8 +107,10 @@ class Browser:
 
     def _read_message(self, deadline: float) -> dict[str, Any]:
         while b"\0" not in self._buffer:
-            if time.monotonic() > deadline:
-                raise TimeoutError("Chromium did not answer in time")
+            remaining = deadline - time.monotonic()
+            ready, _, _ = select.select([self._from_browser], [], [], max(remaining, 0))
+            if not ready:
+                raise TimeoutError(f"Chromium did not answer within {self.timeout:.0f} s")
             chunk = os.read(self._from_browser, 1 << 20)
             if not chunk:
                 raise RuntimeError(f"Chromium closed its pipe (exit code {self._process.poll()})")
