@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Generate demo data, build it with dbt on DuckDB (every test), print the per-customer report.
+## Generate demo data, build it with dbt on DuckDB (every test), print the per-customer report,
+## write the dashboards (demo/dashboard/) and print the path of their index.html.
 demo: $(STAMP)
 	$(BIN)/cpc demo --out demo
 

@@ -351,18 +351,41 @@ def warehouses_diff(
 
 
 @app.command()
+def dashboard(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the pages into.")],
+    top: Annotated[int, typer.Option(help="Debug pages for this many customers, the largest by cost.")] = 10,
+    customers: Annotated[list[str] | None, typer.Option("--customer", "-c", help="Also a debug page for this customer (repeatable).")] = None,
+) -> None:
+    """Write the executive, on-call and debug dashboards as static HTML pages that open offline."""
+    from cpc import dashboard as dashboards
+    from cpc.warehouse import open_warehouse
+
+    path = warehouse.expanduser().resolve()
+    with open_warehouse(path, "duckdb", say=_say) as query:
+        site = dashboards.write(query, out.expanduser().resolve(), path, top=top,
+                                customers=customers or [])
+    console.print(f"Wrote {len(site.pages)} pages ({len(site.customers)} customer "
+                  f"page{'' if len(site.customers) == 1 else 's'}; spikes "
+                  f"from {site.anomalies_source}) to {site.out}", soft_wrap=True, highlight=False)
+    _say(f"Dashboard: {site.index}")
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo input and warehouse.")] = Path("demo"),
     customers: Annotated[int, typer.Option(help="Number of customers.")] = 500,
     days: Annotated[int, typer.Option(help="Number of days.")] = 60,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
 ) -> None:
-    """Generate demo data, build it on DuckDB with every test, and print the report."""
+    """Generate demo data, build it on DuckDB with every test, print the report and write the
+    dashboards (OUT/dashboard/index.html)."""
     input_dir = out / "input"
     warehouse = out / "warehouse.duckdb"
     generate(out=input_dir, customers=customers, days=days, seed=seed)
     build(input_dir=input_dir, warehouse=warehouse, quiet=True)
     _report(warehouse, "duckdb", input_dir)
+    dashboard(warehouse=warehouse, out=out / "dashboard")
 
 
 def main() -> None:

@@ -105,10 +105,11 @@ def _commands(inputs: Inputs, warehouse: Path) -> dict[str, list[str]]:
         "report": ["report", *where],
         "explain": ["explain", "--customer", "cust-00001", "--month", "2024-01", *where],
         "validate": ["validate", *where],
+        "dashboard": ["dashboard", "--out", str(warehouse.with_name("site")), *where],
     }
 
 
-@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate"])
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate", "dashboard"])
 def test_a_folder_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
     folder = tmp_path / "warehouse.duckdb"
     folder.mkdir()
@@ -117,7 +118,7 @@ def test_a_folder_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, comma
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate"])
+@pytest.mark.parametrize("command", ["build", "land", "report", "explain", "validate", "dashboard"])
 def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, command: str) -> None:
     text = tmp_path / "notes.duckdb"
     text.write_text("not a database\n")
@@ -127,7 +128,7 @@ def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, co
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.duckdb"]  # no lock left
 
 
-@pytest.mark.parametrize("command", ["report", "explain", "validate"])
+@pytest.mark.parametrize("command", ["report", "explain", "validate", "dashboard"])
 def test_a_missing_warehouse(inputs: Inputs, tmp_path: Path, command: str) -> None:
     missing = tmp_path / "nowhere.duckdb"
     line = one_line_error(run_cpc(*_commands(inputs, missing)[command]), missing)
