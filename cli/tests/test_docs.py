@@ -19,7 +19,7 @@ CLI = PROJECT_DIR / "cli" / "cpc"
 
 def _embedded(html: str, label: str) -> dict[str, Any]:
     """The JSON document dbt embeds in the static page under ``label:`` (manifest, catalog)."""
-    start = html.index("{", html.index(f"{label}:{{") )
+    start = html.index("{", html.index(f"{label}:{{"))
     document, _ = json.JSONDecoder().raw_decode(html, start)
     return document
 
@@ -82,3 +82,11 @@ def test_a_missing_warehouse_is_one_line(tmp_path: Path) -> None:
     done = run_cpc("docs", "--warehouse", str(missing), "--out", str(tmp_path / "site"))
     assert "run cpc build first" in one_line_error(done, missing)
     assert not (tmp_path / "site").exists()
+
+
+def test_an_out_that_is_a_file_is_one_line(generated_build: BuiltInput, tmp_path: Path) -> None:
+    taken = tmp_path / "site"
+    taken.write_text("not a folder")
+    done = run_cpc("docs", "--warehouse", str(generated_build.warehouse), "--out", str(taken))
+    assert "is a file, not a folder" in one_line_error(done, taken)
+    assert taken.read_text() == "not a folder"
