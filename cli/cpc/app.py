@@ -302,6 +302,23 @@ def validate(
         raise UserError(f"{warehouse}: a critical expectation failed (lines above)")
 
 
+@app.command()
+def docs(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the docs site into (index.html).")],
+) -> None:
+    """Write dbt's docs site of the warehouse as one static page that opens offline: models,
+    columns and tests, the lineage graph with the dashboards and reports that read the marts
+    (exposures), and the semantic models and metrics."""
+    from cpc.docs import generate as generate_docs
+
+    with console.status("dbt docs generate ..."):
+        result = generate_docs(warehouse, out, say=_say)
+    _say(f"Wrote {result.index} in {result.seconds:.1f} s: {result.models} models, "
+         f"{result.exposures} exposures, {result.semantic_models} semantic models, "
+         f"{result.metrics} metrics (compiled with {result.rules_source}); open it in a browser")
+
+
 rules_app = typer.Typer(help="Allocation rules: compare two rule files.", no_args_is_help=True)
 app.add_typer(rules_app, name="rules")
 
