@@ -1,8 +1,10 @@
 """Known cost anomalies, injected into a few customers' consumption, and their ground truth
 (ground_truth_anomalies.csv).
 
-Three customers of the smb or mid-market segment, active on every day of the window, each get
-one anomaly (drawn from their own random stream, so nothing else the generator draws changes):
+Three customers, active on every day of the window, each get one anomaly. They are drawn (from
+their own random stream, so nothing else the generator draws changes) from the larger half of the
+mid-market customers, whose daily cost is a few dollars or more, so that an alert on them is worth
+sending (smb customers join the draw in a world with too few).
 
 * ``runaway``: a runaway job. The customer's compute (EC2 core-hours and Lambda) runs at
   RUNAWAY_FACTOR times its usual level for RUNAWAY_DAYS days.
@@ -54,9 +56,17 @@ class Anomaly:
     factor: float
 
 
-def plan(seed: int, segment: np.ndarray, first: np.ndarray, last: np.ndarray, days: int) -> list[Anomaly]:
+def plan(
+    seed: int, segment: np.ndarray, size: np.ndarray, first: np.ndarray, last: np.ndarray, days: int
+) -> list[Anomaly]:
     """The anomalies of a window of `days` days: one of each kind, on three distinct customers."""
-    eligible = np.flatnonzero(((segment == SMB) | (segment == MID)) & (first == 0) & (last == days - 1))
+    always = (first == 0) & (last == days - 1)
+    eligible = np.array([], dtype=np.int64)
+    for segments in ((MID,), (MID, SMB)):
+        pool = np.flatnonzero(np.isin(segment, segments) & always)
+        eligible = pool[size[pool] >= np.median(size[pool])] if len(pool) else pool
+        if len(eligible) >= len(KINDS):
+            break
     if days < MIN_WINDOW_DAYS or len(eligible) < len(KINDS):
         return []
     rng = np.random.default_rng([seed, 10])

@@ -282,7 +282,7 @@ def build_world(customers: int, days: int, seed: int, start: date) -> World:
         for i in range(n)
     ]
     consumption, dedicated_gb = _consumption(rng, c, start, days)
-    anomalies = plan(seed, c.segment, c.first, c.last, days)
+    anomalies = plan(seed, c.segment, c.size, c.first, c.last, days)
     inject(consumption, anomalies)
 
     onehot = np.zeros((n, len(REGIONS)))

@@ -21,21 +21,21 @@ series as (
 history as (
 
     select
-        target.customer_id,
-        target.currency,
-        target.scope,
-        target.cost_date,
-        (target.day_number - past.day_number) % 7 = 0 as is_same_weekday,
+        judged_day.customer_id,
+        judged_day.currency,
+        judged_day.scope,
+        judged_day.cost_date,
+        (judged_day.day_number - past.day_number) % 7 = 0 as is_same_weekday,
         past.observed_cost as past_cost,
         past.week_over_week_change as past_change
 
-    from series as target
+    from series as judged_day
     inner join series as past
-        on target.customer_id = past.customer_id
-        and target.currency = past.currency
-        and target.scope = past.scope
-        and past.day_number >= target.day_number - {{ trailing_days }}
-        and past.day_number < target.day_number
+        on judged_day.customer_id = past.customer_id
+        and judged_day.currency = past.currency
+        and judged_day.scope = past.scope
+        and judged_day.day_number - {{ trailing_days }} <= past.day_number
+        and judged_day.day_number > past.day_number
 
 ),
 
@@ -146,8 +146,12 @@ final as (
         judged.observed_cost,
         judged.previous_day_cost,
         cast(judged.expected_cost as {{ cost_per_customer.money_type() }}) as expected_cost,
-        cast(judged.expected_cost - {{ var('cpc_anomaly_score_threshold') }} * judged.spread as {{ cost_per_customer.money_type() }}) as lower_band,
-        cast(judged.expected_cost + {{ var('cpc_anomaly_score_threshold') }} * judged.spread as {{ cost_per_customer.money_type() }}) as upper_band,
+        cast(
+            judged.expected_cost - {{ var('cpc_anomaly_score_threshold') }} * judged.spread as {{ cost_per_customer.money_type() }}
+        ) as lower_band,
+        cast(
+            judged.expected_cost + {{ var('cpc_anomaly_score_threshold') }} * judged.spread as {{ cost_per_customer.money_type() }}
+        ) as upper_band,
         judged.spread,
         case
             when judged.baseline_status = 'judged' and judged.spread > 0

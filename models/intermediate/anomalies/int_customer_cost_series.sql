@@ -13,7 +13,7 @@ ledger as (
 watched as (
 
     select * from ledger
-    where ledger.charge_category in (
+    where charge_category in (
         {%- for category in var('cpc_anomaly_charge_categories') %}
         '{{ category }}'{{ ',' if not loop.last }}
         {%- endfor %}
@@ -129,8 +129,8 @@ spine as (
         on scope_first_days.customer_id = customer_starts.customer_id
         and scope_first_days.currency = customer_starts.currency
     inner join ledger_days
-        on ledger_days.cost_date >= scope_first_days.scope_first_date
-        and ledger_days.cost_date >= customer_starts.customer_start_date
+        on scope_first_days.scope_first_date <= ledger_days.cost_date
+        and customer_starts.customer_start_date <= ledger_days.cost_date
 
 ),
 

@@ -104,7 +104,7 @@ episode_days as (
 described as (
 
     select
-        {{ dbt.concat(['flagged.customer_id', "'/'", 'cast(episode_days.anomaly_first_date as ' ~ dbt.type_string() ~ ')']) }} as anomaly_id,
+        concat(flagged.customer_id, '/', cast(episode_days.anomaly_first_date as {{ dbt.type_string() }})) as anomaly_id,
         flagged.customer_id,
         flagged.scope,
         flagged.currency,
