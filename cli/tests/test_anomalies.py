@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 
 import pytest
-from conftest import BuiltInput, query
+from conftest import BuiltInput, query, run_cpc
 from cpc import truth
 from cpc.warehouse import open_warehouse
 
@@ -96,3 +96,13 @@ def test_new_customers_and_short_history_are_not_judged(generated_build: BuiltIn
         where baselines.baseline_status <> 'judged' or anomalies.history_days < 14""",
     )
     assert unjudged == [(0,)]
+
+
+def test_report_prints_precision_and_recall(generated_build: BuiltInput, score: truth.AnomalyScore) -> None:
+    done = run_cpc("report", "--warehouse", str(generated_build.warehouse),
+                   "--input", str(generated_build.input_dir))
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert (f"Cost anomalies against ground_truth_anomalies.csv: precision {score.precision:.2f} "
+            f"({score.episodes - len(score.false_episodes)} of {score.episodes} episodes") in text
+    assert f"recall {score.recall:.2f} ({len(score.found)} of 3 found)" in text
