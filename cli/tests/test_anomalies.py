@@ -4,11 +4,16 @@ anomalies the generator injected (ground_truth_anomalies.csv)."""
 from __future__ import annotations
 
 import csv
+import re
 
 import pytest
+import yaml
 from conftest import BuiltInput, query, run_cpc
-from cpc import truth
+from cpc import PROJECT_DIR, truth
+from cpc.rules.project import project_vars
 from cpc.warehouse import open_warehouse
+
+ANOMALY_DOCS = PROJECT_DIR / "docs" / "anomalies.md"
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +111,14 @@ def test_report_prints_precision_and_recall(generated_build: BuiltInput, score: 
     assert (f"Cost anomalies against ground_truth_anomalies.csv: precision {score.precision:.2f} "
             f"({score.episodes - len(score.false_episodes)} of {score.episodes} episodes") in text
     assert f"recall {score.recall:.2f} ({len(score.found)} of 3 found)" in text
+
+
+def test_the_documented_settings_are_the_project_defaults() -> None:
+    """docs/anomalies.md's settings table lists every cpc_anomaly_* var of dbt_project.yml with its
+    default, so the method the docs describe is the one the models run."""
+    defaults = {name: value for name, value in project_vars().items() if name.startswith("cpc_anomaly_")}
+    documented = {
+        match.group(1): yaml.safe_load(match.group(2))
+        for match in re.finditer(r"^\| `(cpc_anomaly_\w+)` \| `?([^|`]+?)`? \|", ANOMALY_DOCS.read_text(), re.M)
+    }
+    assert documented == defaults
