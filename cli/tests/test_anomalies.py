@@ -60,6 +60,25 @@ def test_spikes_page_and_the_drift_raises_tickets(generated_build: BuiltInput) -
     assert sorted(first) == [("compute", "page", 1), ("total", "page", 1)]
 
 
+def test_each_anomaly_is_one_episode(generated_build: BuiltInput) -> None:
+    for kind, anomaly in _injected(generated_build).items():
+        episodes = query(
+            generated_build.warehouse,
+            "select distinct anomaly_id from marts.customer_cost_anomalies "
+            f"where customer_id = '{anomaly['customer_id']}'",
+        )
+        assert len(episodes) == 1, (kind, episodes)
+    # The drift is found as a sustained rise: days a week's median score is high, below the
+    # score that flags a day alone.
+    drift = _injected(generated_build)["drift"]
+    sustained = query(
+        generated_build.warehouse,
+        "select count(*) from marts.customer_cost_anomalies "
+        f"where customer_id = '{drift['customer_id']}' and is_sustained and score < 6",
+    )
+    assert sustained[0][0] > 0
+
+
 def test_one_episode_alerts_once(generated_build: BuiltInput) -> None:
     runaway = _injected(generated_build)["runaway"]
     episodes = query(

@@ -135,7 +135,7 @@ judged as (
 
 ),
 
-final as (
+scored as (
 
     select
         judged.cost_date,
@@ -160,6 +160,25 @@ final as (
         judged.history_days
 
     from judged
+
+),
+
+{# A sustained rise: the days among the last seven (this one included) judged with a score of at
+    least cpc_anomaly_drift_score. At least cpc_anomaly_drift_days of seven is a median score that
+    high, which ordinary noise does not keep up for a week. -#}
+final as (
+
+    select
+        scored.*,
+        sum(
+            case when scored.score >= {{ var('cpc_anomaly_drift_score') }} then 1 else 0 end
+        ) over (
+            partition by scored.customer_id, scored.currency, scored.scope
+            order by scored.cost_date
+            rows between 6 preceding and current row
+        ) as sustained_days
+
+    from scored
 
 )
 

@@ -17,9 +17,10 @@ baselines as (
 
 ),
 
-{# A judged day above its band by at least the smallest excess worth an alert. It pages when it
-    is far above (page_score) and still rising sharply: up on the day before by at least the
-    band's width too. -#}
+{# A judged day above its band (a spike), or in a sustained rise (at least drift_days of the last
+    seven scored drift_score or more), by at least the smallest excess worth an alert. It pages
+    when it is far above (page_score) and still rising sharply: up on the day before by at least
+    the band's half-width too. -#}
 flagged as (
 
     select
@@ -29,11 +30,15 @@ flagged as (
                 and baselines.observed_cost - baselines.previous_day_cost >= {{ threshold }} * baselines.spread
                 then 'page'
             else 'ticket'
-        end as severity
+        end as severity,
+        baselines.sustained_days >= {{ var('cpc_anomaly_drift_days') }} as is_sustained
 
     from baselines
     where baselines.baseline_status = 'judged'
-        and baselines.score >= {{ threshold }}
+        and (
+            baselines.score >= {{ threshold }}
+            or baselines.sustained_days >= {{ var('cpc_anomaly_drift_days') }}
+        )
         and baselines.observed_cost - baselines.expected_cost >= {{ var('cpc_anomaly_min_excess_cost') }}
 
 ),
@@ -117,7 +122,9 @@ described as (
         flagged.previous_day_cost,
         flagged.spread,
         flagged.score,
+        flagged.is_sustained,
         cast(flagged.history_days as bigint) as history_days,
+        cast(flagged.sustained_days as bigint) as sustained_days,
         cast({{ cost_per_customer.days_between('episode_days.anomaly_first_date', 'flagged.cost_date') }} + 1 as bigint) as anomaly_day,
         flagged.cost_date,
         episode_days.anomaly_first_date,
@@ -154,7 +161,9 @@ final as (
         described.spread,
         described.score,
         described.history_days,
+        described.sustained_days,
         described.anomaly_day,
+        described.is_sustained,
         described.cost_date,
         described.anomaly_first_date,
         described.anomaly_last_date
