@@ -138,6 +138,6 @@ def test_the_documented_settings_are_the_project_defaults() -> None:
     defaults = {name: value for name, value in project_vars().items() if name.startswith("cpc_anomaly_")}
     documented = {
         match.group(1): yaml.safe_load(match.group(2))
-        for match in re.finditer(r"^\| `(cpc_anomaly_\w+)` \| `?([^|`]+?)`? \|", ANOMALY_DOCS.read_text(), re.M)
+        for match in re.finditer(r"^\| `(cpc_anomaly_\w+)` \| `?([^|`]+?)`? \|", ANOMALY_DOCS.read_text(), re.MULTILINE)
     }
     assert documented == defaults
