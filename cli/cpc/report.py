@@ -119,4 +119,14 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
             f"(true {_money(result.true_total)}, allocated {_money(result.allocated_total)}; "
             f"the end-to-end test fails above {truth.WAPE_BOUND * 100:.0f} %)"
         )
+    anomalies_path = truth_path.with_name("ground_truth_anomalies.csv") if truth_path else None
+    if anomalies_path is not None and anomalies_path.is_file():
+        found = truth.score_anomalies(query, anomalies_path)
+        figures["anomalies"] = found
+        console.print(
+            f"Cost anomalies against {anomalies_path.name}: precision {found.precision:.2f} "
+            f"({found.episodes - len(found.false_episodes)} of {found.episodes} episodes are injected "
+            f"anomalies), recall {found.recall:.2f} ({len(found.found)} of {found.anomalies} found); "
+            f"{found.true_flagged_days} of {found.flagged_days} flagged customer-days inside one"
+        )
     return figures

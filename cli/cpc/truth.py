@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,4 +71,112 @@ def score(query: Query, truth_path: Path, worst: int = 5) -> TruthScore:
         absolute_error=absolute,
         wape=float(absolute / true_total) if true_total else 0.0,
         worst=[(c, m, allocated.get((c, m), Decimal(0)), truth.get((c, m), Decimal(0))) for c, m in ranked],
+    )
+
+
+#: The precision and recall of customer_cost_anomalies the suite requires on generated data.
+ANOMALY_BOUND = 0.9
+
+
+@dataclass(frozen=True)
+class TrueAnomaly:
+    """One injected anomaly of ground_truth_anomalies.csv (dates inclusive)."""
+
+    customer_id: str
+    kind: str
+    scope: str
+    first_date: date
+    last_date: date
+
+
+@dataclass
+class AnomalyScore:
+    """customer_cost_anomalies against the injected anomalies, episode by episode.
+
+    An episode (anomaly_id) is a true positive when it overlaps an injected anomaly of its
+    customer (its days between the anomaly's first and last date); an injected anomaly is found
+    when some episode overlaps it. precision = true episodes / episodes; recall = anomalies found
+    / anomalies injected. Day by day as well: flagged customer-days inside an anomaly over all
+    flagged customer-days.
+    """
+
+    anomalies: int
+    found: list[TrueAnomaly]
+    missed: list[TrueAnomaly]
+    episodes: int
+    false_episodes: list[tuple[str, str, date, date]]  # anomaly_id, customer, first, last day
+    flagged_days: int
+    true_flagged_days: int
+
+    @property
+    def precision(self) -> float:
+        return (self.episodes - len(self.false_episodes)) / self.episodes if self.episodes else 1.0
+
+    @property
+    def recall(self) -> float:
+        return len(self.found) / self.anomalies if self.anomalies else 1.0
+
+    @property
+    def day_precision(self) -> float:
+        return self.true_flagged_days / self.flagged_days if self.flagged_days else 1.0
+
+
+def read_anomalies(path: Path) -> list[TrueAnomaly]:
+    """ground_truth_anomalies.csv (customer_id, kind, scope, first_date, last_date, factor)."""
+    if not path.is_file():
+        raise UserError(f"{path}: anomaly ground truth file not found")
+    anomalies = []
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"customer_id", "kind", "scope", "first_date", "last_date"} - set(reader.fieldnames or [])
+        if missing:
+            raise UserError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for line, row in enumerate(reader, start=2):
+            try:
+                first, last = date.fromisoformat(row["first_date"]), date.fromisoformat(row["last_date"])
+            except (TypeError, ValueError) as exc:
+                raise UserError(f"{path}:{line}: unreadable first_date or last_date") from exc
+            anomalies.append(TrueAnomaly(row["customer_id"], row["kind"], row["scope"], first, last))
+    return anomalies
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def score_anomalies(query: Query, truth_path: Path) -> AnomalyScore:
+    """Compare customer_cost_anomalies with ground_truth_anomalies.csv (see AnomalyScore)."""
+    anomalies = read_anomalies(truth_path)
+    rows = query(
+        "select anomaly_id, customer_id, cost_date from marts.customer_cost_anomalies "
+        "group by anomaly_id, customer_id, cost_date"
+    )
+    days: dict[str, list[date]] = {}
+    customers: dict[str, str] = {}
+    for row in rows:
+        days.setdefault(row["anomaly_id"], []).append(_as_date(row["cost_date"]))
+        customers[row["anomaly_id"]] = row["customer_id"]
+
+    def inside(customer: str, day: date) -> list[TrueAnomaly]:
+        return [a for a in anomalies if a.customer_id == customer and a.first_date <= day <= a.last_date]
+
+    found: set[TrueAnomaly] = set()
+    false_episodes = []
+    flagged = true_flagged = 0
+    for anomaly_id, episode_days in sorted(days.items()):
+        customer = customers[anomaly_id]
+        hits = {a for day in episode_days for a in inside(customer, day)}
+        found |= hits
+        flagged += len(episode_days)
+        true_flagged += sum(1 for day in episode_days if inside(customer, day))
+        if not hits:
+            false_episodes.append((anomaly_id, customer, min(episode_days), max(episode_days)))
+    return AnomalyScore(
+        anomalies=len(anomalies),
+        found=[a for a in anomalies if a in found],
+        missed=[a for a in anomalies if a not in found],
+        episodes=len(days),
+        false_episodes=false_episodes,
+        flagged_days=flagged,
+        true_flagged_days=true_flagged,
     )

@@ -215,9 +215,10 @@ def test_writes_the_input_contract(
         "other_costs.csv",
         "fx_rates.csv",
         "k8s_namespaces.csv",
+        "ground_truth_anomalies.csv",
     ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 9
+    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 10
     assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
     assert summary.other_costs == _one(con, "SELECT count(*) FROM other_costs") > 0
     assert summary.kubernetes_rows == _one(con, "SELECT count(*) FROM k8s_usage") > 0
@@ -993,3 +994,56 @@ def test_bad_arguments_raise_user_error(
         generate(tmp_path / "out", **args)  # type: ignore[arg-type]
     assert "\n" not in str(info.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_injected_anomalies_show_in_the_telemetry(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    out, _ = dataset
+    with (out / "ground_truth_anomalies.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["kind"] for row in rows] == ["runaway", "drift", "blip"]
+    assert len({row["customer_id"] for row in rows}) == 3
+    segments = dict(con.execute("SELECT customer_id, segment FROM customers").fetchall())
+    assert {segments[row["customer_id"]] for row in rows} == {"mid-market"}
+
+    def daily(customer: str, metric: str) -> dict[date, float]:
+        return {
+            date.fromisoformat(day): float(total)
+            for day, total in con.execute(
+                "SELECT usage_date, sum(CAST(quantity AS DOUBLE)) FROM usage "
+                "WHERE customer_id = ? AND metric = ? GROUP BY 1",
+                [customer, metric],
+            ).fetchall()
+        }
+
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[len(ordered) // 2]
+
+    # About 1 % of telemetry rows lost their customer id, so a day may lack a metric's row.
+    activity = ("cpu_core_hours", "db_cpu_seconds", "egress_gb", "lambda_gb_seconds", "log_gb")
+    blip_rows = 0
+    for row in rows:
+        first, last = date.fromisoformat(row["first_date"]), date.fromisoformat(row["last_date"])
+        assert first >= START + timedelta(days=21)  # history before every anomaly
+        for metric in activity if row["kind"] == "blip" else ("cpu_core_hours",):
+            series = daily(row["customer_id"], metric)
+            if not series:
+                continue
+            before = median([v for d, v in series.items() if d < first])
+            during = [v for d, v in sorted(series.items()) if first <= d <= last]
+            if row["kind"] == "runaway":
+                assert (last - first).days == 3 and len(during) >= 3 and min(during) > 3 * before
+            elif row["kind"] == "blip":
+                assert first == last and all(v > 2 * before for v in during), metric
+                blip_rows += len(during)
+            else:
+                assert last == START + timedelta(days=DAYS - 1)
+                assert sum(during[-5:]) / 5 > 1.6 * before
+    assert blip_rows >= 3
+    # Too short a window for history before an anomaly: none are injected.
+    short = generate(out.parent / "short", customers=CUSTOMERS, days=20, seed=11, file_format="csv")
+    assert (short.out_dir / "ground_truth_anomalies.csv").read_text().splitlines() == [
+        "customer_id,kind,scope,first_date,last_date,factor"
+    ]

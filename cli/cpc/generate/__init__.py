@@ -22,6 +22,8 @@ writes the project's raw input contract::
                      amortization_months, customer_id, pool: costs outside the cloud bill
     allocation.yml   demo allocation rules (one usage rule per shared service)
     ground_truth.csv customer_id, month, true_cost: what each customer really drove
+    ground_truth_anomalies.csv  customer_id, kind, scope, first_date, last_date, factor: the cost
+                     anomalies injected into three customers' consumption (``anomalies``)
 
 The EU billing account (eu-west-1) is invoiced in EUR: its rows say ``BillingCurrency`` EUR and
 carry euro amounts from the provider's euro price list, which is the dollar list x 0.92
@@ -103,7 +105,7 @@ regions, services, prices), ``world`` (customers, consumption, shared capacity; 
 ``catalog`` and ``billing`` (the bill's resources, charge kinds and FOCUS rows), ``month`` (one
 month's bill and truth) from ``compute``, ``metered``, ``storage``, ``kubernetes`` and ``taxes``;
 ``usage`` (telemetry), ``support``, ``other_costs``, ``revenue``, ``currencies``,
-``ground_truth`` and ``allocation`` (their files); ``periods``, ``util`` and ``files`` (helpers).
+``ground_truth``, ``anomalies`` (the injected anomalies) and ``allocation`` (their files); ``periods``, ``util`` and ``files`` (helpers).
 """
 
 from cpc.generate.billing import BILLING_COLUMNS

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from cpc.generate.anomalies import Anomaly, inject, plan
 from cpc.generate.company import (
     ACCOUNTS,
     CPU,
@@ -136,6 +137,7 @@ class World:
     dedicated_s3: dict[int, int] = field(default_factory=dict)  # owner -> src
     orphan_ec2: list[int] = field(default_factory=list)  # src ids
     orphan_s3: list[tuple[int, float]] = field(default_factory=list)  # (src, GB)
+    anomalies: list[Anomaly] = field(default_factory=list)  # injected into `consumption`
 
     def active(self) -> np.ndarray:
         """(days, customers) whether each customer is active on each window day."""
@@ -280,6 +282,8 @@ def build_world(customers: int, days: int, seed: int, start: date) -> World:
         for i in range(n)
     ]
     consumption, dedicated_gb = _consumption(rng, c, start, days)
+    anomalies = plan(seed, c.segment, c.size, c.first, c.last, days)
+    inject(consumption, anomalies)
 
     onehot = np.zeros((n, len(REGIONS)))
     onehot[np.arange(n), c.region] = 1.0
@@ -313,6 +317,7 @@ def build_world(customers: int, days: int, seed: int, start: date) -> World:
         account_active=account_active,
         own_db=c.own_db,
         tag_rng=np.random.default_rng([seed, 2]),
+        anomalies=anomalies,
     )
 
 
