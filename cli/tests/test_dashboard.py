@@ -202,24 +202,16 @@ def test_the_on_call_figures_are_the_marts(site, generated_build: BuiltInput) ->
         assert [row[0] for row in table] == [customer_id for customer_id, _ in expected], table_id
         assert all(close(row[5], change) for row, (_, change) in zip(table, expected, strict=True))
 
-    # No anomalies mart in this build: the largest day-over-day increases of the last 30 days,
-    # a day without cost counting as zero.
-    window = [last - timedelta(days=offset) for offset in range(30, -1, -1)]
-    days = sorted({day for by_day in costs.values() for day in by_day if day in window})
-    increases = []
-    for customer_id, by_day in costs.items():
-        if not any(day in by_day for day in days):
-            continue
-        for before, day in itertools.pairwise(days):
-            change = by_day.get(day, Decimal(0)) - by_day.get(before, Decimal(0))
-            if change > 0:
-                increases.append((change, day, customer_id))
-    increases.sort(key=lambda item: (-item[0], -item[1].toordinal(), item[2]))
+    # Spikes: the anomalies mart's latest rows (the generated input injects anomalies).
+    anomalies = query(warehouse, "select cast(cost_date as varchar), customer_id, scope, severity, observed_cost,"
+                                 " anomaly_id from marts.customer_cost_anomalies"
+                                 " order by cost_date desc, severity, score desc, customer_id, scope limit 100")
     table = page.tables["spikes-table"]
-    assert len(table) == 20
-    assert [(row[0], row[3]) for row in table] == [
-        (customer_id, day.isoformat()) for _, day, customer_id in increases[:20]]
-    assert all(close(row[6], change) for row, (change, _, _) in zip(table, increases, strict=False))
+    assert anomalies and len(table) == len(anomalies)
+    assert [(row[0], row[1], row[3], row[4], row[9]) for row in table] == [
+        (day, customer_id, scope, severity, anomaly_id)
+        for day, customer_id, scope, severity, _, anomaly_id in anomalies]
+    assert all(close(row[5], observed) for row, (_, _, _, _, observed, _) in zip(table, anomalies, strict=True))
 
 
 def test_a_customer_page_shows_its_statement_and_charges(site, generated_build: BuiltInput) -> None:
@@ -324,19 +316,16 @@ def test_the_browser_checks_catch_what_a_broken_page_does(site, browser: Browser
     assert any(re.fullmatch(r"chart \d+ draws nothing .*", problem) for problem in problems), problems
 
 
-def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
+def test_a_warehouse_without_the_anomalies_mart_shows_the_largest_day_over_day_increases(
         generated_build: BuiltInput, tmp_path: Path) -> None:
-    """A warehouse with a customer_cost_anomalies mart: the on-call page lists its rows, latest
-    first, instead of the day-over-day increases. (Also: a customer page an earlier run left in
-    the folder is removed.)"""
+    """A warehouse built before the anomalies mart existed: the on-call page's spikes are the 20
+    largest day-over-day increases of a customer's cost in the last 30 days, a day without cost
+    counting as zero. (Also: a customer page an earlier run left in the folder is removed.)"""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
     customer_id = query(warehouse, "select min(customer_id) from marts.customers")[0][0]
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create table marts.customer_cost_anomalies as select * from (values "
-                    f"(date '2024-01-05', '{customer_id}', 12.5, 100.25), "
-                    f"(date '2024-01-09', '{customer_id}', 13.0, 80.5)) "
-                    "as rows(anomaly_date, customer_id, expected_cost, cost)")
+        con.execute("drop table marts.customer_cost_anomalies")
     out = tmp_path / "site"
     (out / "customers").mkdir(parents=True)
     (out / "customers" / "cust-from-an-earlier-run.html").write_text("old figures")
@@ -345,23 +334,41 @@ def test_spikes_come_from_the_anomalies_mart_when_the_warehouse_has_one(
     assert done.returncode == 0, done.stdout + done.stderr
     # Only the customer asked for has a page: the earlier run's page is gone.
     assert [path.name for path in (out / "customers").iterdir()] == [f"{customer_id}.html"]
-    assert "spikes from marts.customer_cost_anomalies" in done.stdout
-    rows = Page(out / "on-call.html").tables["spikes-table"]
-    assert rows == [["2024-01-09", customer_id, "13.00", "80.50"], ["2024-01-05", customer_id, "12.50", "100.25"]]
+    assert "spikes from largest day-over-day increases" in done.stdout
+    costs = daily_costs(warehouse)
+    last = max(day for by_day in costs.values() for day in by_day)
+    window = [last - timedelta(days=offset) for offset in range(30, -1, -1)]
+    days = sorted({day for by_day in costs.values() for day in by_day if day in window})
+    increases = []
+    for customer, by_day in costs.items():
+        if not any(day in by_day for day in days):
+            continue
+        for before, day in itertools.pairwise(days):
+            change = by_day.get(day, Decimal(0)) - by_day.get(before, Decimal(0))
+            if change > 0:
+                increases.append((change, day, customer))
+    increases.sort(key=lambda item: (-item[0], -item[1].toordinal(), item[2]))
+    table = Page(out / "on-call.html").tables["spikes-table"]
+    assert len(table) == 20
+    assert [(row[0], row[3]) for row in table] == [
+        (customer, day.isoformat()) for _, day, customer in increases[:20]]
+    assert all(close(row[6], change) for row, (change, _, _) in zip(table, increases, strict=False))
 
 
 def test_the_dbt_exposures_name_every_mart_the_dashboards_read() -> None:
     """models/marts/_marts__exposures.yml declares the dashboards' marts (for dbt docs and
-    `dbt ls --select +exposure:...`): exactly those of cli/cpc/dashboard/queries.py, but the
-    optional anomalies mart."""
+    `dbt ls --select +exposure:...`): exactly those of cli/cpc/dashboard/queries.py and the
+    anomalies mart the on-call page reads."""
     import yaml
     from cpc import PROJECT_DIR, dashboard
     from cpc.dashboard import queries
 
     source = Path(queries.__file__).read_text(encoding="utf-8")
-    queried = set(re.findall(r"marts\.([a-z_]+)", source)) - {dashboard.ANOMALIES}
+    queried = set(re.findall(r"marts\.([a-z_]+)", source)) | {dashboard.ANOMALIES}
     exposures = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "_marts__exposures.yml").read_text())
+    dashboards = [exposure for exposure in exposures["exposures"] if exposure["type"] == "dashboard"]
     declared = {re.fullmatch(r"ref\('([a-z_]+)'\)", ref).group(1)
-                for exposure in exposures["exposures"] for ref in exposure["depends_on"]}
+                for exposure in dashboards for ref in exposure["depends_on"]}
     assert declared == queried
-    assert {exposure["type"] for exposure in exposures["exposures"]} == {"dashboard"}
+    assert {exposure["name"] for exposure in dashboards} == {
+        "executive_dashboard", "on_call_dashboard", "customer_debug_dashboard"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -13,6 +12,7 @@ from cpc.dashboard import charts
 from cpc.dashboard.html import day, figure, kpis, month, page, table, views
 from cpc.dashboard.queries import (
     ANOMALIES,
+    ANOMALY_SPIKES_SQL,
     CHARGES_SQL,
     CUSTOMER_DAILY_SQL,
     CUSTOMER_DIMENSION_SQL,
@@ -177,16 +177,6 @@ def _movers_table(table_id: str, rows: Sequence[dict[str, Any]], pages: Linker) 
         rows, link=pages)
 
 
-def _kind(column: str, rows: Sequence[dict[str, Any]]) -> str:
-    """How to show a column of a mart whose shape this module does not fix: amounts (a name
-    ending in cost or change) as money, other numbers as numbers, the rest as text."""
-    values = [row[column] for row in rows if row.get(column) is not None]
-    if not values or not all(isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-                             for value in values):
-        return "text"
-    return "money" if column.endswith(("cost", "change")) else "number"
-
-
 def _has_table(query: Query, name: str) -> bool:
     rows = query("select count(*) as found from information_schema.tables "
                  "where table_schema = 'marts' and table_name = :name", {"name": name})
@@ -218,17 +208,17 @@ def on_call(query: Query, pages: Linker, spike_days: int = 30) -> tuple[str, str
     ]
     if _has_table(query, ANOMALIES):
         source = f"marts.{ANOMALIES}"
-        columns = [row["column_name"] for row in query(
-            "select column_name from information_schema.columns where table_schema = 'marts' "
-            "and table_name = :name order by ordinal_position", {"name": ANOMALIES})]
-        dated = [name for name in columns if name.endswith("_date")]
-        order = f"order by {dated[0]} desc" if dated else ""
-        rows = query(f"select * from marts.{ANOMALIES} {order} limit 100")
+        rows = query(ANOMALY_SPIKES_SQL.format(limit=100))
+        columns = [("day", "cost_date", "text"), ("customer", "customer_id", "long"),
+                   ("name", "customer_name", "text"), ("scope", "scope", "text"),
+                   ("severity", "severity", "text"), ("observed", "observed_cost", "money"),
+                   ("expected", "expected_cost", "money"), ("upper band", "upper_band", "money"),
+                   ("score", "score", "number"), ("episode", "anomaly_id", "long")]
         body.append(
             '<section id="spikes"><h2>Per-customer spikes</h2>'
-            f'<p class="note">The anomalies of {escape(source)}, latest first.</p>'
-            + table("spikes-table", [(name, name, _kind(name, rows)) for name in columns], rows,
-                    link=pages if "customer_id" in columns else None)
+            f'<p class="note">The anomalies of {escape(source)} (docs/anomalies.md), latest first; '
+            "the days of one episode share its id.</p>"
+            + table("spikes-table", columns, rows, link=pages)
             + "</section>")
         return page("On-call: cost movers and spikes", "".join(body)), source
     spikes = query(SPIKES_SQL.format(days=spike_days, limit=20))

@@ -115,6 +115,20 @@ order by month, unattributed_cost desc, reason
 
 #: The largest day-over-day increases of a customer's cost within the last ``days`` days (a day
 #: without cost counts as zero).
+#: The latest anomaly days of the anomalies mart (docs/anomalies.md), pages before tickets.
+ANOMALY_SPIKES_SQL = """
+select anomalies.cost_date, anomalies.customer_id, customers.customer_name, anomalies.scope,
+       anomalies.severity, cast(anomalies.observed_cost as double) as observed_cost,
+       cast(anomalies.expected_cost as double) as expected_cost,
+       cast(anomalies.upper_band as double) as upper_band, cast(anomalies.score as double) as score,
+       anomalies.anomaly_id
+from marts.customer_cost_anomalies as anomalies
+left join marts.customers as customers on anomalies.customer_id = customers.customer_id
+order by anomalies.cost_date desc, anomalies.severity, anomalies.score desc, anomalies.customer_id,
+         anomalies.scope
+limit {limit}
+"""
+
 SPIKES_SQL = """
 with bounds as (select max(cost_date) as last_date from marts.customer_costs_daily),
 days as (
