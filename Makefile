@@ -23,13 +23,14 @@ demo: $(STAMP)
 	$(BIN)/cpc demo --out demo
 
 ## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark),
-## in two worker processes, each test file in one worker (its module fixtures built once).
+## in two worker processes, each test file in one worker (its module fixtures built once), the
+## longest files first in the order cli/tests/conftest.py gives (--no-loadscope-reorder keeps it).
 test: $(STAMP)
-	$(BIN)/pytest -q -ra -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 ## Everything but the Spark build.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -ra -n 2 --dist loadfile -m "not spark"
+	$(BIN)/pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder -m "not spark"
 
 ## Only the Spark builds (the rest of the suite is test-fast).
 test-spark: $(STAMP)
