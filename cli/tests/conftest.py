@@ -66,7 +66,8 @@ def run_cpc(*args: str, timeout: int = 900) -> Completed:
     return Completed(done.returncode, done.stdout, done.stderr)
 
 
-def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = False) -> Completed:
+def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = False,
+             timeout: int = 900) -> Completed:
     """`cpc build`, asserting success (the failure shows dbt's output).
 
     dbt's unit tests do not depend on the input, so they run in one build of the suite (the
@@ -74,7 +75,7 @@ def build_ok(input_dir: Path, warehouse: Path, *extra: str, unit_tests: bool = F
     """
     if unit_tests:
         extra = (*extra, "--unit-tests")
-    done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), *extra)
+    done = run_cpc("build", "--input", str(input_dir), "--warehouse", str(warehouse), *extra, timeout=timeout)
     assert done.returncode == 0, f"cpc build failed:\n{done.stdout[-6000:]}\n{done.stderr[-3000:]}"
     return done
 

@@ -135,7 +135,9 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     build_ok(input_dir, duck, "--quiet")
     spark_dir = tmp_path / "spark-warehouse"
     with _standalone_cluster(tmp_path / "cluster") as (master, master_log):
-        build_ok(input_dir, spark_dir, "--target", "spark", "--quiet", "--no-unit-tests", "--spark-master", master)
+        # About 10 minutes on an idle 2-core machine; allow for a busy one.
+        build_ok(input_dir, spark_dir, "--target", "spark", "--quiet", "--no-unit-tests", "--spark-master", master,
+                 timeout=2400)
         assert "Registering app cpc" in master_log.read_text()
     summary = json.loads((spark_dir / "dbt" / "target" / "cpc_build.json").read_text())
     assert summary["spark_master"] == master
