@@ -177,6 +177,28 @@ def _movers_table(table_id: str, rows: Sequence[dict[str, Any]], pages: Linker) 
         rows, link=pages)
 
 
+def _spike_charts(query: Query, spikes: Sequence[dict[str, Any]], currency: str, spike_days: int) -> list[str]:
+    """The daily cost of the first four customers among ``spikes`` (rows with customer_id and
+    cost_date) over the last ``spike_days`` days, each with its spike circled."""
+    charts_html: list[str] = []
+    shown: list[str] = []
+    for spike in spikes:
+        if spike["customer_id"] in shown or len(shown) == 4:
+            continue
+        shown.append(spike["customer_id"])
+        series = query(CUSTOMER_DAILY_SQL, {"customer": spike["customer_id"]})[-(spike_days + 1):]
+        labels = [day(row["cost_date"])[5:] for row in series]
+        days = [day(row["cost_date"]) for row in series]
+        mark = days.index(day(spike["cost_date"])) if day(spike["cost_date"]) in days else None
+        charts_html.append(figure(
+            f"chart-spike-{len(shown)}",
+            f"{spike['customer_id']}: cost per day ({currency}), the spike on {day(spike['cost_date'])} circled",
+            charts.line_chart(labels, {spike["customer_id"]: [row["allocated_cost"] for row in series]},
+                              label=f"Daily cost of {spike['customer_id']}", height=200,
+                              marks={spike["customer_id"]: mark} if mark is not None else None)))
+    return charts_html
+
+
 def _has_table(query: Query, name: str) -> bool:
     rows = query("select count(*) as found from information_schema.tables "
                  "where table_schema = 'marts' and table_name = :name", {"name": name})
@@ -218,26 +240,12 @@ def on_call(query: Query, pages: Linker, spike_days: int = 30) -> tuple[str, str
             '<section id="spikes"><h2>Per-customer spikes</h2>'
             f'<p class="note">The anomalies of {escape(source)} (docs/anomalies.md), latest first; '
             "the days of one episode share its id.</p>"
+            + "".join(_spike_charts(query, rows, currency, spike_days))
             + table("spikes-table", columns, rows, link=pages)
             + "</section>")
         return page("On-call: cost movers and spikes", "".join(body)), source
     spikes = query(SPIKES_SQL.format(days=spike_days, limit=20))
-    charts_html = []
-    shown: list[str] = []
-    for spike in spikes:
-        if spike["customer_id"] in shown or len(shown) == 4:
-            continue
-        shown.append(spike["customer_id"])
-        series = query(CUSTOMER_DAILY_SQL, {"customer": spike["customer_id"]})[-(spike_days + 1):]
-        labels = [day(row["cost_date"])[5:] for row in series]
-        days = [day(row["cost_date"]) for row in series]
-        mark = days.index(day(spike["cost_date"])) if day(spike["cost_date"]) in days else None
-        charts_html.append(figure(
-            f"chart-spike-{len(shown)}",
-            f"{spike['customer_id']}: cost per day ({currency}), the spike on {day(spike['cost_date'])} circled",
-            charts.line_chart(labels, {spike["customer_id"]: [row["allocated_cost"] for row in series]},
-                              label=f"Daily cost of {spike['customer_id']}", height=200,
-                              marks={spike["customer_id"]: mark} if mark is not None else None)))
+    charts_html = _spike_charts(query, spikes, currency, spike_days)
     body.append(
         '<section id="spikes"><h2>Per-customer spikes</h2>'
         f'<p class="note">The warehouse has no {ANOMALIES} mart: the largest day-over-day increases '
