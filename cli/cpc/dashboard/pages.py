@@ -126,18 +126,11 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
         + "</section>"
     )
 
-    movers = query(MOVERS_SQL.format(days=7, limit=10))
-    body.append(
-        '<section id="week-over-week"><h2>Top 10 customers by week-over-week change</h2>'
-        f'<p class="note">Cost in the 7 days to {day(totals["last_date"])} against the 7 days '
-        "before, largest changes either way.</p>"
-        + figure("chart-week-over-week", f"Week-over-week change ({currency})",
-                 charts.diverging_bars([row["customer_id"] for row in movers],
-                                       [row["change"] for row in movers],
-                                       label="Week-over-week change by customer"))
-        + _movers_table("week-over-week-table", movers, pages)
-        + "</section>"
-    )
+    body.append(_movers_section(
+        "week-over-week", "Top 10 customers by week-over-week change",
+        f"Cost in the 7 days to {day(totals['last_date'])} against the 7 days before, largest changes "
+        "either way.", f"Week-over-week change ({currency})", "Week-over-week change by customer",
+        query(MOVERS_SQL.format(days=7, limit=10)), pages))
 
     reasons = query(UNATTRIBUTED_SQL)
     months = sorted({month(row["month"]) for row in reasons})
@@ -168,13 +161,22 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
     return page("Executive: cost per customer", "".join(body))
 
 
-def _movers_table(table_id: str, rows: Sequence[dict[str, Any]], pages: Linker) -> str:
-    return table(table_id, [
-        ("customer", "customer_id", "text"), ("name", "customer_name", "text"),
-        ("segment", "segment", "text"), ("before", "previous_cost", "money"),
-        ("now", "current_cost", "money"), ("change", "change", "change"),
-        ("change %", "relative_change", "percent")],
-        rows, link=pages)
+def _movers_section(section_id: str, heading: str, note: str, chart_title: str, chart_label: str,
+                    rows: Sequence[dict[str, Any]], pages: Linker) -> str:
+    """A section of customers whose cost moved (rows of MOVERS_SQL): a bar per customer's change
+    and the table (ids ``chart-SECTION`` and ``SECTION-table``)."""
+    return (
+        f'<section id="{section_id}"><h2>{escape(heading)}</h2><p class="note">{escape(note)}</p>'
+        + figure(f"chart-{section_id}", chart_title,
+                 charts.diverging_bars([row["customer_id"] for row in rows], [row["change"] for row in rows],
+                                       label=chart_label))
+        + table(f"{section_id}-table", [
+            ("customer", "customer_id", "text"), ("name", "customer_name", "text"),
+            ("segment", "segment", "text"), ("before", "previous_cost", "money"),
+            ("now", "current_cost", "money"), ("change", "change", "change"),
+            ("change %", "relative_change", "percent")],
+            rows, link=pages)
+        + "</section>")
 
 
 def _spike_charts(query: Query, spikes: Sequence[dict[str, Any]], currency: str, spike_days: int) -> list[str]:
@@ -192,7 +194,7 @@ def _spike_charts(query: Query, spikes: Sequence[dict[str, Any]], currency: str,
         mark = days.index(day(spike["cost_date"])) if day(spike["cost_date"]) in days else None
         charts_html.append(figure(
             f"chart-spike-{len(shown)}",
-            f"{spike['customer_id']}: cost per day ({currency}), the spike on {day(spike['cost_date'])} circled",
+            f"{spike['customer_id']}: total cost per day ({currency}), {day(spike['cost_date'])} circled",
             charts.line_chart(labels, {spike["customer_id"]: [row["allocated_cost"] for row in series]},
                               label=f"Daily cost of {spike['customer_id']}", height=200,
                               marks={spike["customer_id"]: mark} if mark is not None else None)))
@@ -209,24 +211,17 @@ def on_call(query: Query, pages: Linker, spike_days: int = 30) -> tuple[str, str
     """The on-call page, and where its spikes came from."""
     totals = query(TOTALS_SQL)[0]
     currency = totals["currency"] or ""
-    today = query(MOVERS_SQL.format(days=1, limit=10))
-    week = query(MOVERS_SQL.format(days=7, limit=10))
     body = [
-        '<section id="today"><h2>Today\'s biggest movers</h2>'
-        f'<p class="note">Cost on {day(totals["last_date"])} (the last day in the warehouse) '
-        "against the day before.</p>"
-        + figure("chart-today", f"Day-over-day change ({currency})",
-                 charts.diverging_bars([row["customer_id"] for row in today],
-                                       [row["change"] for row in today],
-                                       label="Today's change by customer"))
-        + _movers_table("today-table", today, pages) + "</section>",
-        '<section id="this-week"><h2>This week\'s biggest movers</h2>'
-        f'<p class="note">The 7 days to {day(totals["last_date"])} against the 7 days before.</p>'
-        + figure("chart-this-week", f"Week-over-week change ({currency})",
-                 charts.diverging_bars([row["customer_id"] for row in week],
-                                       [row["change"] for row in week],
-                                       label="This week's change by customer"))
-        + _movers_table("this-week-table", week, pages) + "</section>",
+        _movers_section(
+            "today", "Today's biggest movers",
+            f"Cost on {day(totals['last_date'])} (the last day in the warehouse) against the day before.",
+            f"Day-over-day change ({currency})", "Today's change by customer",
+            query(MOVERS_SQL.format(days=1, limit=10)), pages),
+        _movers_section(
+            "this-week", "This week's biggest movers",
+            f"The 7 days to {day(totals['last_date'])} against the 7 days before.",
+            f"Week-over-week change ({currency})", "This week's change by customer",
+            query(MOVERS_SQL.format(days=7, limit=10)), pages),
     ]
     if _has_table(query, ANOMALIES):
         source = f"marts.{ANOMALIES}"
