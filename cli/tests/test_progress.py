@@ -52,11 +52,11 @@ def test_a_build_on_a_terminal_shows_its_progress_and_slowest_nodes(tmp_path: Pa
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", output)
     assert code == 0, plain[-3000:]
     assert re.search(r"landing .*\d+/\d+", plain), plain[-3000:]
-    # The total is every node the build ran (models, seeds and data tests, as its summary counts
-    # them), and the count of those done moves up through the build.
-    built = re.search(r"Built .*?: (\d+) models, (\d+) seeds, (\d+) tests", " ".join(plain.split()))
-    assert built, plain[-3000:]
-    nodes = sum(int(count) for count in built.groups())
+    # The total is every node the build ran (exposures, models, seeds and data tests, as its
+    # summary counts them), and the count of those done moves up through the build.
+    built = re.search(r"Built .*?: ((?:\d+ \w+, )*\d+ tests) —", " ".join(plain.split()))
+    assert built and " models, " in built.group(1), plain[-3000:]
+    nodes = sum(int(count) for count in re.findall(r"(\d+) \w+", built.group(1)))
     done = [int(count) for count, total in re.findall(r"(\d+)/(\d+)", plain) if int(total) == nodes]
     assert done, plain[-3000:]
     assert max(done) > min(done), "it never moved"
