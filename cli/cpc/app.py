@@ -330,6 +330,7 @@ def rules_diff(
     input_dir: InputOption,
     top: Annotated[int, typer.Option(help="How many customers and customer-months to list.")] = 20,
     output_format: Annotated[str, typer.Option("--format", "-f", help="text, markdown (a review summary) or json (every row).")] = "text",
+    keep: Annotated[Path | None, typer.Option("--keep", help="Build the two warehouses in this folder (old.duckdb, new.duckdb) and keep them, e.g. for cpc explain or cpc dashboard (default: a temporary folder, removed).")] = None,
 ) -> None:
     """Print which rules change and, per segment, customer and month, what cost would move."""
     from cpc import compare
@@ -339,7 +340,7 @@ def rules_diff(
         if not path.is_file():
             raise UserError(f"{path}: rules file not found")
     with err_console.status("building the input with both rule files ..."):
-        result = compare.diff(old, new, input_dir)
+        result = compare.diff(old, new, input_dir, keep=keep.expanduser().resolve() if keep else None)
     compare.render(result, console, output_format=output_format, top=top)
 
 

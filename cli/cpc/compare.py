@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -220,10 +221,18 @@ def compare_test_outcomes(base: Path, head: Path) -> TestOutcomes:
 # --- cpc rules diff ----------------------------------------------------------------------------
 
 
-def diff(old_rules: Path, new_rules: Path, input_dir: Path) -> RulesDiff:
-    """Build ``input_dir`` with both rule files and compare the marts."""
+def diff(old_rules: Path, new_rules: Path, input_dir: Path, keep: Path | None = None) -> RulesDiff:
+    """Build ``input_dir`` with both rule files and compare the marts.
+
+    The two warehouses are built in a temporary folder, or with ``keep`` in that folder (created if
+    need be) as ``old.duckdb`` and ``new.duckdb``, and left there to explore."""
     result = RulesDiff(rule_changes=rules.diff_rules(rules.load_rules(old_rules), rules.load_rules(new_rules)))
-    with tempfile.TemporaryDirectory(prefix="cpc-rules-diff-") as scratch:
+    if keep is not None:
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{keep}: cannot create the folder for the warehouses ({exc.strerror or exc})") from None
+    with nullcontext(str(keep)) if keep is not None else tempfile.TemporaryDirectory(prefix="cpc-rules-diff-") as scratch:
         before, after = Path(scratch) / "old.duckdb", Path(scratch) / "new.duckdb"
         builder.build(input_dir, before, rules_path=old_rules, quiet=True, say=lambda _line: None)
         builder.build(input_dir, after, rules_path=new_rules, quiet=True, say=lambda _line: None)

@@ -9,10 +9,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, build_ok, one_line_error, run_cpc
+from conftest import FIXTURES, one_line_error, run_cpc
 from cpc import compare
-from cpc.rules import diff_rules, load_rules
-from rich.console import Console
 
 BASE_RULES = """\
 rules:
@@ -34,16 +32,25 @@ rules:
 
 
 @pytest.fixture(scope="module")
-def built_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, Path]:
-    """tests/fixtures/bad_input built with each rules file: (base rules, head rules, base, head)."""
+def rules_diffed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, str]:
+    """`cpc rules diff --format markdown --keep` of tests/fixtures/bad_input with each rules file:
+    (base rules, head rules, the folder holding the two warehouses it built, what it printed)."""
     root = tmp_path_factory.mktemp("cost-impact")
     base_rules, head_rules = root / "base.yml", root / "head.yml"
     base_rules.write_text(BASE_RULES)
     head_rules.write_text(HEAD_RULES)
-    base, head = root / "base.duckdb", root / "head.duckdb"
-    build_ok(FIXTURES / "bad_input", base, "--rules", str(base_rules), "--quiet")
-    build_ok(FIXTURES / "bad_input", head, "--rules", str(head_rules), "--quiet")
-    return base_rules, head_rules, base, head
+    kept = root / "kept"
+    done = run_cpc("rules", "diff", str(base_rules), str(head_rules), "--input", str(FIXTURES / "bad_input"),
+                   "--format", "markdown", "--keep", str(kept))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return base_rules, head_rules, kept, done.stdout
+
+
+@pytest.fixture(scope="module")
+def built_pair(rules_diffed: tuple[Path, Path, Path, str]) -> tuple[Path, Path, Path, Path]:
+    """tests/fixtures/bad_input built with each rules file: (base rules, head rules, base, head)."""
+    base_rules, head_rules, kept, _ = rules_diffed
+    return base_rules, head_rules, kept / "old.duckdb", kept / "new.duckdb"
 
 
 def test_diff_moves_exactly_the_hand_computed_amounts(built_pair: tuple[Path, Path, Path, Path]) -> None:
@@ -92,20 +99,15 @@ def test_diff_markdown_is_a_review_summary(built_pair: tuple[Path, Path, Path, P
     assert "no test changed outcome" in text
 
 
-def test_rules_diff_markdown_shares_the_report(built_pair: tuple[Path, Path, Path, Path]) -> None:
-    """`cpc rules diff --format markdown` prints the rule changes above the same sections (its
-    two builds are those of the fixture here; the command's own builds are tested elsewhere)."""
-    base_rules, head_rules, base, head = built_pair
-    result = compare.RulesDiff(rule_changes=diff_rules(load_rules(base_rules), load_rules(head_rules)),
-                               moved=compare.compare_warehouses(base, head, tests=False))
-    console = Console(record=True, width=200)
-    with console.capture() as captured:
-        compare.render(result, console, output_format="markdown", top=20)
-    text = captured.get()
+def test_rules_diff_markdown_shares_the_report(rules_diffed: tuple[Path, Path, Path, str]) -> None:
+    """`cpc rules diff --format markdown` prints the rule changes above the same sections as
+    `cpc diff`, and --keep leaves the two warehouses it built."""
+    _, _, kept, text = rules_diffed
     assert "### Rules" in text and "changed: rule 'usage-by-service' (match, method, shares)" in text
     assert "| acme | 2024-03 | USD | 36.10 | 35.50 | -0.60 |" in text  # per customer and month
     assert "| smb | 2024-03 | USD | 1.20 | 3.00 | +1.80 |" in text
     assert "Data tests" not in text  # one project, one build of each: nothing to compare
+    assert sorted(path.name for path in kept.glob("*.duckdb")) == ["new.duckdb", "old.duckdb"]
 
 
 def test_a_missing_warehouse_is_one_error_line(built_pair: tuple[Path, Path, Path, Path], tmp_path: Path) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import FIXTURES, BuiltInput, build_ok, query, run_cpc
-from cpc import truth
+from cpc import PROJECT_DIR, truth
+from cpc.build import resolve_rules
 from cpc.generate import DATA_RESIDENCY_RATE, DATA_RESIDENCY_REGION
 from cpc.warehouse import open_warehouse
 
@@ -339,6 +343,35 @@ def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> No
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("error: dbt build failed") and "assert_charges_have_fx_rates" in last
     assert "Traceback" not in done.stderr
+
+
+def test_a_null_in_a_required_column_fails_naming_the_column(generated_build: BuiltInput, tmp_path: Path) -> None:
+    """The columns a model requires are tested together (not_null_columns: one node per model
+    instead of one per column); a null in any of them fails, and each failing row names its column."""
+    warehouse = tmp_path / "nulled.duckdb"
+    shutil.copy(generated_build.warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        nulled = con.execute(
+            "update marts.customer_costs_daily set rule_name = null"
+            " where rowid = (select min(rowid) from marts.customer_costs_daily)").fetchone()[0]
+    assert nulled == 1
+    target = tmp_path / "dbt" / "target"
+    tested = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "customer_costs_daily,test_name:not_null_columns",
+         "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"), "--target", "duckdb",
+         "--target-path", str(target), "--log-path", str(tmp_path / "dbt" / "logs"),
+         "--vars", json.dumps(resolve_rules(generated_build.input_dir, None, dialect="duckdb").to_dbt_vars())],
+        capture_output=True, text=True, timeout=600, check=False, cwd=PROJECT_DIR,
+        env={**os.environ, "CPC_WAREHOUSE": str(warehouse)},
+    )
+    assert tested.returncode == 1, tested.stdout[-3000:] + tested.stderr[-2000:]
+    assert re.search(r"Failure in test not_null_columns_customer_costs_daily_\w+", tested.stdout), tested.stdout[-3000:]
+    (result,) = json.loads((target / "run_results.json").read_text())["results"]
+    assert result["status"] == "fail" and result["failures"] == 1
+    compiled = result["compiled_code"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        failing = con.execute(f"select null_columns, cost_date, customer_id from ({compiled}) as failing").fetchall()
+    assert [row[0] for row in failing] == ["rule_name"]
 
 
 @pytest.mark.parametrize(

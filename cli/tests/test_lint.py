@@ -58,3 +58,18 @@ def test_python_passes_ruff() -> None:
         check=False,
     )
     assert done.returncode == 0, f"ruff found problems (run `make lint`):\n{done.stdout[-3000:]}{done.stderr[-1000:]}"
+
+
+def test_a_model_lists_its_required_columns_in_one_test() -> None:
+    """docs/naming.md: a model's required columns sit in one not_null_columns test, not a not_null
+    test each (every data test is a node of every build, with dbt's overhead per node)."""
+    import yaml
+
+    spread = []
+    for path in sorted(PROJECT_DIR.glob("models/**/*.yml")):
+        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
+            not_null = [column["name"] for column in model.get("columns") or []
+                        if "not_null" in (column.get("data_tests") or [])]
+            if len(not_null) > 1:
+                spread.append(f"{path.relative_to(PROJECT_DIR)}: {model['name']} {not_null}")
+    assert spread == [], "list these in the model's not_null_columns test:\n" + "\n".join(spread)

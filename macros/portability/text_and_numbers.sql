@@ -160,8 +160,13 @@
 
 ),
 
+{{ cost_per_customer.read_decimals_rest(amounts, as_cte, decimal_mark) }}
+{%- endmacro %}
+
+{% macro read_decimals_rest(amounts, as_cte, decimal_mark) -%}
 {{ adapter.dispatch('read_decimals_rest', 'cost_per_customer')(amounts, as_cte, decimal_mark) }}
 {%- endmacro %}
+
 {% macro default__read_decimals_rest(amounts, as_cte, decimal_mark) -%}
 {{ as_cte }} as (
 
