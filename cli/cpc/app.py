@@ -128,6 +128,9 @@ def build(
 ) -> None:
     """Land INPUT, build every model and run every data test; non-zero exit when anything fails.
 
+    A DuckDB build works on a copy and, when it succeeds, replaces the warehouse file in one step
+    (readers never see a half-built one); `cpc publish` exports its marts for BI tools.
+
     Holds the warehouse (a lock beside it) from landing to the last line printed: another build
     or land of the same warehouse fails at once, or with --wait waits for this one.
     """
@@ -317,6 +320,37 @@ def docs(
     _say(f"Wrote {result.index} in {result.seconds:.1f} s: {result.models} models, "
          f"{result.exposures} exposures, {result.semantic_models} semantic models, "
          f"{result.metrics} metrics (compiled with {result.rules_source}); open it in a browser")
+
+
+@app.command("publish")
+def publish_for_bi(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file (read-only; a build may run meanwhile).")],
+    to: Annotated[Path, typer.Option("--to", help="Folder to publish into: a new or empty folder, or an earlier publish, which is replaced in one step.")],
+    partition_rows: Annotated[int | None, typer.Option("--partition-rows", help="A mart with a month or cost_date column and at least this many rows is written partitioned by month (default 100,000).", show_default=False)] = None,
+    keep: Annotated[int | None, typer.Option("--keep", help="Earlier publishes to keep for the connections still reading them (a BI tool's pool); older ones are removed (default 1).", show_default=False)] = None,
+) -> None:
+    """Publish the marts for BI tools: every mart as Parquet (large ones partitioned by month)
+    and TO/views.duckdb, a small DuckDB file of views over them to open read-only.
+
+    Reads a warehouse `cpc build` has built (a build publishes its own warehouse file when it
+    succeeds; this command exports that file's marts). A BI tool reading the previous publish
+    keeps reading it: the new one replaces it in one rename.
+    """
+    from cpc import bi_export
+
+    with console.status("publishing the marts ..."):
+        result = bi_export.publish(
+            warehouse, to, say=_say,
+            partition_rows=bi_export.PARTITION_ROWS if partition_rows is None else partition_rows,
+            keep=bi_export.KEEP if keep is None else keep,
+        )
+    copies = [mart for mart in result.marts if mart.alias_of is None]
+    split = [mart.name for mart in copies if mart.partitioned_by]
+    _say(f"Published {len(copies)} marts ({sum(mart.rows for mart in copies):,} rows"
+         + (f"; by month: {', '.join(split)}" if split else "")
+         + f") and {len(result.marts) - len(copies)} aliases from {result.warehouse} to "
+         f"{result.folder} in {result.seconds:.1f} s")
+    _say(f"Views for BI tools (open read-only): {result.views_file}")
 
 
 rules_app = typer.Typer(help="Allocation rules: compare two rule files.", no_args_is_help=True)

@@ -14,6 +14,9 @@ success renames it over ``W``. The rename is atomic on one file system, so:
   published; a killed one leaves the folder, which the next build clears.
 
 Spark warehouses (a folder with its metastore) are built in place.
+
+Exporting the marts for BI tools (`cpc publish`, Parquet and a DuckDB file of views) is another
+thing: :mod:`cpc.bi_export`.
 """
 
 from __future__ import annotations
