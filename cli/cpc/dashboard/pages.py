@@ -121,7 +121,9 @@ def executive(query: Query, goal: float, goal_source: str, pages: Linker) -> str
             ("month", "month_label", "text"), ("segment", "segment", "text"),
             ("customers", "customers", "int"), ("cost", "total_cost", "money"),
             ("revenue", "revenue", "money"), ("cost / revenue", "cost_to_revenue", "percent"),
-            ("margin", "margin", "money"), ("margin %", "margin_share", "percent")],
+            ("margin", "margin", "money"), ("margin %", "margin_share", "percent"),
+            ("active customers", "active_customers", "int"),
+            ("per active customer", "cost_per_active_customer", "money")],
             [{**row, "month_label": month(row["month"])} for row in segments])
         + "</section>"
     )

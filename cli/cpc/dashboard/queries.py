@@ -54,15 +54,19 @@ select
     (select min(currency) from marts.customer_costs_daily) as currency
 """
 
+#: The segments' months with cost, from the economics mart (docs/economics.md): the ratios and the
+#: active-customer count are computed there, not here.
 SEGMENTS_SQL = """
-select month, segment, count(*) as customers,
-       cast(sum(total_cost) as double) as total_cost,
-       cast(sum(revenue) as double) as revenue,
-       cast(sum(total_cost) / nullif(sum(revenue), 0) as double) as cost_to_revenue,
-       cast(sum(revenue) - sum(total_cost) as double) as margin,
-       cast((sum(revenue) - sum(total_cost)) / nullif(sum(revenue), 0) as double) as margin_share
-from marts.customer_costs_monthly
-group by month, segment
+select month, segment, customers_with_cost_count as customers,
+       cast(total_cost as double) as total_cost,
+       cast(revenue as double) as revenue,
+       cost_to_revenue,
+       cast(gross_margin as double) as margin,
+       gross_margin_ratio as margin_share,
+       active_customer_count as active_customers,
+       cast(cost_per_active_customer as double) as cost_per_active_customer
+from marts.segment_economics_monthly
+where not is_company_total and customers_with_cost_count > 0
 order by month, total_cost desc, segment
 """
 

@@ -1,0 +1,2 @@
+{#- One row per customer per calendar year with cost: customer_costs_monthly summed; see _costs__models.yml. -#}
+{{ cost_per_customer.customer_costs_by_period('year') }}
