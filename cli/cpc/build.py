@@ -302,10 +302,11 @@ def landed_references(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     """The telemetry metrics, customer ids and segments in the landed input, cleaned as staging
     cleans them, so rules naming something that is not there fail before dbt runs.
 
-    The text cleaning is the project's own ``clean_text`` macro, rendered from its file; the
-    lower-casing of metrics and segments (spaces as dashes) is what stg_telemetry__usage and
-    stg_business__customers add, and a test keeps these values equal to the staging models'."""
-    clean = _staging_clean_text()
+    The text cleaning is the project's own ``clean_text`` and ``segment_name`` macros, rendered
+    from their file; the lower-casing of metrics is what stg_telemetry__usage adds, and a test
+    keeps these values equal to the staging models'."""
+    clean = _staging_macro("clean_text")
+    segment_name = _staging_macro("segment_name")
 
     def values(expression: str, table: str) -> set[str]:
         sql = f"select distinct {expression} from {RAW_SCHEMA}.{table}"
@@ -314,15 +315,15 @@ def landed_references(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return {
         "metrics": values(f"lower({clean('metric')})", "usage"),
         "customers": values(clean("customer_id"), "customers"),
-        "segments": values(f"lower(replace({clean('segment')}, ' ', '-'))", "customers"),
+        "segments": values(segment_name("segment"), "customers"),
     }
 
 
-def _staging_clean_text() -> Callable[[str], str]:
-    """The SQL of staging's ``clean_text(column)`` (macros/portability/clean_text.sql, a file of its
-    own so that plain Jinja can render it)."""
+def _staging_macro(name: str) -> Callable[[str], str]:
+    """The SQL of staging's ``clean_text(column)`` or ``segment_name(column)``
+    (macros/portability/clean_text.sql, a file of its own so that plain Jinja can render it)."""
     source = (PROJECT_DIR / "macros" / "portability" / "clean_text.sql").read_text()
-    macro = jinja2.Environment().from_string(source).module.default__clean_text
+    macro = getattr(jinja2.Environment().from_string(source).module, f"default__{name}")
     return lambda column: str(macro(column)).strip()
 
 

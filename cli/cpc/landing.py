@@ -9,6 +9,7 @@ The input folder (the raw input contract)::
     usage/              optional: usage_date, customer_id, metric, quantity [, service_name, ...]
     customers.csv       customer_id, customer_name, segment [, region, active_from, active_to]
     revenue.csv         optional: customer_id, month, revenue, currency
+    budgets.csv         optional: customer_id or segment, month, amount [, currency]
     support_tickets.csv optional: ticket_id, customer_id, opened_at, handle_minutes [, agent_tier]
     support_rates.csv   optional: agent_tier, hourly_rate [, currency, effective_from, effective_to]
     other_costs.csv     optional: cost_id, category, amount, incurred_date [, description, ...]
@@ -77,6 +78,8 @@ from cpc.formats.base import match_key
 __all__ = [
     "BILLING_COLUMNS",
     "BILLING_REQUIRED",
+    "BUDGETS_COLUMNS",
+    "BUDGETS_REQUIRED",
     "CUSTOMERS_COLUMNS",
     "CUSTOMERS_REQUIRED",
     "FX_RATES_COLUMNS",
@@ -136,6 +139,10 @@ CUSTOMERS_REQUIRED: tuple[str, ...] = ("customer_id", "segment")
 
 REVENUE_COLUMNS: tuple[str, ...] = ("customer_id", "month", "revenue", "currency")
 REVENUE_REQUIRED: tuple[str, ...] = ("customer_id", "month", "revenue")
+#: A month's budget for one customer, or for each customer of a segment (staging checks that a
+#: record names exactly one of the two).
+BUDGETS_COLUMNS: tuple[str, ...] = ("customer_id", "segment", "month", "amount", "currency")
+BUDGETS_REQUIRED: tuple[str, ...] = ("month", "amount")
 SUPPORT_TICKETS_COLUMNS: tuple[str, ...] = (
     "ticket_id",
     "customer_id",
@@ -349,6 +356,17 @@ TABLES: tuple[TableSpec, ...] = (
         input_required=False,
         hint="(expected customer_id, month, revenue, currency)",
         numeric_columns=("revenue",),
+        date_columns=(),
+    ),
+    TableSpec(
+        name="budgets",
+        columns=_plain(BUDGETS_COLUMNS),
+        required=BUDGETS_REQUIRED,
+        folder=None,
+        filename="budgets.csv",
+        input_required=False,
+        hint="(expected customer_id or segment, month, amount [, currency])",
+        numeric_columns=("amount",),
         date_columns=(),
     ),
     TableSpec(

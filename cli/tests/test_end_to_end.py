@@ -297,6 +297,13 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
         ("billing", 6, "missing EffectiveCost", None),
         ("billing", 7, "Tags is not a JSON object", Decimal(3)),
         ("billing", 8, "unparseable ChargePeriodStart", Decimal("0.75")),
+        ("budgets", 3, "unknown customer_id nobody", None),
+        ("budgets", 4, "no customer has segment gold", None),
+        ("budgets", 5, "both customer_id and segment (a budget is for one customer or for each customer of one segment)",
+         None),
+        ("budgets", 6, "unparseable month", None),
+        ("budgets", 7, "negative amount", None),
+        ("budgets", 8, "no EUR exchange rate in the month", None),
         ("customers", 3, "duplicate customer_id", None),
         ("customers", 4, "missing segment", None),
         ("customers", 5, "active_to not after active_from", None),
@@ -328,6 +335,21 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
     # quarantined billing rows keep their readable cost.
     assert reasons == {"unknown_customer": Decimal("18.2"), "quarantined_input": Decimal(9)}
     assert sum(customers.values()) + sum(reasons.values()) == Decimal("19.5") + Decimal(45)
+    # The bill is one day of March: acme's own budget of 100 expects 100 / 31 by then, so 36.10
+    # spent burns 11.19 times too fast and the rest of the month at that day's cost forecasts
+    # 31 x 36.10; globex's is its segment's (' SMB ' in budgets.csv is smb): 20 / 31 expected,
+    # 1.20 spent burns at 1.86, under 2, but 31 x 1.20 = 37.20 is over the budget.
+    burn = query(
+        warehouse,
+        "select customer_id, month_to_date_cost, budget_amount, budget_source, burn_rate,"
+        " forecast_month_end_cost, is_alert, alert_reason from marts.customer_budget_burn order by 1",
+    )
+    assert burn == [
+        ("acme", Decimal("36.1"), Decimal(100), "customer", Decimal("11.191"), Decimal("1119.1"), True,
+         "burn_rate_and_forecast"),
+        ("globex", Decimal("1.2"), Decimal(20), "segment", Decimal("1.86"), Decimal("37.2"), True,
+         "forecast_over_budget"),
+    ]
 
 
 def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> None:

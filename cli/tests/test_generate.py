@@ -6,6 +6,8 @@ import csv
 import hashlib
 import itertools
 import json
+import math
+import statistics
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -108,6 +110,7 @@ def con(dataset: tuple[Path, GenerateSummary]) -> duckdb.DuckDBPyConnection:
     for name in (
         "customers",
         "revenue",
+        "budgets",
         "ground_truth",
         "support_tickets",
         "support_rates",
@@ -208,6 +211,7 @@ def test_writes_the_input_contract(
     for name in (
         "customers.csv",
         "revenue.csv",
+        "budgets.csv",
         "allocation.yml",
         "ground_truth.csv",
         "support_tickets.csv",
@@ -218,7 +222,7 @@ def test_writes_the_input_contract(
         "ground_truth_anomalies.csv",
     ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 10
+    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 11
     assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
     assert summary.other_costs == _one(con, "SELECT count(*) FROM other_costs") > 0
     assert summary.kubernetes_rows == _one(con, "SELECT count(*) FROM k8s_usage") > 0
@@ -242,6 +246,7 @@ def test_writes_the_input_contract(
         "customer_id,customer_name,segment,region,active_from,active_to"
     )
     assert (out / "revenue.csv").read_text().splitlines()[0] == "customer_id,month,revenue,currency"
+    assert (out / "budgets.csv").read_text().splitlines()[0] == "customer_id,segment,month,amount,currency"
     assert (out / "ground_truth.csv").read_text().splitlines()[0] == "customer_id,month,true_cost"
     assert (out / "support_tickets.csv").read_text().splitlines()[0] == (
         "ticket_id,customer_id,opened_at,handle_minutes,agent_tier"
@@ -415,6 +420,35 @@ def test_revenue(con: duckdb.DuckDBPyConnection) -> None:
         assert by_segment[segment][0] > 0
     assert all(row[3] == ["USD"] for row in rows)
     assert by_segment["smb"][3] == list(MONTHS)
+
+
+def test_budgets_cover_enterprise_anomalies_and_smb(
+    dataset: tuple[Path, GenerateSummary], con: duckdb.DuckDBPyConnection
+) -> None:
+    """Each enterprise customer and each customer with an injected anomaly has its own budget in
+    every month it has true cost (1.25 x its median month, whole dollars); smb has one per month."""
+    out, _ = dataset
+    with (out / "ground_truth_anomalies.csv").open(newline="") as handle:
+        anomalous = {row["customer_id"] for row in csv.DictReader(handle)}
+    truth: dict[str, dict[str, float]] = {}
+    for customer_id, month, cost in con.execute("SELECT customer_id, month, true_cost FROM ground_truth").fetchall():
+        if float(cost) > 0:
+            truth.setdefault(customer_id, {})[month] = float(cost)
+    enterprise = {r[0] for r in con.execute("SELECT customer_id FROM customers WHERE segment = 'enterprise'").fetchall()}
+    own = {}
+    for customer_id, segment, month, amount, currency in con.execute("SELECT * FROM budgets").fetchall():
+        assert currency == "USD"
+        if segment is None:
+            own[(customer_id, month)] = Decimal(amount)
+        else:
+            assert (customer_id, segment) == (None, "smb")
+    budgeted = (enterprise | anomalous) & set(truth)
+    assert anomalous and budgeted
+    assert set(own) == {(c, m) for c in budgeted for m in truth[c]}
+    for (customer_id, _month), amount in own.items():
+        assert amount == math.ceil(1.25 * statistics.median(truth[customer_id].values()))
+    smb_months = [r[0] for r in con.execute("SELECT month FROM budgets WHERE segment = 'smb' ORDER BY 1").fetchall()]
+    assert smb_months == list(MONTHS)
 
 
 def test_commitment_amortization_balances_each_month(con: duckdb.DuckDBPyConnection) -> None:

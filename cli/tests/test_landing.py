@@ -16,6 +16,7 @@ from cpc.errors import UserError
 from cpc.landing import (
     BILLING_COLUMNS,
     BILLING_REQUIRED,
+    BUDGETS_COLUMNS,
     CUSTOMERS_COLUMNS,
     FX_RATES_COLUMNS,
     K8S_NAMESPACES_COLUMNS,
@@ -123,6 +124,7 @@ def test_landed_tables_have_fixed_varchar_columns(tmp_path: Path, con) -> None:
         "usage": list(USAGE_COLUMNS),
         "customers": list(CUSTOMERS_COLUMNS),
         "revenue": list(REVENUE_COLUMNS),
+        "budgets": list(BUDGETS_COLUMNS),
         "support_tickets": list(SUPPORT_TICKETS_COLUMNS),
         "support_rates": list(SUPPORT_RATES_COLUMNS),
         "other_costs": list(OTHER_COSTS_COLUMNS),

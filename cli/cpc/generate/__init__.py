@@ -16,6 +16,8 @@ writes the project's raw input contract::
     fx_rates.csv     date, currency, rate: USD per EUR on the days a rate was published
     customers.csv    customer_id, customer_name, segment, region, active_from, active_to
     revenue.csv      customer_id, month, revenue, currency
+    budgets.csv      customer_id, segment, month, amount, currency: a budget for each enterprise
+                     customer and each customer with an anomaly, and one for each smb customer
     support_tickets.csv  ticket_id, customer_id, opened_at, handle_minutes, agent_tier
     support_rates.csv    agent_tier, hourly_rate, currency, effective_from, effective_to
     other_costs.csv  cost_id, description, category, amount, currency, incurred_date,
@@ -104,7 +106,7 @@ The modules: ``run`` (the entry point and the order of the work), ``company`` (s
 regions, services, prices), ``world`` (customers, consumption, shared capacity; customers.csv),
 ``catalog`` and ``billing`` (the bill's resources, charge kinds and FOCUS rows), ``month`` (one
 month's bill and truth) from ``compute``, ``metered``, ``storage``, ``kubernetes`` and ``taxes``;
-``usage`` (telemetry), ``support``, ``other_costs``, ``revenue``, ``currencies``,
+``usage`` (telemetry), ``support``, ``other_costs``, ``revenue``, ``budgets``, ``currencies``,
 ``ground_truth``, ``anomalies`` (the injected anomalies) and ``allocation`` (their files); ``periods``, ``util`` and ``files`` (helpers).
 """
 

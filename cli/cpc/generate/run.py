@@ -15,6 +15,7 @@ from cpc.generate import kubernetes
 from cpc.generate.allocation import write_allocation
 from cpc.generate.anomalies import write_anomalies
 from cpc.generate.billing import billing_frame, billing_select
+from cpc.generate.budgets import write_budgets
 from cpc.generate.catalog import Catalogs, build_catalogs
 from cpc.generate.currencies import fx_rates, write_fx_rates
 from cpc.generate.files import Writer, clean_month_files
@@ -177,6 +178,7 @@ def generate(
         kubernetes.write_namespaces(world, sim.cluster, out_dir, writer)
         write_customers(world, out_dir, writer)
         write_revenue(world, months, amounts, out_dir, writer)
+        write_budgets(world, months, truth, out_dir, writer)
         write_ground_truth(world, months, truth, out_dir, writer)
         write_anomalies(world.ids, world.start, world.anomalies, out_dir, writer)
         write_allocation(world, out_dir, writer)

@@ -16,7 +16,7 @@ typed as (
         source_rows._source_row as source_row,
         {{ cost_per_customer.clean_text('customer_id') }} as customer_id,
         coalesce({{ cost_per_customer.clean_text('customer_name') }}, {{ cost_per_customer.clean_text('customer_id') }}) as customer_name,
-        lower(replace({{ cost_per_customer.clean_text('segment') }}, ' ', '-')) as segment,
+        {{ cost_per_customer.segment_name('segment') }} as segment,
         {{ cost_per_customer.clean_text('region') }} as region_id,
         source_rows.active_from as active_from_raw,
         source_rows.active_to as active_to_raw,

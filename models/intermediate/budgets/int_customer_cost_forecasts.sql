@@ -1,0 +1,149 @@
+{#- One row per customer x day: the month's cost to date and a month-end forecast from the
+    customer's weekday pattern over the trailing days; see _budgets__models.yml and docs/budgets.md. -#}
+{%- set trailing_days = var('cpc_forecast_trailing_days') | int -%}
+{%- if trailing_days < 7 -%}
+    {{ exceptions.raise_compiler_error(
+        "int_customer_cost_forecasts: cpc_forecast_trailing_days (" ~ trailing_days ~ ") must be at least 7") }}
+{%- endif %}
+with
+
+ledger as (
+
+    select * from {{ ref('customer_costs_daily') }}
+
+),
+
+budgets as (
+
+    select * from {{ ref('int_customer_budgets_monthly') }}
+
+),
+
+daily as (
+
+    select
+        ledger.cost_date,
+        ledger.customer_id,
+        ledger.currency,
+        sum(ledger.allocated_cost) as daily_cost
+
+    from ledger
+    group by 1, 2, 3
+
+),
+
+ledger_days as (
+
+    select distinct daily.cost_date
+    from daily
+
+),
+
+{# A customer's series starts on its first day of cost, or on the first day of a month it has a
+    budget for, whichever is earlier. -#}
+starts as (
+
+    select customer_id, currency, min(start_date) as start_date
+    from (
+        select daily.customer_id, daily.currency, daily.cost_date as start_date from daily
+        union all
+        select budgets.customer_id, budgets.currency, budgets.budget_month as start_date from budgets
+    ) as candidates
+    group by 1, 2
+
+),
+
+series as (
+
+    select
+        ledger_days.cost_date,
+        starts.customer_id,
+        starts.currency,
+        {{ cost_per_customer.month_start('ledger_days.cost_date') }} as cost_month,
+        {# Days since Monday 2000-01-03: the day's position in time, and modulo 7 its weekday. -#}
+        {{ cost_per_customer.days_between("cast('2000-01-03' as date)", 'ledger_days.cost_date') }} as day_number,
+        cast(coalesce(daily.daily_cost, 0) as {{ cost_per_customer.money_type() }}) as daily_cost
+
+    from starts
+    inner join ledger_days
+        on starts.start_date <= ledger_days.cost_date
+    left join daily
+        on ledger_days.cost_date = daily.cost_date
+        and starts.customer_id = daily.customer_id
+        and starts.currency = daily.currency
+
+),
+
+{# The month so far, and over the trailing days (the day itself included) the cost and the number
+    of days on each weekday. -#}
+windowed as (
+
+    select
+        series.*,
+        {{ cost_per_customer.days_between('series.cost_month', 'series.cost_date') }} + 1 as day_of_month,
+        {{ cost_per_customer.days_between('series.cost_month', cost_per_customer.add_months('series.cost_month', 1)) }} as days_in_month,
+        sum(series.daily_cost) over (
+            partition by series.customer_id, series.currency, series.cost_month
+            order by series.cost_date rows between unbounded preceding and current row
+        ) as month_to_date_cost,
+        {%- for weekday in range(7) %}
+        sum(case when series.day_number % 7 = {{ weekday }} then series.daily_cost end) over trailing_window as weekday_{{ weekday }}_cost,
+        count(case when series.day_number % 7 = {{ weekday }} then 1 end) over trailing_window as weekday_{{ weekday }}_days,
+        {%- endfor %}
+        avg(series.daily_cost) over trailing_window as trailing_daily_cost,
+        count(*) over trailing_window as trailing_days
+
+    from series
+    window trailing_window as (
+        partition by series.customer_id, series.currency
+        order by series.day_number range between {{ trailing_days - 1 }} preceding and current row
+    )
+
+),
+
+{# Each remaining day of the month (after the day itself) is forecast at the mean of its weekday
+    in the trailing days, or at the mean of all trailing days when its weekday has none there. The
+    k-th day after the day has weekday (day_number + k) % 7, so weekday w first comes at
+    k = (w - day_number - 1) % 7 + 1 and then every 7 days. -#}
+forecast as (
+
+    select
+        windowed.*,
+        windowed.days_in_month - windowed.day_of_month as remaining_days,
+        windowed.month_to_date_cost
+        {%- for weekday in range(7) %}
+        {%- set first_day = '(((' ~ weekday ~ ' - windowed.day_number - 1) % 7 + 7) % 7 + 1)' %}
+        + case
+            when windowed.days_in_month - windowed.day_of_month >= {{ first_day }}
+                then (cast(floor((windowed.days_in_month - windowed.day_of_month - {{ first_day }}) / 7) as integer) + 1)
+                    * coalesce(
+                        windowed.weekday_{{ weekday }}_cost / nullif(windowed.weekday_{{ weekday }}_days, 0),
+                        windowed.trailing_daily_cost
+                    )
+            else 0
+        end
+        {%- endfor %} as forecast_month_end_cost
+
+    from windowed
+
+),
+
+final as (
+
+    select
+        forecast.cost_date,
+        forecast.customer_id,
+        forecast.currency,
+        forecast.cost_month,
+        forecast.day_of_month,
+        forecast.days_in_month,
+        forecast.daily_cost,
+        forecast.month_to_date_cost,
+        forecast.trailing_days,
+        cast(forecast.forecast_month_end_cost as {{ cost_per_customer.money_type() }}) as forecast_month_end_cost
+
+    from forecast
+
+)
+
+select * from final
