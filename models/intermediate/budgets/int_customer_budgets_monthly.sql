@@ -44,8 +44,8 @@ from_segment as (
     inner join customers
         on budgets.segment = customers.segment
         and (customers.active_from_date is null
-            or customers.active_from_date < {{ cost_per_customer.add_months('budgets.budget_month', 1) }})
-        and (customers.active_to_date is null or customers.active_to_date > budgets.budget_month)
+            or {{ cost_per_customer.add_months('budgets.budget_month', 1) }} > customers.active_from_date)
+        and (customers.active_to_date is null or budgets.budget_month < customers.active_to_date)
     where budgets.segment is not null
 
 ),

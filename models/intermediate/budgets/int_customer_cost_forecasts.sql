@@ -41,14 +41,34 @@ ledger_days as (
 
 {# A customer's series starts on its first day of cost, or on the first day of a month it has a
     budget for, whichever is earlier. -#}
+start_candidates as (
+
+    select
+        daily.customer_id,
+        daily.currency,
+        daily.cost_date as start_date
+
+    from daily
+
+    union all
+
+    select
+        budgets.customer_id,
+        budgets.currency,
+        budgets.budget_month as start_date
+
+    from budgets
+
+),
+
 starts as (
 
-    select customer_id, currency, min(start_date) as start_date
-    from (
-        select daily.customer_id, daily.currency, daily.cost_date as start_date from daily
-        union all
-        select budgets.customer_id, budgets.currency, budgets.budget_month as start_date from budgets
-    ) as candidates
+    select
+        start_candidates.customer_id,
+        start_candidates.currency,
+        min(start_candidates.start_date) as start_date
+
+    from start_candidates
     group by 1, 2
 
 ),
