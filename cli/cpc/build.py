@@ -260,7 +260,13 @@ def _failure_line(
         if status in ("error", "fail", "runtime error"):
             name = node_result.node.name
             failures = getattr(node_result, "failures", None)
-            detail = f"{failures} failing rows" if failures else " ".join(str(node_result.message or status).split())[:160]
+            if _is_unit_test(node_result.node) and failures:
+                # Its query returns the model's output, not failing rows: dbt prints the diff.
+                detail = "the model's output differs from the expected rows; dbt's diff is above"
+            elif failures:
+                detail = f"{failures} failing rows"
+            else:
+                detail = " ".join(str(node_result.message or status).split())[:160]
             failed.append(f"{name} ({detail})")
     if not failed:
         return f"dbt {verb} failed (see the dbt log above)"
@@ -270,12 +276,17 @@ def _failure_line(
     return f"{line}; first failing row of {example}" if example else line
 
 
+def _is_unit_test(node: Any) -> bool:
+    """Whether a dbt node is a unit test (whose compiled query is the model's actual output)."""
+    return str(getattr(node, "resource_type", "")).lower().endswith("unit_test")
+
+
 def _first_failing_row(result: Any, first_row: Callable[[str], str | None]) -> str | None:
     """'<test>: column=value, ...' for the first test that returned failing rows."""
     for node_result in getattr(result.result, "results", []) or []:
         status = str(getattr(node_result, "status", "")).lower()
         compiled = getattr(node_result.node, "compiled_code", None)
-        if status == "fail" and getattr(node_result, "failures", None) and compiled:
+        if status == "fail" and getattr(node_result, "failures", None) and compiled and not _is_unit_test(node_result.node):
             row = first_row(compiled)
             if row:
                 return f"{node_result.node.name}: {row}"

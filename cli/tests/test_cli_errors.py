@@ -431,3 +431,28 @@ def test_ctrl_c_stops_a_build_with_one_line_and_publishes_nothing(
     for args in (["report"], ["explain", "--customer", "cust-00001", "--month", "2024-01"]):
         refused = one_line_error(run_cpc(*args, "--warehouse", str(warehouse)), warehouse)
         assert refused == f"error: {warehouse}: no DuckDB warehouse here; run cpc build first"
+
+
+def test_a_failing_unit_test_is_not_shown_as_failing_rows() -> None:
+    """A unit test's query returns the model's actual output, so its first row is not what failed:
+    the one-line error points to dbt's diff instead, while a data test still shows its first row."""
+    from types import SimpleNamespace
+
+    from cpc.build import _failure_line
+
+    def node_result(name: str, resource_type: str) -> SimpleNamespace:
+        node = SimpleNamespace(name=name, resource_type=resource_type, compiled_code="select 1")
+        return SimpleNamespace(status="fail", failures=1, message=None, node=node)
+
+    shown: list[str] = []
+
+    def first_row(sql: str) -> str:
+        shown.append(sql)
+        return "customer_id=acme"
+
+    unit = SimpleNamespace(exception=None, result=SimpleNamespace(results=[node_result("forecast_test", "unit_test")]))
+    line = _failure_line("build", unit, first_row)
+    assert "forecast_test (the model's output differs from the expected rows" in line
+    assert "failing row" not in line and shown == []
+    data = SimpleNamespace(exception=None, result=SimpleNamespace(results=[node_result("not_null_x", "test")]))
+    assert _failure_line("build", data, first_row).endswith("first failing row of not_null_x: customer_id=acme")
