@@ -9,7 +9,7 @@ import time
 from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import click
 import typer
@@ -157,6 +157,10 @@ def build(
         from cpc.spark import master_url
 
         spark_master = master_url(spark_master)  # a clear line now rather than after landing
+    builder.check_target(target)
+    if input_dir.expanduser().is_dir():
+        # Rules asking for pseudonyms without CPC_SALT: one line now, before anything is locked.
+        builder.build_salt(builder.resolve_rules(input_dir.expanduser().resolve(), rules, target), target)
     path = warehouse.expanduser().resolve()
     stage = "waiting"
     try:
@@ -269,8 +273,27 @@ def explain(
         # Notes go to stderr: the csv and json formats own stdout.
         with open_warehouse(warehouse.resolve(), target,
                             say=lambda line: err_console.print(escape(line), soft_wrap=True)) as query:
+            customer = _resolve_pseudonym(query, target, customer, warehouse)
             result = explainer.explain(query, customer, month, top=top)
         explainer.render(result, output_format, console)
+
+
+def _resolve_pseudonym(query: Any, target: str, customer: str, warehouse: Path) -> str:
+    """The customer id a pseudonym stands for (said on stderr), from the warehouse's private
+    mapping (cpc.privacy); any other customer as given."""
+    from cpc import privacy
+
+    pseudonyms = privacy.load(query, target)
+    real = pseudonyms.real_id(customer) if pseudonyms is not None else None
+    if real is not None:
+        name = pseudonyms.customers[real][0] if pseudonyms is not None else None
+        err_console.print(escape(f"{customer.strip().lower()} is the pseudonym of customer {real}"
+                                 + (f" ({name})" if name else "")), soft_wrap=True, highlight=False)
+        return real
+    if pseudonyms is None and privacy.looks_like_pseudonym(customer):
+        raise UserError(f"customer '{customer}' looks like a pseudonym, but {warehouse} holds no "
+                        "mapping (its last build did not set privacy: pseudonymize_customers)")
+    return customer
 
 
 def _validate(warehouse: Path, docs: Path | None, overrides: list[str] | None) -> bool:
@@ -411,10 +434,16 @@ def dashboard(
 ) -> None:
     """Write the executive, on-call and debug dashboards as static HTML pages that open offline."""
     from cpc import dashboard as dashboards
+    from cpc import privacy
     from cpc.warehouse import open_warehouse
 
     path = warehouse.expanduser().resolve()
     with open_warehouse(path, "duckdb", say=_say) as query:
+        pseudonyms = privacy.load(query)
+        if pseudonyms is not None:
+            # Pages show pseudonyms, never ids or names (a --customer may be either).
+            query = pseudonyms.query(query)
+            customers = [pseudonyms.public_id(customer) for customer in customers or []]
         site = dashboards.write(query, out.expanduser().resolve(), path, top=top,
                                 customers=customers or [])
     console.print(f"Wrote {len(site.pages)} pages ({len(site.customers)} customer "

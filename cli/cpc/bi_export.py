@@ -21,6 +21,11 @@ Which are partitioned: a mart with a ``month`` column, or a ``cost_date`` column
 its month), that holds at least ``partition_rows`` rows (default 100,000); the others are one
 file each. A partition holds one month, so a dashboard of recent months reads a few files.
 
+A warehouse built with ``privacy: {pseudonymize_customers: true}`` (:mod:`cpc.privacy`) is
+published with every customer id and name in a text column replaced by the customer's pseudonym
+(customer_id, customer_name, and ids inside other text such as a charge_id or a service name);
+the figures are the warehouse's, and the mapping is not published.
+
 A BI tool reading the previous publish never sees a half-written one: each publish writes a new
 folder beside DIR and then replaces the link DIR in one rename. The views use the absolute paths
 of their own publish's files, which never move; a connection opened before a publish keeps
@@ -44,7 +49,7 @@ from pathlib import Path
 
 import duckdb
 
-from cpc import lock
+from cpc import lock, privacy
 from cpc import warehouse as store
 from cpc.errors import UserError
 
@@ -60,6 +65,8 @@ STORAGE_VERSION = "v1.0.0"
 PARTITION_ROWS = 100_000
 #: Earlier publishes kept for the connections still reading them (BI tools that pool them).
 KEEP = 1
+#: The SQL function a publish of a pseudonymized warehouse passes text columns through.
+PSEUDONYMIZE = "cpc_pseudonymize"
 #: The partition column, and the day column a daily mart's month is taken from.
 MONTH_COLUMN = "month"
 DAY_COLUMN = "cost_date"
@@ -186,12 +193,48 @@ def _marts(con: duckdb.DuckDBPyConnection, warehouse: Path) -> tuple[list[str], 
 
 
 def _columns(con: duckdb.DuckDBPyConnection, mart: str) -> list[str]:
+    return list(_column_types(con, mart))
+
+
+def _column_types(con: duckdb.DuckDBPyConnection, mart: str) -> dict[str, str]:
     rows = con.execute(
-        "select column_name from information_schema.columns where table_catalog ="
+        "select column_name, data_type from information_schema.columns where table_catalog ="
         " current_database() and table_schema = ? and table_name = ? order by ordinal_position",
         [SCHEMA, mart],
     ).fetchall()
-    return [row[0] for row in rows]
+    return {row[0]: row[1] for row in rows}
+
+
+#: Column types that cannot hold a customer id or name.
+_NOT_TEXT = re.compile(r"^(DATE|TIMESTAMP.*|TIME|BOOLEAN|(TINY|SMALL|BIG|HUGE|U)?INT(EGER)?|"
+                       r"DOUBLE|FLOAT|REAL|DECIMAL.*|INTERVAL)$", re.IGNORECASE)
+
+
+def _select_list(
+    con: duckdb.DuckDBPyConnection, mart: str, pseudonyms: privacy.Pseudonyms | None
+) -> str:
+    """``*``, or with pseudonyms the mart's columns with every text column holding a customer id
+    or name passed through the scrubbing function (PSEUDONYMIZE), in order and by name."""
+    if pseudonyms is None:
+        return "*"
+    relation = f"{_quote(SCHEMA)}.{_quote(mart)}"
+    detector = pseudonyms.detector()
+    expressions = []
+    for column, data_type in _column_types(con, mart).items():
+        quoted = _quote(column)
+        if _NOT_TEXT.match(data_type):
+            expressions.append(quoted)
+            continue
+        (hits,) = con.execute(f"select count(*) from {relation} where regexp_matches("
+                              f"cast({quoted} as varchar), ?)", [detector]).fetchone()
+        if not hits:
+            expressions.append(quoted)
+        elif data_type.upper() == "VARCHAR":
+            expressions.append(f"{PSEUDONYMIZE}({quoted}) as {quoted}")
+        else:
+            raise UserError(f"marts.{mart}.{column} ({data_type}) holds customer ids or names "
+                            "that cpc publish cannot replace by pseudonyms; nothing was published")
+    return ", ".join(expressions)
 
 
 def _month_expression(columns: list[str]) -> str | None:
@@ -204,18 +247,20 @@ def _month_expression(columns: list[str]) -> str | None:
 
 
 def _write_mart(
-    con: duckdb.DuckDBPyConnection, mart: str, version: Path, partition_rows: int
+    con: duckdb.DuckDBPyConnection, mart: str, version: Path, partition_rows: int,
+    pseudonyms: privacy.Pseudonyms | None = None,
 ) -> tuple[PublishedMart, str]:
     """Write one mart's Parquet into ``version``; returns it and the SQL of its view."""
     columns = _columns(con, mart)
     relation = f"{_quote(SCHEMA)}.{_quote(mart)}"
+    selected = _select_list(con, mart, pseudonyms)
     rows = con.execute(f"select count(*) from {relation}").fetchone()[0]
     month = _month_expression(columns)
     if month is not None and rows >= partition_rows:
         folder = version / mart
         # A daily mart gains a month column in its files' paths; its view leaves it out.
         extra = "" if MONTH_COLUMN in columns else f", {month} as {_quote(MONTH_COLUMN)}"
-        con.execute(f"copy (select *{extra} from {relation}) to {_literal(str(folder))}"
+        con.execute(f"copy (select {selected}{extra} from {relation}) to {_literal(str(folder))}"
                     f" (format parquet, partition_by ({_quote(MONTH_COLUMN)}))")
         files = _literal(str(folder / "*" / "*.parquet"))
         view = (f"select {', '.join(_quote(column) for column in columns)} from read_parquet("
@@ -224,7 +269,7 @@ def _write_mart(
         source = MONTH_COLUMN if MONTH_COLUMN in columns else DAY_COLUMN
         return PublishedMart(mart, rows, f"{mart}/", partitioned_by=source), view
     path = version / f"{mart}.parquet"
-    con.execute(f"copy (select * from {relation}) to {_literal(str(path))} (format parquet)")
+    con.execute(f"copy (select {selected} from {relation}) to {_literal(str(path))} (format parquet)")
     return PublishedMart(mart, rows, path.name), f"select * from read_parquet({_literal(str(path))})"
 
 
@@ -278,12 +323,13 @@ def _write_version(
     marts: list[str],
     aliases: dict[str, str],
     partition_rows: int,
+    pseudonyms: privacy.Pseudonyms | None = None,
 ) -> list[PublishedMart]:
     """Write one publish into its new folder: the marts' Parquet, the views file, the record."""
     version.mkdir()
     published, views = [], {}
     for mart in marts:
-        done, views[mart] = _write_mart(con, mart, version, partition_rows)
+        done, views[mart] = _write_mart(con, mart, version, partition_rows, pseudonyms)
         published.append(done)
     rows = {mart.name: mart.rows for mart in published}
     published += [PublishedMart(alias, rows[mart], None, alias_of=mart)
@@ -291,7 +337,8 @@ def _write_version(
     published.sort(key=lambda mart: mart.name)
     _write_views(version, views, aliases)
     record = {"warehouse": str(warehouse), "published_at": lock.format_time(lock.now_utc()),
-              "partition_rows": partition_rows, "marts": [asdict(mart) for mart in published]}
+              "partition_rows": partition_rows, "pseudonymized_customers": pseudonyms is not None,
+              "marts": [asdict(mart) for mart in published]}
     # Written last: a folder without it is a publish that did not finish.
     (version / RECORD_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return published
@@ -322,10 +369,14 @@ def publish(
     with store.open_duckdb_reader(warehouse, say=say) as con:
         con.execute("set enable_progress_bar = false")
         marts, aliases = _marts(con, warehouse)
+        pseudonyms = privacy.load_duckdb(con)
+        if pseudonyms is not None:
+            pseudonyms.sql_function(con, PSEUDONYMIZE)
         with _holding(out, container):
             version = container / f"{lock.now_utc():%Y%m%dT%H%M%S%f}-{os.getpid()}"
             try:
-                published = _write_version(con, version, warehouse, marts, aliases, partition_rows)
+                published = _write_version(con, version, warehouse, marts, aliases, partition_rows,
+                                           pseudonyms)
                 _swap(out, version)
             except BaseException as exc:
                 shutil.rmtree(version, ignore_errors=True)

@@ -26,7 +26,7 @@ from typing import Any
 import duckdb
 import jinja2
 
-from cpc import PROJECT_DIR, landing, lock, rules
+from cpc import PROJECT_DIR, landing, lock, privacy, rules
 from cpc import publish as publishing
 from cpc import warehouse as store
 from cpc.errors import UserError
@@ -68,6 +68,8 @@ class BuildResult:
     input_days: int | None = None
     #: Each data test's outcome, by dbt unique id: its status (pass, warn) and failing rows.
     test_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``privacy:`` of the rules: pseudonymize_customers and the salt's fingerprint (never the salt).
+    privacy: dict[str, Any] = field(default_factory=lambda: {"pseudonymize_customers": False})
 
     def allocation_line(self) -> str | None:
         """'allocated 2 of 90 days (new day 1, charges changed 1)', or None when not known."""
@@ -349,6 +351,17 @@ def resolve_rules(input_dir: Path | None, rules_path: Path | None, dialect: str)
     return rules.load_rules(None, dialect=dialect)
 
 
+def build_salt(ruleset: rules.RuleSet, target: str) -> str | None:
+    """The CPC_SALT a build with ``privacy: {pseudonymize_customers: true}`` keys pseudonyms with
+    (None without the setting); a one-line UserError when it is missing or on Spark."""
+    if not ruleset.pseudonymize_customers:
+        return None
+    if target != "duckdb":
+        raise UserError(f"{ruleset.source}: privacy pseudonymize_customers is supported on DuckDB "
+                        "warehouses only (the dashboards, cpc publish and cpc docs read DuckDB)")
+    return privacy.salt_from_environment(ruleset.source)
+
+
 def check_target(target: str) -> None:
     """UserError unless ``target`` is one of :data:`TARGETS`."""
     if target not in TARGETS:
@@ -415,12 +428,15 @@ def build(
     if not input_dir.is_dir():
         raise UserError(f"{input_dir}: input folder not found")
     if not locked:
+        # A rules file that asks for pseudonyms without a salt fails before anything is locked.
+        build_salt(resolve_rules(input_dir, rules_path, dialect=target), target)
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
                          say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
                          progress=progress, spark_master=spark_master, full_refresh=full_refresh, strict=strict)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
+    salt = build_salt(ruleset, target)
     if target == "spark":
         return _recorded_build(input_dir, warehouse, warehouse, target, ruleset, quiet=quiet,
                                say=say, keep_spark=keep_spark, unit_tests=unit_tests,
@@ -428,7 +444,8 @@ def build(
     with publishing.working_copy(warehouse) as working:
         result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
                                  say=say, keep_spark=keep_spark, unit_tests=unit_tests,
-                                 progress=progress, full_refresh=full_refresh, strict=strict)
+                                 progress=progress, full_refresh=full_refresh, strict=strict,
+                                 salt=salt)
         publishing.publish(working, warehouse)
     return result
 
@@ -489,10 +506,15 @@ def _land_and_build(
     spark_master: str | None = None,
     full_refresh: bool = False,
     strict: bool = False,
+    salt: str | None = None,
 ) -> BuildResult:
-    """The build itself (the caller holds the lock and records the outcome)."""
+    """The build itself (the caller holds the lock and records the outcome). ``salt``: the
+    rules pseudonymize customers; their mapping is written after dbt (:mod:`cpc.privacy`)."""
     result = BuildResult(target=target, warehouse=warehouse, rules_source=ruleset.source,
                          rules_hash=ruleset.content_hash)
+    if salt is not None:
+        result.privacy = {"pseudonymize_customers": True,
+                          "salt_fingerprint": privacy.salt_fingerprint(salt)}
 
     started = time.perf_counter()
     landing_progress: dict[str, Any] = (
@@ -567,6 +589,11 @@ def _land_and_build(
     for line in result.warnings:
         say(f"warning: {line}")
     if target == "duckdb":
+        with store.connect_duckdb(building) as con:
+            mapped = privacy.write_mapping(con, salt)
+        if salt is not None:
+            say(f"pseudonyms: {mapped} customers mapped in {privacy.MAPPING_TABLE} (private; "
+                f"salt fingerprint {result.privacy['salt_fingerprint']})")
         _read_allocated_days(building, result)
         if line := result.allocation_line():
             say(line)
@@ -672,6 +699,7 @@ def _write_summary(result: BuildResult) -> None:
         **({"allocated_days": result.allocated_days, "input_days": result.input_days}
            if result.input_days is not None else {}),
         "unattributed_gate": result.unattributed_gate,
+        "privacy": result.privacy,
         "slowest_nodes": [{"node": name, "seconds": round(seconds, 3)} for name, seconds in result.slowest],
         "test_outcomes": result.test_outcomes,
     }

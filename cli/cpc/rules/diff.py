@@ -19,7 +19,8 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
     Rules are matched by name (case-insensitively). Lines say which rules were removed,
     added, changed (their version differs; the changed keys are named) or re-ordered
     (moved relative to the rules kept), and whether ``customer_tag_key``,
-    ``reporting_currency``, ``fx_max_gap_days`` or ``max_unattributed_share`` changed.
+    ``reporting_currency``, ``fx_max_gap_days``, ``max_unattributed_share`` or
+    ``privacy: pseudonymize_customers`` changed.
     Returns an empty list when nothing changed.
     """
     lines: list[str] = []
@@ -39,6 +40,11 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
         lines.append(
             f"max_unattributed_share changed: {old.max_unattributed_share:g} -> "
             f"{new.max_unattributed_share:g}"
+        )
+    if old.pseudonymize_customers != new.pseudonymize_customers:
+        lines.append(
+            f"privacy pseudonymize_customers changed: {str(old.pseudonymize_customers).lower()} -> "
+            f"{str(new.pseudonymize_customers).lower()}"
         )
     old_surcharges = {item.name.lower(): item for item in old.surcharges}
     new_surcharges = {item.name.lower(): item for item in new.surcharges}

@@ -81,8 +81,11 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "customer_tag_key", "reporting_currency", "fx_max_gap_days", "max_unattributed_share", "kubernetes",
-    "surcharges", "rules",
+    "privacy", "surcharges", "rules",
 )
+
+#: The ``privacy:`` settings and their defaults (docs/allocation.md, "Privacy").
+PRIVACY_DEFAULTS: dict[str, bool] = {"pseudonymize_customers": False}
 
 #: Keys a surcharge may have.
 SURCHARGE_KEYS: tuple[str, ...] = (
@@ -298,6 +301,9 @@ class RuleSet:
             before ``cpc build`` warns (fails with ``--strict``).
         kubernetes: The ``kubernetes:`` settings, defaults filled in (KUBERNETES_DEFAULTS).
         surcharges: The ``surcharges:``, in order.
+        pseudonymize_customers: ``privacy: {pseudonymize_customers: true}``: the build keeps a
+            mapping to pseudonyms (keyed with the CPC_SALT environment variable) and the
+            dashboards, published marts and docs site show pseudonyms, not ids or names.
     """
 
     customer_tag_key: str
@@ -311,6 +317,7 @@ class RuleSet:
     max_unattributed_share: float = DEFAULT_MAX_UNATTRIBUTED_SHARE
     kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
     surcharges: tuple[Surcharge, ...] = ()
+    pseudonymize_customers: bool = False
 
     def to_dbt_vars(self) -> dict[str, Any]:
         """Return the dbt project variables describing this rule set (JSON-able).

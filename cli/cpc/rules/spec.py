@@ -38,6 +38,7 @@ from cpc.rules.model import (
     FUTURE_METHODS,
     MAX_FX_GAP_DAYS,
     METHOD_KEYS,
+    PRIVACY_DEFAULTS,
     READ_DIALECT,
     RULE_KEYS,
     TOP_LEVEL_KEYS,
@@ -150,6 +151,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         data.get("max_unattributed_share", DEFAULT_MAX_UNATTRIBUTED_SHARE), where
     )
     kubernetes = _kubernetes(data.get("kubernetes"), where)
+    privacy = _privacy(data.get("privacy"), where)
     if "rules" not in data:
         raise UserError(f"{where}: 'rules' is missing; list at least one rule")
     items = data["rules"]
@@ -190,6 +192,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         max_unattributed_share=max_unattributed_share,
         kubernetes=kubernetes,
         surcharges=surcharges,
+        pseudonymize_customers=privacy["pseudonymize_customers"],
     )
 
 
@@ -245,6 +248,30 @@ def _kubernetes(value: Any, where: str) -> dict[str, Any]:
             settings[key] = _number(item, f"kubernetes {key}", minimum=0, inclusive=False)
         except _Problem as problem:
             raise UserError(f"{where}: {problem}") from None
+    return settings
+
+
+def _privacy(value: Any, where: str) -> dict[str, bool]:
+    """Validate ``privacy:``: a mapping of PRIVACY_DEFAULTS' keys to true or false."""
+    settings = dict(PRIVACY_DEFAULTS)
+    if value is None:
+        return settings
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{where}: privacy must be a mapping such as {{pseudonymize_customers: true}}, "
+            f"not {_type_name(value)}"
+        )
+    for key, item in value.items():
+        if key not in PRIVACY_DEFAULTS:
+            raise UserError(
+                f"{where}: unknown key {_show(key)} in privacy"
+                f"{_did_you_mean(key, tuple(PRIVACY_DEFAULTS))}"
+                f" (allowed: {', '.join(PRIVACY_DEFAULTS)})"
+            )
+        if not isinstance(item, bool):
+            shown = _show(item) if isinstance(item, (str, int, float)) else _type_name(item)
+            raise UserError(f"{where}: privacy {key} must be true or false, not {shown}")
+        settings[key] = item
     return settings
 
 
