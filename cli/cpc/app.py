@@ -453,6 +453,38 @@ def dashboard(
 
 
 @app.command()
+def watch(
+    warehouse: Annotated[Path, typer.Option("--warehouse", "-w", help="The built DuckDB file.")],
+    day: Annotated[str | None, typer.Option("--date", help="The day to watch, YYYY-MM-DD (default: the ledger's last day).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+) -> None:
+    """Print the day's digest: new anomaly episodes, budget alerts, estimated billing and the
+    unattributed share against its goal. Exits 1 when something needs a page, else 0."""
+    from datetime import date
+
+    from cpc import privacy
+    from cpc import watch as watching
+    from cpc.dashboard import unattributed_goal
+    from cpc.warehouse import open_warehouse
+
+    if fmt not in watching.FORMATS:
+        raise UserError(f"--format: '{fmt}' is not one of {', '.join(watching.FORMATS)}")
+    try:
+        watched = date.fromisoformat(day) if day else None
+    except ValueError:
+        raise UserError(f"--date: '{day}' is not a date (YYYY-MM-DD)") from None
+    path = warehouse.expanduser().resolve()
+    with open_warehouse(path, "duckdb", say=_say) as query:
+        pseudonyms = privacy.load(query)
+        if pseudonyms is not None:
+            query = pseudonyms.query(query)
+        result = watching.digest(query, watched, unattributed_goal(path)[0])
+    print(watching.render(result, fmt, path))
+    if result.needs_page:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the demo input and warehouse.")] = Path("demo"),
     customers: Annotated[int, typer.Option(help="Number of customers.")] = 500,

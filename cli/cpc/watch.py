@@ -1,0 +1,173 @@
+"""`cpc watch`: the day's digest of what needs attention, for a scheduler or a chat hook.
+
+For one day (default: the ledger's last day) it reads the marts of a built warehouse and lists:
+
+* **anomalies** (customer_cost_anomalies): every episode flagged on the day. An episode alerts
+  once: it pages on the first day it reaches ``page`` severity, it is a ticket on its first day
+  otherwise, and on its later days it is listed as ``ongoing`` without alerting again.
+* **budgets** (customer_budget_burn): every customer alerting on the day; a ticket on the first
+  day of the month it alerts, ``ongoing`` after that.
+* **estimated billing** (billing_periods): the billing periods up to the day that the last build
+  found still estimated (their figures can move when the provider delivers the final bill), as
+  ``info``.
+* **unattributed cost** (unattributed_costs_monthly): the month's unattributed share against the
+  goal (the build's ``max_unattributed_share``, else 5 %): a ticket above it, ``info`` below.
+
+The exit code says whether anything needs a page: 1 when an item is a page, else 0 (2 is an error,
+as for every command).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from cpc.errors import UserError
+from cpc.warehouse import Query
+
+#: What each level means for whoever reads the digest; a page wakes someone up.
+LEVELS: tuple[str, ...] = ("page", "ticket", "ongoing", "info")
+FORMATS: tuple[str, ...] = ("text", "json", "markdown")
+
+ANOMALIES_SQL = """
+select anomaly_id, customer_id, min(cost_date) as first_date,
+       bool_or(cost_date = :day and severity = 'page') as pages_today,
+       bool_or(cost_date < :day and severity = 'page') as paged_before,
+       max(case when cost_date = :day and scope = 'total' then observed_cost end) as observed_cost,
+       max(case when cost_date = :day and scope = 'total' then expected_cost end) as expected_cost,
+       array_to_string(list_sort(list(distinct scope) filter (where cost_date = :day)), ', ') as scopes
+from marts.customer_cost_anomalies
+where cost_date <= :day
+group by anomaly_id, customer_id
+having bool_or(cost_date = :day)
+order by anomaly_id
+"""
+
+BUDGETS_SQL = """
+select today.customer_id, today.month_to_date_cost, today.budget_amount, today.burn_rate,
+       today.forecast_month_end_cost, today.alert_reason,
+       coalesce(yesterday.is_alert, false) as alerted_yesterday
+from marts.customer_budget_burn as today
+left join marts.customer_budget_burn as yesterday
+    on today.customer_id = yesterday.customer_id
+    and today.currency = yesterday.currency
+    and yesterday.cost_date = today.cost_date - 1
+    and yesterday.cost_month = today.cost_month
+where today.cost_date = :day and today.is_alert
+order by today.customer_id
+"""
+
+ESTIMATED_SQL = """
+select billing_format, billing_account_id, billing_period_start_date
+from marts.billing_periods
+where period_status = 'estimated' and billing_period_start_date <= :day
+order by billing_period_start_date, billing_format, billing_account_id
+"""
+
+UNATTRIBUTED_SQL = """
+select max(month_unattributed_share) as share,
+       arg_max(reason, unattributed_cost) as top_reason
+from marts.unattributed_costs_monthly
+where month = date_trunc('month', cast(:day as date))
+"""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One line of the digest."""
+
+    level: str
+    kind: str
+    subject: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The digest of one day."""
+
+    day: date
+    items: tuple[Item, ...]
+
+    @property
+    def needs_page(self) -> bool:
+        return any(item.level == "page" for item in self.items)
+
+    def counts(self) -> dict[str, int]:
+        return {level: sum(item.level == level for item in self.items) for level in LEVELS}
+
+
+def _money(value: Any) -> str:
+    return f"{float(value):,.2f}"
+
+
+def _last_day(query: Query) -> date:
+    rows = query("select max(cost_date) as day from marts.customer_costs_daily")
+    if not rows or rows[0]["day"] is None:
+        raise UserError("the warehouse's ledger (customer_costs_daily) is empty: nothing to watch")
+    return rows[0]["day"]
+
+
+def digest(query: Query, day: date | None, unattributed_goal: float) -> Digest:
+    """The digest of ``day`` (default: the ledger's last day) from the warehouse's marts."""
+    day = day or _last_day(query)
+    params = {"day": day}
+    items: list[Item] = []
+    for row in query(ANOMALIES_SQL, params):
+        if row["pages_today"] and not row["paged_before"]:
+            level = "page"
+        elif row["first_date"] == day:
+            level = "ticket"
+        else:
+            level = "ongoing"
+        cost = ""
+        if row["observed_cost"] is not None:
+            cost = f"; cost {_money(row['observed_cost'])} against {_money(row['expected_cost'])} expected"
+        items.append(Item(level, "anomaly", row["customer_id"],
+                          f"episode {row['anomaly_id']} since {row['first_date']} ({row['scopes']}){cost}"))
+    for row in query(BUDGETS_SQL, params):
+        burn = "no budget left" if row["burn_rate"] is None else f"burn rate {float(row['burn_rate']):.2f}"
+        items.append(Item(
+            "ongoing" if row["alerted_yesterday"] else "ticket", "budget", row["customer_id"],
+            f"{row['alert_reason']}: {_money(row['month_to_date_cost'])} spent of {_money(row['budget_amount'])}, "
+            f"{burn}, forecast {_money(row['forecast_month_end_cost'])}",
+        ))
+    for row in query(ESTIMATED_SQL, params):
+        account = f" {row['billing_account_id']}" if row["billing_account_id"] else ""
+        items.append(Item("info", "estimated", f"{row['billing_format']}{account}",
+                          f"billing period from {row['billing_period_start_date']} is still estimated"))
+    share = query(UNATTRIBUTED_SQL, params)
+    if share and share[0]["share"] is not None:
+        value = float(share[0]["share"])
+        items.append(Item(
+            "ticket" if value > unattributed_goal else "info", "unattributed", f"{day:%Y-%m}",
+            f"{value:.1%} of the bill unattributed (goal {unattributed_goal:.1%}; top reason "
+            f"{share[0]['top_reason']})",
+        ))
+    order = {level: position for position, level in enumerate(LEVELS)}
+    items.sort(key=lambda item: order[item.level])
+    return Digest(day, tuple(items))
+
+
+def render(result: Digest, fmt: str, warehouse: Path) -> str:
+    """The digest as text (one line per item), JSON or markdown."""
+    counts = result.counts()
+    summary = ", ".join(f"{counts[level]} {level}" for level in LEVELS)
+    if fmt == "json":
+        return json.dumps({"date": result.day.isoformat(), "warehouse": str(warehouse),
+                           "needs_page": result.needs_page, "counts": counts,
+                           "items": [asdict(item) for item in result.items]}, indent=2)
+    if fmt == "markdown":
+        lines = [f"### Cost watch for {result.day}", "", summary, ""]
+        if result.items:
+            lines += ["| level | kind | subject | detail |", "|---|---|---|---|"]
+            lines += [f"| {i.level} | {i.kind} | {i.subject} | {i.detail.replace('|', '/')} |" for i in result.items]
+        return "\n".join(lines)
+    if fmt != "text":
+        raise UserError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    lines = [f"cost watch {result.day} ({warehouse.name}): {summary}"]
+    lines += [f"{i.level:<8} {i.kind:<12} {i.subject}: {i.detail}" for i in result.items]
+    return "\n".join(lines)

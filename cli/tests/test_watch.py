@@ -1,0 +1,120 @@
+"""`cpc watch`: the day's digest read from a warehouse's marts, and its exit code.
+
+The warehouse is written by hand (the four marts the digest reads, with only the columns it
+reads), so each case is visible here: a spike that pages on its first day and does not page again,
+a drift that is a ticket, a budget alert that is a ticket on its first day only, an estimated
+billing period, and an unattributed share over its goal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import run_cpc
+
+ANOMALIES = [
+    # anomaly_id, customer_id, scope, cost_date, severity, observed, expected
+    ("acme/2024-03-09", "acme", "total", "2024-03-09", "ticket", 20, 10),
+    ("acme/2024-03-09", "acme", "total", "2024-03-10", "page", 60, 10),
+    ("acme/2024-03-09", "acme", "compute", "2024-03-10", "page", 50, 5),
+    ("acme/2024-03-09", "acme", "total", "2024-03-11", "page", 90, 10),
+    ("globex/2024-03-11", "globex", "total", "2024-03-11", "ticket", 30, 20),
+]
+BUDGETS = [
+    # customer_id, cost_date, is_alert, alert_reason, month_to_date, budget, burn_rate, forecast
+    ("acme", "2024-03-10", True, "burn_rate_and_forecast", 300, 310, 3.1, 900),
+    ("acme", "2024-03-11", True, "burn_rate_and_forecast", 390, 310, 3.6, 1200),
+    ("globex", "2024-03-10", False, None, 10, 310, 0.1, 40),
+    ("globex", "2024-03-11", True, "forecast_over_budget", 20, 310, 0.2, 400),
+    ("initech", "2024-03-11", False, None, 5, None, None, 20),
+]
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("watch") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute("create table marts.customer_costs_daily (cost_date date, customer_id varchar, allocated_cost decimal(38, 10))")
+        con.execute("insert into marts.customer_costs_daily values ('2024-03-01', 'acme', 1), ('2024-03-11', 'acme', 1)")
+        con.execute("""create table marts.customer_cost_anomalies (anomaly_id varchar, customer_id varchar,
+            scope varchar, cost_date date, severity varchar, observed_cost decimal(38, 10), expected_cost decimal(38, 10))""")
+        con.executemany("insert into marts.customer_cost_anomalies values (?, ?, ?, ?, ?, ?, ?)", ANOMALIES)
+        con.execute("""create table marts.customer_budget_burn (customer_id varchar, cost_date date, cost_month date,
+            currency varchar, is_alert boolean, alert_reason varchar, month_to_date_cost decimal(38, 10),
+            budget_amount decimal(38, 10), burn_rate decimal(20, 6), forecast_month_end_cost decimal(38, 10))""")
+        con.executemany("insert into marts.customer_budget_burn values (?, ?, '2024-03-01', 'USD', ?, ?, ?, ?, ?, ?)", BUDGETS)
+        con.execute("""create table marts.billing_periods (billing_format varchar, billing_account_id varchar,
+            billing_period_start_date date, period_status varchar)""")
+        con.execute("""insert into marts.billing_periods values ('focus', '111', '2024-02-01', 'final'),
+            ('focus', '111', '2024-03-01', 'estimated'), ('focus', '222', '2024-04-01', 'estimated')""")
+        con.execute("""create table marts.unattributed_costs_monthly (month date, reason varchar,
+            unattributed_cost decimal(38, 10), month_unattributed_share double)""")
+        con.execute("""insert into marts.unattributed_costs_monthly values
+            ('2024-03-01', 'untagged', 80, 0.12), ('2024-03-01', 'idle', 20, 0.12), ('2024-02-01', 'idle', 1, 0.01)""")
+    return path
+
+
+def watch(warehouse: Path, *args: str) -> tuple[int, dict]:
+    done = run_cpc("watch", "--warehouse", str(warehouse), "--format", "json", *args)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def levels(digest: dict) -> list[tuple[str, str, str]]:
+    return [(item["level"], item["kind"], item["subject"]) for item in digest["items"]]
+
+
+def test_an_episode_pages_once_and_budgets_alert_on_their_first_day(warehouse: Path) -> None:
+    # 10 March: acme's episode (a ticket on the 9th) reaches page severity: it pages; acme's
+    # budget alerts for the first time this month: a ticket; the 5 % goal is exceeded (12 %).
+    code, digest = watch(warehouse, "--date", "2024-03-10")
+    assert code == 1 and digest["needs_page"]
+    assert levels(digest) == [
+        ("page", "anomaly", "acme"),
+        ("ticket", "budget", "acme"),
+        ("ticket", "unattributed", "2024-03"),
+        ("info", "estimated", "focus 111"),
+    ]
+    anomaly = digest["items"][0]["detail"]
+    assert "since 2024-03-09 (compute, total)" in anomaly and "60.00 against 10.00" in anomaly
+    assert "12.0% of the bill unattributed (goal 5.0%; top reason untagged)" in digest["items"][2]["detail"]
+
+
+def test_the_next_day_only_what_is_new_alerts(warehouse: Path) -> None:
+    # 11 March (the ledger's last day, the default): acme still pages but paged before: ongoing;
+    # globex's new episode is a ticket; acme's budget alerted yesterday (ongoing); globex's is new.
+    code, digest = watch(warehouse)
+    assert digest["date"] == "2024-03-11"
+    assert code == 0 and not digest["needs_page"]
+    assert levels(digest) == [
+        ("ticket", "anomaly", "globex"),
+        ("ticket", "budget", "globex"),
+        ("ticket", "unattributed", "2024-03"),
+        ("ongoing", "anomaly", "acme"),
+        ("ongoing", "budget", "acme"),
+        ("info", "estimated", "focus 111"),
+    ]
+    assert digest["counts"] == {"page": 0, "ticket": 3, "ongoing": 2, "info": 1}
+
+
+def test_a_quiet_day_under_the_goal_is_information_only(warehouse: Path) -> None:
+    code, digest = watch(warehouse, "--date", "2024-02-15")
+    assert code == 0
+    assert levels(digest) == [("info", "unattributed", "2024-02")]
+
+
+def test_text_and_markdown_name_every_item_and_bad_options_are_one_line(warehouse: Path) -> None:
+    text = run_cpc("watch", "--warehouse", str(warehouse), "--date", "2024-03-10")
+    assert text.returncode == 1
+    lines = text.stdout.strip().splitlines()
+    assert lines[0].endswith("1 page, 2 ticket, 0 ongoing, 1 info") and len(lines) == 5
+    assert lines[1].startswith("page") and "acme" in lines[1]
+    markdown = run_cpc("watch", "--warehouse", str(warehouse), "--date", "2024-03-10", "--format", "markdown")
+    assert "| page | anomaly | acme |" in markdown.stdout
+    for args, message in ((("--date", "March"), "--date: 'March' is not a date"),
+                          (("--format", "xml"), "--format: 'xml' is not one of text, json, markdown")):
+        bad = run_cpc("watch", "--warehouse", str(warehouse), *args)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr
