@@ -52,6 +52,8 @@ import duckdb
 from cpc import lock, privacy
 from cpc import warehouse as store
 from cpc.errors import UserError
+from cpc.sql_text import identifier as _quote
+from cpc.sql_text import literal as _literal
 
 #: The warehouse schema holding the marts (dbt_project.yml, models/marts: +schema: marts).
 SCHEMA = "marts"
@@ -104,14 +106,6 @@ class Publication:
     def views_file(self) -> Path:
         """The DuckDB file of views, by the path a BI tool is given (through the link)."""
         return self.folder / VIEWS_FILE
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _destination(out: Path) -> Path:

@@ -45,6 +45,8 @@ import duckdb
 import yaml
 
 from cpc.errors import UserError
+from cpc.sql_text import identifier as _ident
+from cpc.sql_text import literal as _literal
 
 #: Where a file's conventions are declared, in the input folder.
 SETTINGS_FILE = "input.yml"
@@ -137,14 +139,6 @@ class FileConventions:
     date_evidence: str = ""
     #: Day/month slash dates in the file (their order matters only when there are some).
     slash_dates: int = 0
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _values(table: str, columns: list[str], rel: str, candidates: tuple[str, ...] = ()) -> str:

@@ -74,6 +74,8 @@ from cpc.errors import UserError
 from cpc.formats import FORMATS, BillingFormat, detect
 from cpc.formats import focus as focus_format
 from cpc.formats.base import match_key
+from cpc.sql_text import identifier as _ident
+from cpc.sql_text import literal as _literal
 
 __all__ = [
     "BILLING_COLUMNS",
@@ -525,16 +527,6 @@ class LandingSummary:
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _ident(name: str) -> str:
-    """Quote an SQL identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    """Quote an SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _one_line(text: str, limit: int = 300) -> str:

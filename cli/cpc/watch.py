@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cpc.dashboard.charts import money
 from cpc.errors import UserError
 from cpc.warehouse import Query
 
@@ -101,7 +102,7 @@ class Digest:
 
 
 def _money(value: Any) -> str:
-    return f"{float(value):,.2f}"
+    return money(float(value))
 
 
 def _last_day(query: Query) -> date:

@@ -93,3 +93,10 @@
 {% macro spark__days_between(start_date, end_date) -%}
     datediff(cast({{ end_date }} as date), cast({{ start_date }} as date))
 {%- endmacro %}
+
+
+{#- Days since Monday 2000-01-03: a day's position in time, and modulo 7 its weekday (0 Monday),
+    the same on every engine (no engine's weekday numbering). -#}
+{% macro day_number(date_expression) -%}
+    {{ cost_per_customer.days_between("cast('2000-01-03' as date)", date_expression) }}
+{%- endmacro %}

@@ -7,14 +7,21 @@
 {%- endmacro %}
 
 
+{#- Cost over revenue as a double; NULL unless revenue is positive (no division by zero; a negative
+    or missing revenue has no meaningful ratio). customer_costs_monthly and the economics marts. -#}
+{% macro cost_to_revenue(cost, revenue) -%}
+case
+            when {{ revenue }} > 0
+                then cast({{ cost }} as double) / cast({{ revenue }} as double)
+        end
+{%- endmacro %}
+
+
 {#- The columns every economics mart derives from its total_cost and revenue: cost-to-revenue,
     gross margin and gross margin ratio. The ratios are NULL unless revenue is positive (no
     division by zero; a negative or missing revenue has no meaningful ratio). -#}
 {% macro revenue_ratios(relation) -%}
-        case
-            when {{ relation }}.revenue > 0
-                then cast({{ relation }}.total_cost as double) / cast({{ relation }}.revenue as double)
-        end as cost_to_revenue,
+        {{ cost_per_customer.cost_to_revenue(relation ~ '.total_cost', relation ~ '.revenue') }} as cost_to_revenue,
         {{ cost_per_customer.money_difference(relation ~ '.revenue', relation ~ '.total_cost') }} as gross_margin,
         case
             when {{ relation }}.revenue > 0

@@ -141,8 +141,7 @@ series as (
         spine.customer_id,
         spine.scope,
         spine.currency,
-        {# Days since Monday 2000-01-03: the day's position in time, and modulo 7 its weekday. -#}
-        {{ cost_per_customer.days_between("cast('2000-01-03' as date)", 'spine.cost_date') }} as day_number,
+        {{ cost_per_customer.day_number('spine.cost_date') }} as day_number,
         cast(coalesce(daily.observed_cost, 0) as {{ cost_per_customer.money_type() }}) as observed_cost,
         spine.scope_first_date,
         spine.customer_start_date,

@@ -80,8 +80,7 @@ series as (
         starts.customer_id,
         starts.currency,
         {{ cost_per_customer.month_start('ledger_days.cost_date') }} as cost_month,
-        {# Days since Monday 2000-01-03: the day's position in time, and modulo 7 its weekday. -#}
-        {{ cost_per_customer.days_between("cast('2000-01-03' as date)", 'ledger_days.cost_date') }} as day_number,
+        {{ cost_per_customer.day_number('ledger_days.cost_date') }} as day_number,
         cast(coalesce(daily.daily_cost, 0) as {{ cost_per_customer.money_type() }}) as daily_cost
 
     from starts
@@ -102,6 +101,9 @@ windowed as (
         series.*,
         {{ cost_per_customer.days_between('series.cost_month', 'series.cost_date') }} + 1 as day_of_month,
         {{ cost_per_customer.days_between('series.cost_month', cost_per_customer.add_months('series.cost_month', 1)) }} as days_in_month,
+        {{ cost_per_customer.days_between(
+            'series.cost_date', cost_per_customer.add_months('series.cost_month', 1)
+        ) }} - 1 as remaining_days,
         sum(series.daily_cost) over (
             partition by series.customer_id, series.currency, series.cost_month
             order by series.cost_date rows between unbounded preceding and current row
@@ -129,13 +131,12 @@ forecast as (
 
     select
         windowed.*,
-        windowed.days_in_month - windowed.day_of_month as remaining_days,
         windowed.month_to_date_cost
         {%- for weekday in range(7) %}
         {%- set first_day = '(((' ~ weekday ~ ' - windowed.day_number - 1) % 7 + 7) % 7 + 1)' %}
         + case
-            when windowed.days_in_month - windowed.day_of_month >= {{ first_day }}
-                then (cast(floor((windowed.days_in_month - windowed.day_of_month - {{ first_day }}) / 7) as integer) + 1)
+            when windowed.remaining_days >= {{ first_day }}
+                then (cast(floor((windowed.remaining_days - {{ first_day }}) / 7) as integer) + 1)
                     * coalesce(
                         windowed.weekday_{{ weekday }}_cost / nullif(windowed.weekday_{{ weekday }}_days, 0),
                         windowed.trailing_daily_cost

@@ -54,10 +54,7 @@ joined as (
         {%- endfor %}
         cast(monthly_costs.surcharge_cost as {{ cost_per_customer.money_type() }}) as surcharge_cost,
         cast(monthly_revenue.revenue as {{ cost_per_customer.money_type() }}) as revenue,
-        case
-            when monthly_revenue.revenue > 0
-                then cast(monthly_costs.total_cost as double) / cast(monthly_revenue.revenue as double)
-        end as cost_to_revenue,
+        {{ cost_per_customer.cost_to_revenue('monthly_costs.total_cost', 'monthly_revenue.revenue') }} as cost_to_revenue,
         cast(lag(monthly_costs.total_cost) over (
             partition by monthly_costs.customer_id, monthly_costs.currency order by monthly_costs.cost_month
         ) as {{ cost_per_customer.money_type() }}) as previous_month_cost,

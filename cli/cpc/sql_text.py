@@ -1,0 +1,13 @@
+"""SQL text the CLI writes itself: quoted identifiers and string literals (DuckDB's rules)."""
+
+from __future__ import annotations
+
+
+def identifier(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
