@@ -119,7 +119,7 @@ service_days as (
 usage_totals as (
     select
         cast(usage_date as date) as usage_date, service_name, customer_id,
-        sum(cast(quantity as double)) as quantity
+        sum(cast(quantity as double) / coalesce(cast(sample_rate as double), 1)) as quantity
     from read_csv($usage, header = true, all_varchar = true)
     group by all
 ),

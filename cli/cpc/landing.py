@@ -126,6 +126,8 @@ USAGE_COLUMNS: tuple[str, ...] = (
     "resource_id",
     "region_id",
     "sub_account_id",
+    "feature",
+    "sample_rate",
 )
 USAGE_REQUIRED: tuple[str, ...] = ("usage_date", "customer_id", "metric", "quantity")
 
@@ -334,8 +336,8 @@ TABLES: tuple[TableSpec, ...] = (
         filename=None,
         input_required=False,
         hint="(expected usage_date, customer_id, metric, quantity "
-        "[, service_name, resource_id, region_id, sub_account_id])",
-        numeric_columns=("quantity",),
+        "[, service_name, resource_id, region_id, sub_account_id, feature, sample_rate])",
+        numeric_columns=("quantity", "sample_rate"),
         date_columns=("usage_date",),
     ),
     TableSpec(

@@ -195,6 +195,84 @@ def test_ledger_grows_with_pools_not_line_items(generated_build: BuiltInput) -> 
     assert rule_pools < billing_rows / 10
 
 
+def test_sampled_telemetry_is_scaled_checked_and_banded(generated_build: BuiltInput) -> None:
+    """The generator samples function telemetry from the 15th of each month (rate 0.25): those rows
+    drive with four times what they kept, each switch between sampled and unsampled days is
+    compared and none is biased, and the months with sampled usage carry a sampling band."""
+    usage = f"read_csv('{generated_build.input_dir}/usage/*.csv*', all_varchar = true, header = true)"
+    days = dict(duckdb.sql(
+        f"select cast(usage_date as date), max(sample_rate) is not null from {usage}"
+        " where metric = 'lambda_gb_seconds' group by 1"
+    ).fetchall())
+    expected = {(day, "sampling_started" if sampled else "sampling_stopped")
+                for day, sampled in days.items()
+                if day - timedelta(days=1) in days and days[day - timedelta(days=1)] != sampled}
+    checks = query(
+        generated_build.warehouse,
+        "select switch_date, switch_kind, is_biased, sampled_days, unsampled_days from marts.telemetry_sampling_bias",
+    )
+    assert expected and {(day, kind) for day, kind, *_ in checks} == expected
+    assert not any(biased for _, _, biased, *_ in checks)
+    assert all(sampled >= 1 and unsampled >= 1 for *_, sampled, unsampled in checks)
+
+    # Per day, the ledger's function usage drives with the kept quantity / 0.25 on sampled days.
+    ledger = query(
+        generated_build.warehouse,
+        "select cost_date, sum(driver_quantity), sum(raw_driver_quantity), sum(cost_sampling_variance)"
+        " from marts.customer_costs_daily where allocation_method = 'usage' and driver_metric = 'lambda_gb_seconds'"
+        " group by 1",
+    )
+    assert ledger
+    for day, scaled, raw, variance in ledger:
+        assert scaled == (raw * 4 if days[day] else raw), day
+        assert (variance > 0) == days[day], day
+
+    # The band: positive exactly for the customer-months with sampled usage cost, and narrow.
+    banded = query(
+        generated_build.warehouse,
+        "select m.customer_id, m.month, m.sampling_error, m.total_cost,"
+        " coalesce(sum(d.cost_sampling_variance), 0) > 0"
+        " from marts.customer_costs_monthly as m left join marts.customer_costs_daily as d"
+        " on d.customer_id = m.customer_id and date_trunc('month', d.cost_date) = m.month"
+        " group by 1, 2, 3, 4",
+    )
+    assert any(band > 0 for _, _, band, _, _ in banded)
+    for customer, month, band, total, sampled in banded:
+        if not sampled:
+            assert band == 0, (customer, month)
+        assert band <= Decimal("0.05") * abs(total), (customer, month, band, total)
+
+
+def test_feature_costs_split_each_customers_usage_cost(generated_build: BuiltInput) -> None:
+    """Every feature the telemetry names for a customer has cost in its months, and the rest of
+    its usage-driven cost is unassigned; the parts add up to the ledger's usage cost exactly."""
+    usage = f"read_csv('{generated_build.input_dir}/usage/*.csv*', all_varchar = true, header = true)"
+    named = set(duckdb.sql(
+        f"select distinct customer_id, feature from {usage} where feature is not null and customer_id is not null"
+    ).fetchall())
+    costed = set(query(
+        generated_build.warehouse,
+        "select distinct customer_id, feature from marts.customer_feature_costs_monthly where feature <> 'unassigned'",
+    ))
+    known = {row[0] for row in query(generated_build.warehouse, "select customer_id from marts.customers")}
+    assert named and costed == {(customer, feature) for customer, feature in named if customer in known}
+    differences = query(
+        generated_build.warehouse,
+        "select f.customer_id, f.month, f.usage_cost, sum(d.allocated_cost)"
+        " from (select distinct customer_id, month, usage_cost from marts.customer_feature_costs_monthly) as f"
+        " inner join marts.customer_costs_daily as d"
+        " on d.customer_id = f.customer_id and date_trunc('month', d.cost_date) = f.month and d.allocation_method = 'usage'"
+        " group by 1, 2, 3 having f.usage_cost <> sum(d.allocated_cost)",
+    )
+    assert differences == []
+    totals = query(
+        generated_build.warehouse,
+        "select (select sum(feature_cost) from marts.feature_costs_monthly),"
+        " (select sum(allocated_cost) from marts.customer_costs_daily where allocation_method = 'usage')",
+    )[0]
+    assert totals[0] == totals[1]
+
+
 def test_report_prints_customers_segments_reasons_and_truth(generated_build: BuiltInput) -> None:
     done = run_cpc(
         "report",
@@ -315,6 +393,8 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
         ("usage", 5, "negative quantity", None),
         ("usage", 6, "missing metric", None),
         ("usage", 7, "unparseable quantity", None),
+        ("usage", 8, "sample_rate outside (0, 1]", None),
+        ("usage", 9, "unparseable sample_rate", None),
     ]
     customers = dict(
         query(
@@ -323,8 +403,21 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
         )
     )
     # acme: its tagged 2.50 plus 3/5 of the untagged 6.00 split by cpu usage, plus a 30-minute
-    # tier1 ticket at 60/h; globex 1/5 of the untagged cost.
+    # tier1 ticket at 60/h; globex 1/5 of the untagged cost: its 0.5 sampled at rate 0.5 drives 1.
     assert customers == {"acme": Decimal("36.1"), "globex": Decimal("1.2")}
+    assert query(
+        warehouse,
+        "select driver_quantity, raw_driver_quantity, allocated_cost from marts.customer_costs_daily"
+        " where customer_id = 'globex' and allocation_method = 'usage'",
+    ) == [(Decimal(1), Decimal("0.5"), Decimal("1.2"))]
+    # The sampled 0.5 (variance 0.5 x 0.5 / 0.25 = 1) leaves a band on both customers' usage cost:
+    # globex's share 1/5 has variance (4^2 x 1) / 5^4, so its cost of the 6.00 pool varies by
+    # 36 x 16 / 625 = 0.9216 and the band is 1.96 x 0.96 = 1.88; acme's share 3/5 has variance
+    # (3^2 x 1) / 5^4, 36 x 9 / 625 = 0.5184, a band of 1.96 x 0.72 = 1.41.
+    assert dict(query(warehouse, "select customer_id, sampling_error from marts.customer_costs_monthly")) == {
+        "acme": Decimal("1.41"), "globex": Decimal("1.88")}
+    assert query(warehouse, "select feature, feature_cost from marts.feature_costs_monthly") == [
+        ("unassigned", Decimal("4.8"))]
     reasons = dict(
         query(
             warehouse,

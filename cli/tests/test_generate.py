@@ -1045,7 +1045,7 @@ def test_injected_anomalies_show_in_the_telemetry(
         return {
             date.fromisoformat(day): float(total)
             for day, total in con.execute(
-                "SELECT usage_date, sum(CAST(quantity AS DOUBLE)) FROM usage "
+                "SELECT usage_date, sum(CAST(quantity AS DOUBLE) / coalesce(CAST(sample_rate AS DOUBLE), 1)) FROM usage "
                 "WHERE customer_id = ? AND metric = ? GROUP BY 1",
                 [customer, metric],
             ).fetchall()

@@ -7,7 +7,8 @@ writes the project's raw input contract::
 
     billing/focus-YYYY-MM.{csv,csv.gz,parquet}  FOCUS 1.2 rows, one file per calendar month
     usage/usage-YYYY-MM.{csv,csv.gz,parquet}    usage_date, customer_id, metric, quantity,
-                                                service_name, region_id, sub_account_id
+                                                service_name, region_id, sub_account_id,
+                                                feature, sample_rate
     k8s_usage/k8s-usage-YYYY-MM.{csv,csv.gz,parquet}  one row per pod and UTC day: interval_start,
                      interval_end, cluster_id, node_id, namespace, pod, cpu_request_cores,
                      cpu_usage_cores, memory_request_bytes, memory_usage_bytes, node_cpu_cores,
@@ -50,6 +51,9 @@ left out of k8s_namespaces.csv; the capacity nobody requested is idle.
 Telemetry measures each customer's consumption of the *shared* services only (dedicated
 resources are identified by their ``customer_id`` tag, Kubernetes tenants by k8s_usage). It
 carries a little noise (lognormal, sigma 0.05) and about 1 % of its rows lost the customer id.
+Compute and function rows name the customer's feature (``search``, ``reports`` or ``exports``, one
+per customer and metric, or none), and function telemetry is sampled from the 15th of each month
+(sample_rate 0.25: a binomial draw of the GB-seconds), so each month has sampled and unsampled days.
 
 Support tickets are opened by active customers (heavy-tailed volume by segment, enterprise most,
 free very few) and handled by agents of three tiers (tier1, tier2, engineer) whose hourly rates

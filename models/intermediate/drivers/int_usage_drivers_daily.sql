@@ -1,121 +1,32 @@
 {#- One row per day x service x metric x driver level x customer: the telemetry quantity that drives
-    usage-based allocation. Each telemetry row counts at the service level, and also at the region
-    and resource level when it carries a region_id / resource_id, so a charge can be matched at the
-    most specific level its usage supports. customer_id is NULL where telemetry names no customer
-    or one not in customers.csv (usage_customer_id keeps what it said). The metrics of usage rules
-    with across_services are also summed over all services, as service_name '*', so such a rule can
-    split a charge by the metric's usage of every service (e.g. egress_gb for data transfer). -#}
-{%- set across_metrics = cost_per_customer.allocation_rules() | selectattr('across_services') | map(attribute='metric') | unique | list -%}
+    usage-based allocation (see int_usage_driver_rows for the levels and service '*'). quantity is
+    scaled for sampling and drives the shares; raw_quantity is the quantity as delivered and
+    sampling_variance the variance sampling leaves in quantity (0 for unsampled telemetry). -#}
 with
 
-usage_rows as (
+driver_rows as (
 
-    select * from {{ ref('stg_telemetry__usage') }}
-    where quarantine_reason is null and service_name is not null
-
-),
-
-customers as (
-
-    select * from {{ ref('stg_business__customers') }}
-    where quarantine_reason is null
-
-),
-
-identified as (
-
-    select
-        usage_rows.usage_date as cost_date,
-        usage_rows.service_name,
-        usage_rows.metric,
-        usage_rows.region_id,
-        usage_rows.resource_id,
-        usage_rows.customer_id as usage_customer_id,
-        customers.customer_id,
-        usage_rows.quantity
-
-    from usage_rows
-    left join customers
-        on lower(usage_rows.customer_id) = lower(customers.customer_id)
-
-),
-
-driver_levels as (
-
-    select 'service' as driver_level
-    union all
-    select 'region' as driver_level
-    union all
-    select 'resource' as driver_level
-
-),
-
-{# One pass over the telemetry: each row once per level it carries. -#}
-by_level as (
-
-    select
-        identified.cost_date,
-        identified.service_name,
-        identified.metric,
-        driver_levels.driver_level,
-        case driver_levels.driver_level
-            when 'service' then '*'
-            when 'region' then identified.region_id
-            else identified.resource_id
-        end as driver_value,
-        identified.usage_customer_id,
-        identified.customer_id,
-        identified.quantity
-
-    from identified
-    cross join driver_levels
-    where driver_levels.driver_level = 'service'
-        or (driver_levels.driver_level = 'region' and identified.region_id is not null)
-        or (driver_levels.driver_level = 'resource' and identified.resource_id is not null)
-
-),
-
-{# Each row again as service '*' when an across_services rule uses its metric. -#}
-service_scoped as (
-
-    select * from by_level
-    {%- if across_metrics %}
-
-    union all
-
-    select
-        by_level.cost_date,
-        '*' as service_name,
-        by_level.metric,
-        by_level.driver_level,
-        by_level.driver_value,
-        by_level.usage_customer_id,
-        by_level.customer_id,
-        by_level.quantity
-
-    from by_level
-    where by_level.metric in (
-        {%- for metric in across_metrics %}{{ cost_per_customer.text_literal(metric) }}{{ ", " if not loop.last }}{% endfor -%}
-    )
-    {%- endif %}
+    select * from {{ ref('int_usage_driver_rows') }}
 
 ),
 
 summed as (
 
     select
-        service_scoped.cost_date,
-        service_scoped.service_name,
-        service_scoped.metric,
-        service_scoped.driver_level,
-        service_scoped.driver_value,
-        service_scoped.customer_id,
-        case when service_scoped.customer_id is null then max(service_scoped.usage_customer_id) end as usage_customer_id,
-        sum(service_scoped.quantity) as quantity
+        driver_rows.cost_date,
+        driver_rows.service_name,
+        driver_rows.metric,
+        driver_rows.driver_level,
+        driver_rows.driver_value,
+        driver_rows.customer_id,
+        case when driver_rows.customer_id is null then max(driver_rows.usage_customer_id) end as usage_customer_id,
+        sum(driver_rows.quantity) as quantity,
+        sum(driver_rows.raw_quantity) as raw_quantity,
+        sum(driver_rows.sampling_variance) as sampling_variance
 
-    from service_scoped
+    from driver_rows
     group by 1, 2, 3, 4, 5, 6
-    having sum(service_scoped.quantity) > 0
+    having sum(driver_rows.quantity) > 0
 
 )
 

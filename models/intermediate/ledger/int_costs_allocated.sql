@@ -40,6 +40,8 @@ conserved as (
         amounts.allocation_share,
         amounts.driver_quantity,
         amounts.driver_total_quantity,
+        amounts.raw_driver_quantity,
+        power(cast(amounts.pool_cost as double), 2) * amounts.allocation_share_variance as cost_sampling_variance,
         {{ cost_per_customer.largest_remainder(
             'amounts.rounded_cost',
             'amounts.pool_cost',

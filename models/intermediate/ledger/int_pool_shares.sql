@@ -1,4 +1,5 @@
-{#- Every pool's shares, whatever placed them: the input of the rounded ledger. -#}
+{#- Every pool's shares, whatever placed them: the input of the rounded ledger. Only usage shares
+    can come from sampled telemetry; the others are exact (raw quantity = quantity, variance 0). -#}
 with
 
 direct_shares as (
@@ -39,7 +40,9 @@ all_shares as (
         direct_shares.unattributed_reason,
         direct_shares.allocation_share,
         direct_shares.driver_quantity,
-        direct_shares.driver_total_quantity
+        direct_shares.driver_total_quantity,
+        direct_shares.driver_quantity as raw_driver_quantity,
+        cast(0 as double) as allocation_share_variance
     from direct_shares
     union all
     select
@@ -48,7 +51,9 @@ all_shares as (
         usage_shares.unattributed_reason,
         usage_shares.allocation_share,
         usage_shares.driver_quantity,
-        usage_shares.driver_total_quantity
+        usage_shares.driver_total_quantity,
+        usage_shares.raw_driver_quantity,
+        usage_shares.allocation_share_variance
     from usage_shares
     union all
     select
@@ -57,7 +62,9 @@ all_shares as (
         recipient_shares.unattributed_reason,
         recipient_shares.allocation_share,
         recipient_shares.driver_quantity,
-        recipient_shares.driver_total_quantity
+        recipient_shares.driver_total_quantity,
+        recipient_shares.driver_quantity as raw_driver_quantity,
+        cast(0 as double) as allocation_share_variance
     from recipient_shares
     union all
     select
@@ -66,7 +73,9 @@ all_shares as (
         proportional_shares.unattributed_reason,
         proportional_shares.allocation_share,
         proportional_shares.driver_quantity,
-        proportional_shares.driver_total_quantity
+        proportional_shares.driver_total_quantity,
+        proportional_shares.driver_quantity as raw_driver_quantity,
+        cast(0 as double) as allocation_share_variance
     from proportional_shares
     union all
     select
@@ -75,7 +84,9 @@ all_shares as (
         unplaced_shares.unattributed_reason,
         unplaced_shares.allocation_share,
         unplaced_shares.driver_quantity,
-        unplaced_shares.driver_total_quantity
+        unplaced_shares.driver_total_quantity,
+        unplaced_shares.driver_quantity as raw_driver_quantity,
+        cast(0 as double) as allocation_share_variance
     from unplaced_shares
 
 )

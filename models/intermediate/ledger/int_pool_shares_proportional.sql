@@ -29,11 +29,23 @@ recipient_shares as (
 
 placed_shares as (
 
-    select * from direct_shares
+    select
+        direct_shares.pool_id,
+        direct_shares.customer_id,
+        direct_shares.allocation_share
+    from direct_shares
     union all
-    select * from usage_shares
+    select
+        usage_shares.pool_id,
+        usage_shares.customer_id,
+        usage_shares.allocation_share
+    from usage_shares
     union all
-    select * from recipient_shares
+    select
+        recipient_shares.pool_id,
+        recipient_shares.customer_id,
+        recipient_shares.allocation_share
+    from recipient_shares
 
 ),
 

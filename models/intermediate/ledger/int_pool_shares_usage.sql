@@ -1,4 +1,7 @@
-{#- Shares of usage pools: each customer's part of the day's driver quantity. -#}
+{#- Shares of usage pools: each customer's part of the day's driver quantity. With sampled
+    telemetry the share is an estimate: allocation_share_variance is its variance by the delta
+    method, from the customer's quantity q and the rest of the pool's R = Q - q, sampled
+    independently: (R^2 var(q) + q^2 var(R)) / Q^4 (0 when nothing was sampled). -#}
 with
 
 pools as (
@@ -15,16 +18,16 @@ drivers as (
 ),
 
 {# Telemetry without a known customer is unknown_customer. -#}
-usage_shares as (
+pool_drivers as (
 
     select
         pools.pool_id,
         drivers.customer_id,
-        case when drivers.customer_id is null then 'unknown_customer' end as unattributed_reason,
-        cast(drivers.quantity as double)
-            / cast(sum(drivers.quantity) over (partition by pools.pool_id) as double) as allocation_share,
-        drivers.quantity as driver_quantity,
-        sum(drivers.quantity) over (partition by pools.pool_id) as driver_total_quantity
+        drivers.quantity,
+        drivers.raw_quantity,
+        drivers.sampling_variance,
+        sum(drivers.quantity) over (partition by pools.pool_id) as total_quantity,
+        sum(drivers.sampling_variance) over (partition by pools.pool_id) as total_sampling_variance
 
     from pools
     inner join drivers
@@ -34,6 +37,25 @@ usage_shares as (
         and pools.driver_level = drivers.driver_level
         and pools.driver_value = drivers.driver_value
     where pools.allocation_method = 'usage'
+
+),
+
+usage_shares as (
+
+    select
+        pool_drivers.pool_id,
+        pool_drivers.customer_id,
+        case when pool_drivers.customer_id is null then 'unknown_customer' end as unattributed_reason,
+        cast(pool_drivers.quantity as double) / cast(pool_drivers.total_quantity as double) as allocation_share,
+        pool_drivers.quantity as driver_quantity,
+        pool_drivers.total_quantity as driver_total_quantity,
+        pool_drivers.raw_quantity as raw_driver_quantity,
+        (
+            power(cast(pool_drivers.total_quantity - pool_drivers.quantity as double), 2) * pool_drivers.sampling_variance
+            + power(cast(pool_drivers.quantity as double), 2) * (pool_drivers.total_sampling_variance - pool_drivers.sampling_variance)
+        ) / power(cast(pool_drivers.total_quantity as double), 4) as allocation_share_variance
+
+    from pool_drivers
 
 )
 

@@ -41,7 +41,9 @@ described as (
         '{{ var("cpc_rules_hash", "default") }}' as rules_hash,
         ledger.driver_quantity,
         ledger.driver_total_quantity,
+        ledger.raw_driver_quantity,
         ledger.allocation_share,
+        ledger.cost_sampling_variance,
         ledger.allocated_cost
 
     from ledger

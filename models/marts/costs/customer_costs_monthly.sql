@@ -31,7 +31,10 @@ monthly_costs as (
         sum(case when ledger.cost_category = '{{ category }}' then ledger.allocated_cost else 0 end) as {{ category }}_cost,
         {%- endfor %}
         sum(case when ledger.surcharge_name is not null then ledger.allocated_cost else 0 end) as surcharge_cost,
-        count(distinct ledger.cost_date) as days_with_cost
+        count(distinct ledger.cost_date) as days_with_cost,
+        {#- The 95 % band sampled telemetry leaves around the month's cost (its days and pools were
+            sampled independently, so their variances add). #}
+        round(1.96 * sqrt(sum(ledger.cost_sampling_variance)), 2) as sampling_error
 
     from ledger
     group by 1, 2, 3
@@ -58,7 +61,8 @@ joined as (
         cast(lag(monthly_costs.total_cost) over (
             partition by monthly_costs.customer_id, monthly_costs.currency order by monthly_costs.cost_month
         ) as {{ cost_per_customer.money_type() }}) as previous_month_cost,
-        monthly_costs.days_with_cost
+        monthly_costs.days_with_cost,
+        cast(monthly_costs.sampling_error as {{ cost_per_customer.money_type() }}) as sampling_error
 
     from monthly_costs
     inner join customers

@@ -1,0 +1,55 @@
+{#- One row per customer x month x feature: the customer's usage-driven cost by the features that
+    drove it; see _costs__models.yml. -#}
+with
+
+feature_costs as (
+
+    select * from {{ ref('int_usage_costs_by_feature') }}
+
+),
+
+monthly as (
+
+    select
+        {{ cost_per_customer.month_start('feature_costs.cost_date') }} as month,
+        feature_costs.customer_id,
+        feature_costs.feature,
+        feature_costs.currency,
+        sum(feature_costs.feature_cost) as feature_cost
+
+    from feature_costs
+    group by 1, 2, 3, 4
+
+),
+
+with_share as (
+
+    select
+        monthly.month,
+        monthly.customer_id,
+        monthly.feature,
+        monthly.currency,
+        cast(monthly.feature_cost as {{ cost_per_customer.money_type() }}) as feature_cost,
+        cast(
+            sum(monthly.feature_cost) over (partition by monthly.month, monthly.customer_id, monthly.currency)
+            as {{ cost_per_customer.money_type() }}
+        ) as usage_cost
+
+    from monthly
+
+),
+
+final as (
+
+    select
+        with_share.*,
+        case
+            when with_share.usage_cost <> 0
+                then cast(with_share.feature_cost as double) / cast(with_share.usage_cost as double)
+        end as feature_share
+
+    from with_share
+
+)
+
+select * from final
