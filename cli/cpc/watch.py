@@ -127,7 +127,8 @@ def _money(value: Any) -> str:
 
 
 def _number(value: Any) -> str:
-    return f"{float(value):,.6g}"
+    number = float(value)
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
 
 
 def _drift_subject(row: dict[str, Any]) -> str:
@@ -137,7 +138,7 @@ def _drift_subject(row: dict[str, Any]) -> str:
 
 
 def _drift_detail(row: dict[str, Any]) -> str:
-    tolerance = f"tolerance {float(row['drift_tolerance']):.0%}"
+    tolerance = f"tolerance {float(row['drift_tolerance']) * 100:g}%"
     if row["telemetry_to_billed_ratio"] is None:
         compared = f"telemetry {_number(row['telemetry_quantity'] or 0)} against nothing billed in {row['billed_unit']}"
     else:
