@@ -10,6 +10,11 @@ For one day (default: the ledger's last day) it reads the marts of a built wareh
 * **estimated billing** (billing_periods): the billing periods up to the day that the last build
   found still estimated (their figures can move when the provider delivers the final bill), as
   ``info``.
+* **reconciliation drifts** (telemetry_bill_reconciliation): every usage rule, service and level
+  whose telemetry drifted from the billed quantity beyond the tolerance on the day. A ticket, not a
+  page: the bill is still allocated in full and conserved, only the split among customers may be
+  off, so someone looks at the metering in working hours. A drift that was there the day before
+  is ``ongoing``.
 * **unattributed cost** (unattributed_costs_monthly): the month's unattributed share against the
   goal (the build's ``max_unattributed_share``, else 5 %): a ticket above it, ``info`` below.
 
@@ -68,6 +73,22 @@ where period_status = 'estimated' and billing_period_start_date <= :day
 order by billing_period_start_date, billing_format, billing_account_id
 """
 
+DRIFTS_SQL = """
+select today.rule_name, today.service_name, today.metric, today.driver_level, today.driver_value,
+       today.billed_unit, today.telemetry_quantity, today.billed_quantity, today.telemetry_to_billed_ratio,
+       today.drift_tolerance, today.effective_cost, coalesce(yesterday.is_drift, false) as drifted_yesterday
+from marts.telemetry_bill_reconciliation as today
+left join marts.telemetry_bill_reconciliation as yesterday
+    on today.rule_name = yesterday.rule_name
+    and today.service_name = yesterday.service_name
+    and today.metric = yesterday.metric
+    and today.driver_level = yesterday.driver_level
+    and today.driver_value = yesterday.driver_value
+    and yesterday.cost_date = today.cost_date - 1
+where today.cost_date = :day and today.is_drift
+order by today.rule_name, today.service_name, today.driver_level, today.driver_value
+"""
+
 UNATTRIBUTED_SQL = """
 select max(month_unattributed_share) as share,
        arg_max(reason, unattributed_cost) as top_reason
@@ -105,6 +126,27 @@ def _money(value: Any) -> str:
     return money(float(value))
 
 
+def _number(value: Any) -> str:
+    number = float(value)
+    return f"{number:,.0f}" if abs(number) >= 1000 else f"{number:.4g}"
+
+
+def _drift_subject(row: dict[str, Any]) -> str:
+    level = "" if row["driver_level"] == "service" else f" ({row['driver_level']} {row['driver_value']})"
+    service = "every service" if row["service_name"] == "*" else row["service_name"]
+    return f"{service} {row['metric']}{level}"
+
+
+def _drift_detail(row: dict[str, Any]) -> str:
+    tolerance = f"tolerance {float(row['drift_tolerance']) * 100:g}%"
+    if row["telemetry_to_billed_ratio"] is None:
+        compared = f"telemetry {_number(row['telemetry_quantity'] or 0)} against nothing billed in {row['billed_unit']}"
+    else:
+        compared = (f"telemetry {_number(row['telemetry_quantity'])} against {_number(row['billed_quantity'])} "
+                    f"{row['billed_unit']} billed, ratio {float(row['telemetry_to_billed_ratio']):.2f}")
+    return f"{compared} ({tolerance}); rule {row['rule_name']}, cost {_money(row['effective_cost'])}"
+
+
 def _last_day(query: Query) -> date:
     rows = query("select max(cost_date) as day from marts.customer_costs_daily")
     if not rows or rows[0]["day"] is None:
@@ -140,6 +182,9 @@ def digest(query: Query, day: date | None, unattributed_goal: float) -> Digest:
         account = f" {row['billing_account_id']}" if row["billing_account_id"] else ""
         items.append(Item("info", "estimated", f"{row['billing_format']}{account}",
                           f"billing period from {row['billing_period_start_date']} is still estimated"))
+    for row in query(DRIFTS_SQL, params):
+        items.append(Item("ongoing" if row["drifted_yesterday"] else "ticket", "reconciliation",
+                          _drift_subject(row), _drift_detail(row)))
     share = query(UNATTRIBUTED_SQL, params)
     if share and share[0]["share"] is not None:
         value = float(share[0]["share"])
@@ -170,5 +215,5 @@ def render(result: Digest, fmt: str, warehouse: Path) -> str:
     if fmt != "text":
         raise UserError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
     lines = [f"cost watch {result.day} ({warehouse.name}): {summary}"]
-    lines += [f"{i.level:<8} {i.kind:<12} {i.subject}: {i.detail}" for i in result.items]
+    lines += [f"{i.level:<8} {i.kind:<14} {i.subject}: {i.detail}" for i in result.items]
     return "\n".join(lines)

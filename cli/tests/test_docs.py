@@ -72,6 +72,7 @@ def _marts_read(*modules: str) -> set[str]:
 @pytest.mark.parametrize(("exposure", "modules"), [
     ("cost_report", ("report.py", "truth.py")),
     ("cost_explanation", ("explain.py",)),
+    ("daily_digest", ("watch.py",)),
 ])
 def test_report_exposures_name_the_marts_the_code_reads(exposure: str, modules: tuple[str, ...]) -> None:
     declared = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "_marts__exposures.yml").read_text())

@@ -904,6 +904,8 @@ def test_allocation_rules_fit_the_data(
     metrics = {r[0] for r in con.execute("SELECT DISTINCT metric FROM usage").fetchall()}
     usage_metrics = {rule["metric"] for rule in spec["rules"] if rule["method"] == "usage"}
     assert usage_metrics == metrics
+    # Reconciliation compares the metrics the bill meters in their own unit (docs/reconciliation.md).
+    assert spec["reconciliation"]["units"] == {"egress_gb": "GB", "lambda_gb_seconds": "GB-Seconds"}
     # The compute rule must not pick up the unused commitment.
     compute = rules["compute-by-cpu"]["match"]
     matched_unused = _one(

@@ -23,6 +23,7 @@ from cpc.rules import (
     METHOD_KEYS,
     METHODS,
     NUMERIC_COLUMNS,
+    RECONCILIATION_DEFAULTS,
     SHARE_IDLE_MODES,
     UNATTRIBUTED_REASONS,
     Rule,
@@ -358,6 +359,8 @@ def test_project_default_rules_are_the_compiled_defaults() -> None:
     assert project["cpc_fx_max_gap_days"] == compiled["cpc_fx_max_gap_days"]
     for key in ("cpu_hourly_price", "ram_gib_hourly_price", "share_idle"):
         assert project[f"cpc_kubernetes_{key}"] == compiled[f"cpc_kubernetes_{key}"]
+    assert project["cpc_reconciliation_tolerance"] == compiled["cpc_reconciliation_tolerance"]
+    assert (project["cpc_reconciliation_units"] or {}) == compiled["cpc_reconciliation_units"]
 
 
 def test_enumerations_come_from_the_project() -> None:
@@ -1892,3 +1895,36 @@ def test_spark_tag_and_charge_date_rendering_matches_duckdb(
     finally:
         if existing is None:
             spark.stop()
+
+
+RECONCILED = """\
+customer_tag_key: customer_id
+reconciliation:
+  tolerance: 0.05
+  units: {egress_gb: " GB ", lambda_gb_seconds: GB-Seconds}
+rules:
+  - name: cdn
+    method: usage
+    metric: egress_gb
+"""
+
+
+def test_reconciliation_settings_reach_dbt_and_bad_ones_are_one_line(tmp_path: Path) -> None:
+    dbt_vars = load_rules(write(tmp_path, RECONCILED)).to_dbt_vars()
+    assert dbt_vars["cpc_reconciliation_tolerance"] == 0.05
+    assert dbt_vars["cpc_reconciliation_units"] == {"egress_gb": "GB", "lambda_gb_seconds": "GB-Seconds"}
+    defaults = default_rules().to_dbt_vars()
+    assert defaults["cpc_reconciliation_tolerance"] == RECONCILIATION_DEFAULTS["tolerance"] == 0.1
+    assert defaults["cpc_reconciliation_units"] == {}
+    for setting, message in (
+        ("tolerance: 10", "reconciliation tolerance is 10; it is a relative difference from 0 to 1"),
+        ("tolerance: 0", "reconciliation tolerance is 0; it must be > 0"),
+        ("tolerance: ten", "reconciliation tolerance must be a number, not text"),
+        ("tolerence: 0.1", "unknown key 'tolerence' in reconciliation"),
+        ("units: [egress_gb]", "reconciliation units must be a mapping of telemetry metric to billed unit"),
+        ("units: {egress_gb: ''}", "reconciliation units 'egress_gb' must name a billed unit"),
+        ("units: {'egress gb': GB}", "reconciliation units: metric 'egress gb' may only use letters"),
+    ):
+        body = '  tolerance: 0.05\n  units: {egress_gb: " GB ", lambda_gb_seconds: GB-Seconds}\n'
+        text = RECONCILED.replace(body, f"  {setting}\n")
+        assert message in load_error(tmp_path, text), setting

@@ -36,6 +36,14 @@ surcharges:
     match: "region_id = '{residency_region}'"
     rate: {residency_rate}
     category: security
+# Telemetry reconciled with the bill (telemetry_bill_reconciliation): egress and function time are
+# metered in the bill's own units. CPU core-hours are not instance hours, stored GB are not GB-months,
+# and the monthly log row spreads its GB evenly over the month's days, so those are not compared.
+reconciliation:
+  tolerance: 0.1
+  units:
+    egress_gb: GB
+    lambda_gb_seconds: GB-Seconds
 rules:
   - name: tagged
     method: tag

@@ -20,7 +20,7 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
     added, changed (their version differs; the changed keys are named) or re-ordered
     (moved relative to the rules kept), and whether ``customer_tag_key``,
     ``reporting_currency``, ``fx_max_gap_days``, ``max_unattributed_share`` or
-    ``privacy: pseudonymize_customers`` changed.
+    ``privacy: pseudonymize_customers`` or ``reconciliation`` changed.
     Returns an empty list when nothing changed.
     """
     lines: list[str] = []
@@ -46,6 +46,8 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
             f"privacy pseudonymize_customers changed: {str(old.pseudonymize_customers).lower()} -> "
             f"{str(new.pseudonymize_customers).lower()}"
         )
+    if old.reconciliation != new.reconciliation:
+        lines.append("reconciliation changed (tolerance or units)")
     old_surcharges = {item.name.lower(): item for item in old.surcharges}
     new_surcharges = {item.name.lower(): item for item in new.surcharges}
     for key, item in old_surcharges.items():

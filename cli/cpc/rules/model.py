@@ -12,6 +12,7 @@ from cpc.rules.project import (
     DEFAULT_FX_MAX_GAP_DAYS,
     DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
+    RECONCILIATION_DEFAULTS,
 )
 
 #: The snake_case FOCUS charge columns a ``match`` predicate may reference.
@@ -81,7 +82,7 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "customer_tag_key", "reporting_currency", "fx_max_gap_days", "max_unattributed_share", "kubernetes",
-    "privacy", "surcharges", "rules",
+    "privacy", "reconciliation", "surcharges", "rules",
 )
 
 #: The ``privacy:`` settings and their defaults (docs/allocation.md, "Privacy").
@@ -301,6 +302,8 @@ class RuleSet:
             before ``cpc build`` warns (fails with ``--strict``).
         kubernetes: The ``kubernetes:`` settings, defaults filled in (KUBERNETES_DEFAULTS).
         surcharges: The ``surcharges:``, in order.
+        reconciliation: The ``reconciliation:`` settings, defaults filled in
+            (RECONCILIATION_DEFAULTS): ``tolerance`` and ``units`` (telemetry metric -> billed unit).
         pseudonymize_customers: ``privacy: {pseudonymize_customers: true}``: the build keeps a
             mapping to pseudonyms (keyed with the CPC_SALT environment variable) and the
             dashboards, published marts and docs site show pseudonyms, not ids or names.
@@ -318,6 +321,10 @@ class RuleSet:
     kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
     surcharges: tuple[Surcharge, ...] = ()
     pseudonymize_customers: bool = False
+    reconciliation: dict[str, Any] = dataclasses.field(
+        default_factory=lambda: {"tolerance": RECONCILIATION_DEFAULTS["tolerance"],
+                                 "units": dict(RECONCILIATION_DEFAULTS["units"])}
+    )
 
     def to_dbt_vars(self) -> dict[str, Any]:
         """Return the dbt project variables describing this rule set (JSON-able).
@@ -338,6 +345,8 @@ class RuleSet:
             "cpc_kubernetes_ram_gib_hourly_price": self.kubernetes["ram_gib_hourly_price"],
             "cpc_kubernetes_share_idle": self.kubernetes["share_idle"],
             "cpc_surcharges": [surcharge.to_dbt_var() for surcharge in self.surcharges],
+            "cpc_reconciliation_tolerance": self.reconciliation["tolerance"],
+            "cpc_reconciliation_units": dict(self.reconciliation["units"]),
         }
 
 

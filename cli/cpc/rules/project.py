@@ -59,3 +59,11 @@ DEFAULT_FX_MAX_GAP_DAYS: int = int(project_vars()["cpc_fx_max_gap_days"])
 #: The share of a month's bill that may stay unattributed before a build warns, when the file does
 #: not say (var cpc_max_unattributed_share).
 DEFAULT_MAX_UNATTRIBUTED_SHARE: float = float(project_vars()["cpc_max_unattributed_share"])
+
+#: The ``reconciliation:`` settings and their defaults (vars cpc_reconciliation_*): the relative
+#: tolerance beyond which telemetry and the bill drift apart, and the billed unit each telemetry
+#: metric is counted in (none: no metric is compared).
+RECONCILIATION_DEFAULTS: dict[str, Any] = {
+    "tolerance": float(project_vars()["cpc_reconciliation_tolerance"]),
+    "units": dict(project_vars()["cpc_reconciliation_units"] or {}),
+}

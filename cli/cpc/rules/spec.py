@@ -57,6 +57,7 @@ from cpc.rules.project import (
     DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
     METHODS,
+    RECONCILIATION_DEFAULTS,
     SHARE_IDLE_MODES,
 )
 from cpc.rules.surcharges import _surcharges
@@ -152,6 +153,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
     )
     kubernetes = _kubernetes(data.get("kubernetes"), where)
     privacy = _privacy(data.get("privacy"), where)
+    reconciliation = _reconciliation(data.get("reconciliation"), where)
     if "rules" not in data:
         raise UserError(f"{where}: 'rules' is missing; list at least one rule")
     items = data["rules"]
@@ -193,6 +195,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         kubernetes=kubernetes,
         surcharges=surcharges,
         pseudonymize_customers=privacy["pseudonymize_customers"],
+        reconciliation=reconciliation,
     )
 
 
@@ -272,6 +275,60 @@ def _privacy(value: Any, where: str) -> dict[str, bool]:
             shown = _show(item) if isinstance(item, (str, int, float)) else _type_name(item)
             raise UserError(f"{where}: privacy {key} must be true or false, not {shown}")
         settings[key] = item
+    return settings
+
+
+def _reconciliation(value: Any, where: str) -> dict[str, Any]:
+    """Validate ``reconciliation:``: ``tolerance`` a number from 0 to 1 (a relative difference),
+    ``units`` a mapping of telemetry metric to the billed unit it is counted in (e.g. egress_gb: GB)."""
+    settings: dict[str, Any] = {
+        "tolerance": RECONCILIATION_DEFAULTS["tolerance"],
+        "units": dict(RECONCILIATION_DEFAULTS["units"]),
+    }
+    if value is None:
+        return settings
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{where}: reconciliation must be a mapping such as "
+            f"{{tolerance: 0.1, units: {{egress_gb: GB}}}}, not {_type_name(value)}"
+        )
+    for key, item in value.items():
+        if key not in settings:
+            raise UserError(
+                f"{where}: unknown key {_show(key)} in reconciliation"
+                f"{_did_you_mean(key, tuple(settings))} (allowed: {', '.join(settings)})"
+            )
+        if key == "tolerance":
+            try:
+                tolerance = _number(item, "reconciliation tolerance", minimum=0, inclusive=False)
+            except _Problem as problem:
+                raise UserError(f"{where}: {problem}") from None
+            if tolerance > 1:
+                raise UserError(
+                    f"{where}: reconciliation tolerance is {tolerance:g}; it is a relative difference "
+                    "from 0 to 1 (0.1 for 10 %), not a percentage"
+                )
+            settings["tolerance"] = tolerance
+            continue
+        if not isinstance(item, dict):
+            raise UserError(
+                f"{where}: reconciliation units must be a mapping of telemetry metric to billed unit "
+                f"(e.g. {{egress_gb: GB}}), not {_type_name(item)}"
+            )
+        units: dict[str, str] = {}
+        for metric, unit in item.items():
+            try:
+                name = _metric(metric)
+            except _Problem as problem:
+                raise UserError(f"{where}: reconciliation units: {problem}") from None
+            if not isinstance(unit, str) or not unit.strip():
+                shown = _show(unit) if isinstance(unit, (int, float)) else _type_name(unit)
+                raise UserError(
+                    f"{where}: reconciliation units {_show(metric)} must name a billed unit "
+                    f"(ConsumedUnit or PricingUnit, e.g. GB), not {shown}"
+                )
+            units[str(name)] = unit.strip()
+        settings["units"] = units
     return settings
 
 
