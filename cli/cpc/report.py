@@ -129,4 +129,13 @@ def print_report(query: Query, console: Console | None = None, top: int = 10,
             f"anomalies), recall {found.recall:.2f} ({len(found.found)} of {found.anomalies} found); "
             f"{found.true_flagged_days} of {found.flagged_days} flagged customer-days inside one"
         )
+    unit_costs_path = truth_path.with_name("ground_truth_unit_costs.csv") if truth_path else None
+    if unit_costs_path is not None and unit_costs_path.is_file():
+        marginal = truth.score_marginal(query, unit_costs_path)
+        figures["marginal"] = marginal
+        console.print(
+            f"Marginal cost against {unit_costs_path.name}: weighted error {marginal.wape * 100:.2f} % over "
+            f"{len(marginal.reliable)} of {len(marginal.estimates)} family-months judged reliable "
+            f"(the end-to-end test fails above {truth.MARGINAL_BOUND * 100:.0f} %)"
+        )
     return figures

@@ -180,3 +180,98 @@ def score_anomalies(query: Query, truth_path: Path) -> AnomalyScore:
         flagged_days=flagged,
         true_flagged_days=true_flagged,
     )
+
+
+#: The weighted error of marginal_cost_by_driver's reliable estimates the suite allows on
+#: generated data (see docs/marginal_cost.md, "Accuracy").
+MARGINAL_BOUND = 0.10
+
+
+@dataclass(frozen=True)
+class MarginalEstimate:
+    """One family-month of marginal_cost_by_driver beside its ground truth."""
+
+    service_name: str
+    metric: str
+    month: str
+    cost_shape: str
+    estimated: float | None
+    true: float
+    volume: float
+    is_reliable: bool
+    reason: str | None
+
+    @property
+    def relative_error(self) -> float | None:
+        """(estimated - true) / true; None without an estimate or a true unit cost."""
+        if self.estimated is None or self.true == 0:
+            return None
+        return self.estimated / self.true - 1
+
+
+@dataclass
+class MarginalScore:
+    """marginal_cost_by_driver against ground_truth_unit_costs.csv, family-month by family-month.
+
+    wape: over the reliable estimates, sum of |estimated - true| x the month's volume divided by
+    the sum of true x volume, the error in the variable cost of the month the estimates imply.
+    """
+
+    estimates: list[MarginalEstimate]
+
+    @property
+    def reliable(self) -> list[MarginalEstimate]:
+        return [e for e in self.estimates if e.is_reliable]
+
+    @property
+    def wape(self) -> float:
+        rows = [e for e in self.reliable if e.estimated is not None]
+        true = sum(e.true * e.volume for e in rows)
+        return sum(abs(e.estimated - e.true) * e.volume for e in rows) / true if true else 0.0  # type: ignore[operator]
+
+
+def read_unit_costs(path: Path) -> dict[tuple[str, str, str], tuple[str, float]]:
+    """ground_truth_unit_costs.csv as {(service, metric, month YYYY-MM): (cost_shape, true_unit_cost)}."""
+    if not path.is_file():
+        raise UserError(f"{path}: unit cost ground truth file not found")
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"service_name", "metric", "month", "cost_shape", "true_unit_cost"} - set(reader.fieldnames or [])
+        if missing:
+            raise UserError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        try:
+            return {
+                (row["service_name"], row["metric"], row["month"][:7]): (row["cost_shape"], float(row["true_unit_cost"]))
+                for row in reader
+            }
+        except (TypeError, ValueError) as exc:
+            raise UserError(f"{path}: unreadable true_unit_cost") from exc
+
+
+def score_marginal(query: Query, truth_path: Path) -> MarginalScore:
+    """Compare marginal_cost_by_driver with ground_truth_unit_costs.csv (see MarginalScore)."""
+    truth = read_unit_costs(truth_path)
+    estimates = []
+    for row in query(
+        "select service_name, driver_metric, month, marginal_unit_cost, month_driver_quantity, is_reliable, "
+        "unreliable_reason from marts.marginal_cost_by_driver order by 1, 2, 3"
+    ):
+        key = (row["service_name"], row["driver_metric"], str(row["month"])[:7])
+        if key not in truth:
+            continue
+        shape, true = truth[key]
+        estimated = row["marginal_unit_cost"]
+        estimates.append(
+            MarginalEstimate(
+                service_name=key[0],
+                metric=key[1],
+                month=key[2],
+                cost_shape=shape,
+                estimated=None if estimated is None else float(estimated),
+                true=true,
+                volume=float(row["month_driver_quantity"]),
+                is_reliable=bool(row["is_reliable"]),
+                reason=row["unreliable_reason"],
+            )
+        )
+    return MarginalScore(estimates)

@@ -161,6 +161,17 @@ def test_generated_costs_match_ground_truth(generated_build: BuiltInput) -> None
     )
     assert score.customer_months > 200
     assert score.wape < truth.WAPE_BOUND
+    # Marginal cost: the reliable estimates against the true unit prices (docs/marginal_cost.md).
+    with open_warehouse(generated_build.warehouse) as run:
+        marginal = truth.score_marginal(run, generated_build.input_dir / "ground_truth_unit_costs.csv")
+    print(
+        f"marginal cost vs ground truth: {marginal.wape:.2%} weighted error over "
+        f"{len(marginal.reliable)} of {len(marginal.estimates)} family-months judged reliable"
+    )
+    assert len(marginal.reliable) >= 4
+    assert marginal.wape < truth.MARGINAL_BOUND
+    # A cost billed by the month and spread evenly, or one that does not move, is never trusted.
+    assert not [e for e in marginal.estimates if e.is_reliable and e.cost_shape in ("billed_monthly", "fixed")]
 
 
 def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> None:
@@ -287,6 +298,7 @@ def test_report_prints_customers_segments_reasons_and_truth(generated_build: Bui
         "Segments by month",
         "Unattributed cost by reason",
         "Against the ground truth",
+        "Marginal cost against ground_truth_unit_costs.csv",
     ):
         assert heading in done.stdout
     top = query(

@@ -220,9 +220,10 @@ def test_writes_the_input_contract(
         "fx_rates.csv",
         "k8s_namespaces.csv",
         "ground_truth_anomalies.csv",
+        "ground_truth_unit_costs.csv",
     ):
         assert (out / name).is_file()
-    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 11
+    assert summary.files_written == len(summary.files) == 3 * len(MONTHS) + 12
     assert summary.support_tickets == _one(con, "SELECT count(*) FROM support_tickets") > 0
     assert summary.other_costs == _one(con, "SELECT count(*) FROM other_costs") > 0
     assert summary.kubernetes_rows == _one(con, "SELECT count(*) FROM k8s_usage") > 0
@@ -1083,3 +1084,31 @@ def test_injected_anomalies_show_in_the_telemetry(
     assert (short.out_dir / "ground_truth_anomalies.csv").read_text().splitlines() == [
         "customer_id,kind,scope,first_date,last_date,factor"
     ]
+
+
+def test_unit_cost_truth_prices_one_more_unit_of_each_shared_service(
+    dataset: tuple[Path, GenerateSummary],
+) -> None:
+    """ground_truth_unit_costs.csv: per shared service and month, the USD price of one more unit
+    of its metric, and a fixed part such that the month's mean daily cost is fixed + unit x volume."""
+    out, _ = dataset
+    with duckdb.connect() as db:
+        rows = db.execute(
+            f"""SELECT service_name, metric, month, cost_shape, CAST(true_unit_cost AS DOUBLE),
+                       CAST(true_fixed_cost_daily AS DOUBLE), CAST(true_cost_daily AS DOUBLE),
+                       CAST(true_volume_daily AS DOUBLE)
+                FROM read_csv('{out}/ground_truth_unit_costs.csv', header = true)"""
+        ).fetchall()
+    assert {r[2] for r in rows} == set(MONTHS)
+    by_key = {(r[1], r[2]): r for r in rows}
+    for service, metric, _, shape, unit, fixed, cost, volume in rows:
+        assert cost == pytest.approx(fixed + unit * volume, rel=1e-5, abs=1e-5), (service, metric)
+        if shape in ("linear", "billed_monthly"):
+            assert abs(fixed) < 1e-4 * max(cost, 1), (service, metric)
+    # The list price in USD: the EU's euro list (0.92) at about 1.08 a euro and its 5 % surcharge
+    # keep a blend of regions within a few percent of the dollar price.
+    for month in MONTHS:
+        assert by_key[("egress_gb", month)][4] == pytest.approx(0.085, rel=0.03)
+        assert by_key[("lambda_gb_seconds", month)][4] == pytest.approx(0.0000166667, rel=0.03)
+        assert by_key[("log_gb", month)][4] == pytest.approx(0.50, rel=0.03)
+        assert by_key[("db_cpu_seconds", month)][3] == "fixed" and by_key[("db_cpu_seconds", month)][4] == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from cpc.generate import compute, kubernetes, metered, storage
 from cpc.generate.bill import MonthBill, open_month
@@ -19,6 +20,7 @@ from cpc.generate.company import (
     REGION_ACCOUNT,
     REGIONS,
 )
+from cpc.generate.ground_truth import month_unit_costs
 from cpc.generate.kubernetes import Cluster
 from cpc.generate.periods import Month
 from cpc.generate.taxes import tax_and_credits
@@ -33,6 +35,7 @@ class MonthResult:
     rows: dict[str, np.ndarray]
     truth: np.ndarray  # (customers,) true cost of the month
     unattributed: float
+    unit_costs: pd.DataFrame  # the month's true unit costs (ground_truth.month_unit_costs)
 
 
 def _customer_costs(bill: MonthBill) -> np.ndarray:
@@ -112,4 +115,6 @@ def simulate_month(
     # A small share of usage-based rows spell the frequency "Usage-based".
     flip = bill.rng.random(len(data["line"])) < 0.01
     data["line"] = np.where(flip, cat.variant[data["line"]], data["line"]).astype(np.int32)
-    return MonthResult(rows=data, truth=truth, unattributed=bill.unattributed)
+    return MonthResult(
+        rows=data, truth=truth, unattributed=bill.unattributed, unit_costs=month_unit_costs(bill)
+    )

@@ -19,7 +19,7 @@ from cpc.generate.budgets import write_budgets
 from cpc.generate.catalog import Catalogs, build_catalogs
 from cpc.generate.currencies import fx_rates, write_fx_rates
 from cpc.generate.files import Writer, clean_month_files
-from cpc.generate.ground_truth import write_ground_truth
+from cpc.generate.ground_truth import write_ground_truth, write_unit_costs
 from cpc.generate.kubernetes import Cluster, build_cluster
 from cpc.generate.month import simulate_month
 from cpc.generate.other_costs import other_costs, other_costs_truth, write_other_costs
@@ -65,12 +65,14 @@ class _Simulation:
     usage_rows: int = 0
     kubernetes_rows: int = 0
     total_effective: float = 0.0
+    unit_costs: list[pd.DataFrame] = field(default_factory=list)
 
     def write_month(self, month: Month, index: int, out_dir: Path, writer: Writer) -> np.ndarray:
         """Write the month's billing, usage and k8s_usage files; return its (customers,) truth."""
         ext, start = writer.file_format, self.world.start
         result = simulate_month(self.world, self.cat, self.cluster, self.fx, month, index)
         truth = result.truth
+        self.unit_costs.append(result.unit_costs)
         frame = billing_frame(result.rows, self.cat, self.iso)
         self.total_effective += float(frame["EffectiveCost"].sum())
         self.billing_rows += len(frame)
@@ -180,6 +182,7 @@ def generate(
         write_revenue(world, months, amounts, out_dir, writer)
         write_budgets(world, months, truth, out_dir, writer)
         write_ground_truth(world, months, truth, out_dir, writer)
+        write_unit_costs(sim.unit_costs, out_dir, writer)
         write_anomalies(world.ids, world.start, world.anomalies, out_dir, writer)
         write_allocation(world, out_dir, writer)
     finally:

@@ -248,16 +248,22 @@ def _consumption(
     return consumption, dedicated_gb
 
 
-def _ec2_running(cpu_day: np.ndarray, region_active: np.ndarray, days: int) -> np.ndarray:
-    """(hours, regions) instances of the autoscaled shared EC2 cluster running each hour, from
-    the (days, regions) core-hours it serves and a diurnal cycle in each region's local time."""
+def ec2_diurnal() -> np.ndarray:
+    """(24, regions) the share of a day's core-hours that falls in each UTC hour, a cycle in each
+    region's local time."""
     hour_of_day = np.arange(24)
     diurnal = np.empty((24, len(REGIONS)))
     for r, reg in enumerate(REGIONS):
         local = (hour_of_day + reg.utc_offset) % 24
         w = 1.0 + 0.45 * np.cos(2 * np.pi * (local - 14) / 24.0)
         diurnal[:, r] = w / w.sum()
-    demand = np.repeat(cpu_day, 24, axis=0) * np.tile(diurnal, (days, 1))
+    return diurnal
+
+
+def _ec2_running(cpu_day: np.ndarray, region_active: np.ndarray, days: int) -> np.ndarray:
+    """(hours, regions) instances of the autoscaled shared EC2 cluster running each hour, from
+    the (days, regions) core-hours it serves and a diurnal cycle in each region's local time."""
+    demand = np.repeat(cpu_day, 24, axis=0) * np.tile(ec2_diurnal(), (days, 1))
     running = np.maximum(np.ceil(demand / (EC2_SHARED_VCPU * EC2_TARGET_UTIL)), 2)
     return (running * region_active[None, :]).astype(np.int64)
 
