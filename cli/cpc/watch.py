@@ -10,6 +10,9 @@ For one day (default: the ledger's last day) it reads the marts of a built wareh
 * **estimated billing** (billing_periods): the billing periods up to the day that the last build
   found still estimated (their figures can move when the provider delivers the final bill), as
   ``info``.
+* **restatements** (customer_cost_restatements): the customer-months up to the day's month that
+  the latest build recording any restatement moved (before, after, reason; docs/restatements.md),
+  as ``info``.
 * **reconciliation drifts** (telemetry_bill_reconciliation): every usage rule, service and level
   whose telemetry drifted from the billed quantity beyond the tolerance on the day. A ticket, not a
   page: the bill is still allocated in full and conserved, only the split among customers may be
@@ -71,6 +74,13 @@ select billing_format, billing_account_id, billing_period_start_date
 from marts.billing_periods
 where period_status = 'estimated' and billing_period_start_date <= :day
 order by billing_period_start_date, billing_format, billing_account_id
+"""
+
+RESTATEMENTS_SQL = """
+select customer_id, month, currency, reason, cost_before, cost_after, cost_delta, recorded_at
+from marts.customer_cost_restatements
+where recorded_at = (select max(recorded_at) from marts.customer_cost_restatements) and month <= :day
+order by abs(cost_delta) desc, month, customer_id
 """
 
 DRIFTS_SQL = """
@@ -182,6 +192,10 @@ def digest(query: Query, day: date | None, unattributed_goal: float) -> Digest:
         account = f" {row['billing_account_id']}" if row["billing_account_id"] else ""
         items.append(Item("info", "estimated", f"{row['billing_format']}{account}",
                           f"billing period from {row['billing_period_start_date']} is still estimated"))
+    for row in query(RESTATEMENTS_SQL, params):
+        items.append(Item("info", "restatement", row["customer_id"],
+                          f"{row['month']:%Y-%m} {row['reason']}: {_money(row['cost_before'])} -> "
+                          f"{_money(row['cost_after'])} ({_money(row['cost_delta'])}), recorded {row['recorded_at']:%Y-%m-%d %H:%M}"))
     for row in query(DRIFTS_SQL, params):
         items.append(Item("ongoing" if row["drifted_yesterday"] else "ticket", "reconciliation",
                           _drift_subject(row), _drift_detail(row)))

@@ -34,6 +34,16 @@ def _allocated(warehouse: Path) -> dict[str, str]:
             query(warehouse, "select cost_date, reprocess_reason from intermediate.int_days_to_process")}
 
 
+def _recorded_versions(warehouse: Path) -> int:
+    """How many customer-month versions the history behind customer_cost_restatements holds."""
+    return query(warehouse, "select count(*) from intermediate.int_customer_costs_recorded")[0][0]
+
+
+def _customer_months(warehouse: Path) -> dict[tuple, Decimal]:
+    return {(str(month), customer, currency): Decimal(str(cost)) for month, customer, currency, cost in
+            query(warehouse, "select month, customer_id, currency, total_cost from marts.customer_costs_monthly")}
+
+
 def _summary(warehouse: Path) -> dict:
     target, _ = dbt_paths(warehouse, "duckdb")
     return json.loads((target / "cpc_build.json").read_text())
@@ -48,6 +58,7 @@ class Deliveries:
     before_restatement: Path
     full: Path
     restated_input: Path
+    recorded: dict[str, int]
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +72,13 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     steps: dict[str, dict[str, str]] = {}
     outputs: dict[str, Completed] = {}
     summaries: dict[str, dict] = {}
+    recorded: dict[str, int] = {}
 
     def build(step: str, input_dir: Path) -> None:
         outputs[step] = build_ok(input_dir, warehouse)
         steps[step] = _allocated(warehouse)
         summaries[step] = _summary(warehouse)
+        recorded[step] = _recorded_versions(warehouse)
 
     for through in (LAST_DAY - timedelta(days=1), LAST_DAY):
         build(f"through {through}", deliver_through(source, root / "delivered", through))
@@ -104,7 +117,8 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     shutil.copyfile(warehouse, full)
     outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
     steps["full refresh"] = _allocated(full)
-    return Deliveries(steps, outputs, summaries, warehouse, before_restatement, full, restated)
+    recorded["full refresh"] = _recorded_versions(full)
+    return Deliveries(steps, outputs, summaries, warehouse, before_restatement, full, restated, recorded)
 
 
 def test_the_first_build_allocates_every_day(deliveries: Deliveries) -> None:
@@ -148,3 +162,56 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     before = Decimal(str(query(deliveries.before_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
     after = Decimal(str(query(deliveries.incremental, day_total.replace("?", f"'{second_day}'"))[0][0]))
     assert after - before == Decimal("7.25")
+
+
+def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:
+    recorded = deliveries.recorded
+    assert recorded[f"through {LAST_DAY - timedelta(days=1)}"] > 0
+    assert recorded["same files again"] == recorded[f"through {LAST_DAY}"]
+    # A --full-refresh keeps the history (the model is full_refresh=false) and, the costs being
+    # equal, records nothing new.
+    assert recorded["full refresh"] == recorded["restated"]
+
+
+def test_a_restatement_records_how_each_customer_month_moved(deliveries: Deliveries) -> None:
+    before = _customer_months(deliveries.before_restatement)
+    after = _customer_months(deliveries.incremental)
+    moved = {key: after.get(key, Decimal(0)) - before.get(key, Decimal(0))
+             for key in before.keys() | after.keys() if after.get(key) != before.get(key)}
+    assert moved
+    rows = query(deliveries.incremental,
+                 "select month, customer_id, currency, reason, cost_before, cost_after, cost_delta, is_estimated"
+                 " from marts.customer_cost_restatements"
+                 " where recorded_at = (select max(recorded_at) from intermediate.int_customer_costs_recorded)")
+    recorded = {(str(month), customer, currency): Decimal(str(delta))
+                for month, customer, currency, _reason, _before, _after, delta, _estimated in rows}
+    assert recorded == moved
+    for month, customer, currency, reason, cost_before, cost_after, _delta, is_estimated in rows:
+        key = (str(month), customer, currency)
+        assert Decimal(str(cost_before)) == before.get(key, Decimal(0))
+        assert Decimal(str(cost_after)) == after.get(key, Decimal(0))
+        # January 2024 has no invoice id and no later period: still estimated.
+        assert is_estimated
+        assert reason == ("estimate_updated" if key in before else "new_cost")
+    # The restated bill line's 7.25 is all there: what the customers' months moved by plus what
+    # the unattributed lines moved by.
+    unattributed = "select coalesce(sum(unattributed_cost), 0) from marts.unattributed_costs_monthly"
+    unattributed_delta = (Decimal(str(query(deliveries.incremental, unattributed)[0][0]))
+                          - Decimal(str(query(deliveries.before_restatement, unattributed)[0][0])))
+    assert sum(moved.values()) + unattributed_delta == Decimal("7.25")
+
+
+def test_is_estimated_follows_the_billing_periods(deliveries: Deliveries) -> None:
+    estimated_months = {str(month) for (month,) in query(
+        deliveries.incremental,
+        "select distinct cast(date_trunc('month', billing_period_start_date) as date) from marts.billing_periods"
+        " where period_status = 'estimated' and billing_format <> 'other_costs'")}
+    assert estimated_months == {FIRST_DAY.isoformat()}
+    for mart in ("customer_costs_monthly", "customer_statements_monthly", "customer_region_costs_monthly",
+                 "customer_charge_costs_monthly", "customer_feature_costs_monthly", "customer_marginal_costs_monthly"):
+        flags = query(deliveries.incremental, f"select distinct month, is_estimated from marts.{mart}")
+        assert flags or mart in ("customer_feature_costs_monthly", "customer_marginal_costs_monthly"), mart
+        assert all(is_estimated == (str(month) in estimated_months) for month, is_estimated in flags), (mart, flags)
+    for mart, period in (("customer_costs_quarterly", "quarter"), ("customer_costs_yearly", "year")):
+        assert query(deliveries.incremental, f"select distinct {period}, is_estimated from marts.{mart}") == [
+            (FIRST_DAY, True)], mart

@@ -3,7 +3,7 @@
 The warehouse is written by hand (the four marts the digest reads, with only the columns it
 reads), so each case is visible here: a spike that pages on its first day and does not page again,
 a drift that is a ticket, a budget alert that is a ticket on its first day only, an estimated
-billing period, an unattributed share over its goal, and telemetry drifting from the bill (a
+billing period, the restatements of the latest build that recorded any, an unattributed share over its goal, and telemetry drifting from the bill (a
 ticket on its first day, ongoing after)."""
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             billing_period_start_date date, period_status varchar)""")
         con.execute("""insert into marts.billing_periods values ('focus', '111', '2024-02-01', 'final'),
             ('focus', '111', '2024-03-01', 'estimated'), ('focus', '222', '2024-04-01', 'estimated')""")
+        # acme's March moved in the latest build that restated anything; globex's February in an
+        # earlier one (not listed).
+        con.execute("""create table marts.customer_cost_restatements (customer_id varchar, month date,
+            currency varchar, reason varchar, cost_before decimal(38, 10), cost_after decimal(38, 10),
+            cost_delta decimal(38, 10), recorded_at timestamp)""")
+        con.execute("""insert into marts.customer_cost_restatements values
+            ('acme', '2024-03-01', 'USD', 'estimate_updated', 100, 107.25, 7.25, '2024-03-11 06:00:00'),
+            ('globex', '2024-02-01', 'USD', 'restated', 50, 40, -10, '2024-03-02 06:00:00')""")
         con.execute("""create table marts.unattributed_costs_monthly (month date, reason varchar,
             unattributed_cost decimal(38, 10), month_unattributed_share double)""")
         con.execute("""insert into marts.unattributed_costs_monthly values
@@ -96,7 +104,10 @@ def test_an_episode_pages_once_and_budgets_alert_on_their_first_day(warehouse: P
         ("ticket", "reconciliation", "AWS Lambda lambda_gb_seconds (region us-east-1)"),
         ("ticket", "unattributed", "2024-03"),
         ("info", "estimated", "focus 111"),
+        ("info", "restatement", "acme"),
     ]
+    assert digest["items"][-1]["detail"] == (
+        "2024-03 estimate_updated: 100.00 -> 107.25 (7.25), recorded 2024-03-11 06:00")
     anomaly = digest["items"][0]["detail"]
     assert "since 2024-03-09 (compute, total)" in anomaly and "60.00 against 10.00" in anomaly
     assert digest["items"][2]["detail"] == (
@@ -121,8 +132,9 @@ def test_the_next_day_only_what_is_new_alerts(warehouse: Path) -> None:
         ("ongoing", "budget", "acme"),
         ("ongoing", "reconciliation", "AWS Lambda lambda_gb_seconds (region us-east-1)"),
         ("info", "estimated", "focus 111"),
+        ("info", "restatement", "acme"),
     ]
-    assert digest["counts"] == {"page": 0, "ticket": 4, "ongoing": 3, "info": 1}
+    assert digest["counts"] == {"page": 0, "ticket": 4, "ongoing": 3, "info": 2}
     assert digest["items"][2]["detail"].startswith("telemetry 20 against nothing billed in GB (tolerance 10%)")
 
 
@@ -136,7 +148,7 @@ def test_text_and_markdown_name_every_item_and_bad_options_are_one_line(warehous
     text = run_cpc("watch", "--warehouse", str(warehouse), "--date", "2024-03-10")
     assert text.returncode == 1
     lines = text.stdout.strip().splitlines()
-    assert lines[0].endswith("1 page, 3 ticket, 0 ongoing, 1 info") and len(lines) == 6
+    assert lines[0].endswith("1 page, 3 ticket, 0 ongoing, 2 info") and len(lines) == 7
     assert lines[1].startswith("page") and "acme" in lines[1]
     markdown = run_cpc("watch", "--warehouse", str(warehouse), "--date", "2024-03-10", "--format", "markdown")
     assert "| page | anomaly | acme |" in markdown.stdout

@@ -62,7 +62,8 @@ summed as (
         {%- endfor %}
         count(*) as months_with_cost,
         count(customer_months.revenue) as months_with_revenue,
-        cast(sum(customer_months.days_with_cost) as bigint) as days_with_cost
+        cast(sum(customer_months.days_with_cost) as bigint) as days_with_cost,
+        max(case when customer_months.is_estimated then 1 else 0 end) = 1 as is_estimated
 
     from customer_months
     group by 1, 2, 3, 4, 5, 6
@@ -84,7 +85,8 @@ final as (
 {{ cost_per_customer.revenue_ratios('summed') }},
         summed.months_with_cost,
         summed.months_with_revenue,
-        summed.days_with_cost
+        summed.days_with_cost,
+        summed.is_estimated
 
     from summed
 

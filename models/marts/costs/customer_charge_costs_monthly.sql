@@ -27,6 +27,12 @@ pool_members as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 {# What identifies each charge and ticket. -#}
 charge_attributes as (
 
@@ -159,13 +165,16 @@ final as (
             when monthly.charge_cost_in_pools <> 0
                 then cast(monthly.customer_cost as double) / cast(monthly.charge_cost_in_pools as double)
         end as customer_share,
-        cast(monthly.customer_cost as {{ cost_per_customer.money_type() }}) as customer_cost
+        cast(monthly.customer_cost as {{ cost_per_customer.money_type() }}) as customer_cost,
+        coalesce(billing_months.is_estimated, false) as is_estimated
 
     from monthly
     inner join charge_attributes
         on monthly.charge_id = charge_attributes.charge_id
     left join charges
         on charge_attributes.parent_charge_id = charges.charge_id
+    left join billing_months
+        on monthly.month = billing_months.month
 
 )
 

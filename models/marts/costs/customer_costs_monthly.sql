@@ -14,6 +14,12 @@ customers as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 monthly_revenue as (
 
     select * from {{ ref('int_revenue_monthly') }}
@@ -62,7 +68,8 @@ joined as (
             partition by monthly_costs.customer_id, monthly_costs.currency order by monthly_costs.cost_month
         ) as {{ cost_per_customer.money_type() }}) as previous_month_cost,
         monthly_costs.days_with_cost,
-        cast(monthly_costs.sampling_error as {{ cost_per_customer.money_type() }}) as sampling_error
+        cast(monthly_costs.sampling_error as {{ cost_per_customer.money_type() }}) as sampling_error,
+        coalesce(billing_months.is_estimated, false) as is_estimated
 
     from monthly_costs
     inner join customers
@@ -71,6 +78,8 @@ joined as (
         on monthly_costs.cost_month = monthly_revenue.revenue_month
         and lower(monthly_costs.customer_id) = monthly_revenue.customer_key
         and monthly_costs.currency = monthly_revenue.currency
+    left join billing_months
+        on monthly_costs.cost_month = billing_months.month
 
 ),
 

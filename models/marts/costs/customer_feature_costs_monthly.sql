@@ -8,6 +8,12 @@ feature_costs as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 monthly as (
 
     select
@@ -33,9 +39,12 @@ with_share as (
         cast(
             sum(monthly.feature_cost) over (partition by monthly.month, monthly.customer_id, monthly.currency)
             as {{ cost_per_customer.money_type() }}
-        ) as usage_cost
+        ) as usage_cost,
+        coalesce(billing_months.is_estimated, false) as is_estimated
 
     from monthly
+    left join billing_months
+        on monthly.month = billing_months.month
 
 ),
 

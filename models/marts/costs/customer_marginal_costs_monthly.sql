@@ -23,6 +23,12 @@ marginal as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 ledger_drivers as (
 
     select
@@ -109,6 +115,7 @@ priced as (
                 / cast(monthly_costs.allocated_cost as double)
         end as marginal_to_allocated_ratio,
         coalesce(marginal.is_reliable, false) as is_reliable,
+        coalesce(billing_months.is_estimated, false) as is_estimated,
         monthly_costs.month
 
     from monthly_costs
@@ -123,6 +130,8 @@ priced as (
         and monthly_costs.driver_metric = marginal.driver_metric
         and monthly_costs.currency = marginal.currency
         and monthly_costs.month = marginal.month
+    left join billing_months
+        on monthly_costs.month = billing_months.month
 
 )
 

@@ -13,6 +13,12 @@ customers as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 by_region as (
 
     select
@@ -51,11 +57,14 @@ with_shares as (
                         ) as double
                     )
         end as share_of_customer_month,
-        by_region.days_with_cost
+        by_region.days_with_cost,
+        coalesce(billing_months.is_estimated, false) as is_estimated
 
     from by_region
     inner join customers
         on by_region.customer_id = customers.customer_id
+    left join billing_months
+        on by_region.cost_month = billing_months.month
 
 )
 

@@ -14,6 +14,12 @@ unattributed_months as (
 
 ),
 
+billing_months as (
+
+    select * from {{ ref('billing_months') }}
+
+),
+
 lines as (
 
     select
@@ -92,9 +98,12 @@ final as (
         cast(
             (ranked.floor_cents + case when ranked.remainder_rank <= ranked.cents_to_hand_out then 1 else 0 end) / 100
         as decimal(38, 2)) as statement_cost,
-        cast(ranked.statement_total as decimal(38, 2)) as month_statement_total
+        cast(ranked.statement_total as decimal(38, 2)) as month_statement_total,
+        coalesce(billing_months.is_estimated, false) as is_estimated
 
     from ranked
+    left join billing_months
+        on ranked.month = billing_months.month
 
 )
 
