@@ -248,6 +248,11 @@ def _duckdb_first_row(warehouse: Path) -> Callable[[str], str | None]:
     return first_row
 
 
+#: What dbt says when an incremental model's new columns differ from its table's (on_schema_change
+#: 'fail'): the project changed the model since the warehouse was built.
+_SCHEMA_OUT_OF_SYNC = "source and target schemas on this incremental model are out of sync"
+
+
 def _failure_line(
     verb: str, result: Any, first_row: Callable[[str], str | None] | None = None
 ) -> str:
@@ -267,6 +272,9 @@ def _failure_line(
                 detail = "the model's output differs from the expected rows; dbt's diff is above"
             elif failures:
                 detail = f"{failures} failing rows"
+            elif _SCHEMA_OUT_OF_SYNC in " ".join(str(node_result.message).split()):
+                detail = ("its table in the warehouse has the columns of an earlier version of the project; "
+                          "run cpc build --full-refresh to rebuild it")
             else:
                 detail = " ".join(str(node_result.message or status).split())[:160]
             failed.append(f"{name} ({detail})")

@@ -456,3 +456,24 @@ def test_a_failing_unit_test_is_not_shown_as_failing_rows() -> None:
     assert "failing row" not in line and shown == []
     data = SimpleNamespace(exception=None, result=SimpleNamespace(results=[node_result("not_null_x", "test")]))
     assert _failure_line("build", data, first_row).endswith("first failing row of not_null_x: customer_id=acme")
+
+
+def test_an_incremental_table_of_an_earlier_version_asks_for_a_full_refresh() -> None:
+    """A warehouse built before a ledger model gained a column fails its incremental run in dbt
+    (on_schema_change 'fail'); the one line says what happened and the command that fixes it."""
+    from types import SimpleNamespace
+
+    from cpc.build import _failure_line
+
+    message = (
+        "Compilation Error in model customer_costs_daily (models/marts/costs/customer_costs_daily.sql)\n"
+        "  The source and target schemas on this incremental model are out of sync!\n"
+        "  They can be reconciled in several ways:"
+    )
+    node = SimpleNamespace(name="customer_costs_daily", resource_type="model", compiled_code=None)
+    result = SimpleNamespace(exception=None, result=SimpleNamespace(
+        results=[SimpleNamespace(status="error", failures=None, message=message, node=node)]))
+    assert _failure_line("build", result) == (
+        "dbt build failed: 1 node(s) failed: customer_costs_daily (its table in the warehouse has the columns"
+        " of an earlier version of the project; run cpc build --full-refresh to rebuild it)"
+    )

@@ -44,11 +44,7 @@ feature_parts as (
     inner join pools
         on ledger.pool_id = pools.pool_id
     inner join feature_drivers
-        on ledger.cost_date = feature_drivers.cost_date
-        and pools.driver_service = feature_drivers.service_name
-        and pools.driver_metric = feature_drivers.metric
-        and pools.driver_level = feature_drivers.driver_level
-        and pools.driver_value = feature_drivers.driver_value
+        on {{ cost_per_customer.is_driver_of_usage_pool('pools', 'feature_drivers') }}
         and ledger.customer_id = feature_drivers.customer_id
 
 ),

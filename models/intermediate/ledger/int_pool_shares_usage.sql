@@ -31,11 +31,7 @@ pool_drivers as (
 
     from pools
     inner join drivers
-        on pools.cost_date = drivers.cost_date
-        and pools.driver_service = drivers.service_name
-        and pools.driver_metric = drivers.metric
-        and pools.driver_level = drivers.driver_level
-        and pools.driver_value = drivers.driver_value
+        on {{ cost_per_customer.is_driver_of_usage_pool('pools', 'drivers') }}
     where pools.allocation_method = 'usage'
 
 ),

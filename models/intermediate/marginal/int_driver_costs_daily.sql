@@ -58,11 +58,7 @@ family_volumes as (
 
     from family_drivers
     inner join drivers
-        on family_drivers.cost_date = drivers.cost_date
-        and family_drivers.driver_service = drivers.service_name
-        and family_drivers.driver_metric = drivers.metric
-        and family_drivers.driver_level = drivers.driver_level
-        and family_drivers.driver_value = drivers.driver_value
+        on {{ cost_per_customer.is_driver_of_usage_pool('family_drivers', 'drivers') }}
     group by 1, 2, 3, 4
 
 ),
