@@ -388,9 +388,9 @@ def test_usage_folder_lands(tmp_path: Path, con) -> None:
     assert rows(
         con, "SELECT * EXCLUDE (_delivered_at, _source_variant) FROM cpc_raw.usage ORDER BY _source_file"
     ) == [
-        ("2024-02-01", "8", "gb", "2.5", "svc", None, None, None, "usage/feb.parquet", 1, "point",
-         None),
-        ("2024-01-01", "007", "api_calls", "1e3", None, None, "eu", None, "usage/jan.csv", 1,
+        ("2024-02-01", "8", "gb", "2.5", "svc", None, None, None, None, None, "usage/feb.parquet", 1,
+         "point", None),
+        ("2024-01-01", "007", "api_calls", "1e3", None, None, "eu", None, None, None, "usage/jan.csv", 1,
          "point", None),
     ]
 

@@ -154,10 +154,11 @@ from staging.stg_telemetry__usage""",
     ),
     Frame(
         "usage_daily_totals", "staging", "staging.stg_telemetry__usage",
-        "Each metric's quantity per day (valid records), from the metric's first day to the "
-        "last day of usage or billing, beside the median of its previous days.",
+        "Each metric's quantity per day (valid records, sampled ones scaled up by 1 / sample_rate), "
+        "from the metric's first day to the last day of usage or billing, beside the median of its "
+        "previous days.",
         lambda s: _trailing_band(
-            """select metric, usage_date, cast(sum(quantity) as double) as total
+            """select metric, usage_date, cast(sum(scaled_quantity) as double) as total
                from staging.stg_telemetry__usage
                where quarantine_reason is null
                group by 1, 2""",
