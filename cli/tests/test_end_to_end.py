@@ -185,10 +185,21 @@ def test_ledger_records_rules_and_every_method(generated_build: BuiltInput) -> N
     assert set(methods) == {
         "tag", "usage", "even", "weighted", "fixed", "revenue", "proportional_to_cost", "direct"
     }
-    hashes = query(
-        generated_build.warehouse, "select distinct rules_hash from marts.customer_costs_daily"
-    )
-    assert hashes == [(digest,)]
+    # rules_hash names the rules in effect on the row's day: one value per stretch between the
+    # dates where a rule's or surcharge's window opens or closes, a different one for each stretch.
+    ruleset = resolve_rules(generated_build.input_dir, None, "duckdb")
+    dates = sorted({day for item in (*ruleset.rules, *ruleset.surcharges)
+                    for day in (item.effective_from, item.effective_to) if day})
+    by_stretch: dict[int, set[str]] = {}
+    for day, rules_hash in query(generated_build.warehouse,
+                                 "select distinct cost_date, rules_hash from marts.customer_costs_daily"):
+        by_stretch.setdefault(sum(1 for date in dates if date <= day), set()).add(rules_hash)
+    assert len(by_stretch) >= 2, (dates, by_stretch)
+    assert all(len(hashes) == 1 for hashes in by_stretch.values()), by_stretch
+    assert len(set().union(*by_stretch.values())) == len(by_stretch)
+    # The file's own hash is the build summary's.
+    target = generated_build.warehouse.parent / f"{generated_build.warehouse.stem}.dbt" / "target"
+    assert json.loads((target / "cpc_build.json").read_text())["rules_hash"] == digest
 
 
 def test_ledger_grows_with_pools_not_line_items(generated_build: BuiltInput) -> None:

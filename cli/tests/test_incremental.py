@@ -3,7 +3,8 @@ after any sequence of such builds its marts equal a full build of the final inpu
 
 One generated input is delivered the way it happens: the month's files re-delivered with one more
 day, the same files again, then a restatement (a changed bill line of an earlier day, late
-telemetry for the first day, a customer moving segment). The same warehouse takes each delivery;
+telemetry for the first day, a customer moving segment), then a rule change from a later day. The
+same warehouse takes each delivery;
 a --full-refresh build of a copy of it builds the last delivery in full. Each delivery lists its
 rows in date order, as an export that grows by appending does: a bill line is identified by its
 file and row number, so a line that moves within its file is a changed line.
@@ -12,6 +13,7 @@ file and row number, so a line that moves within its file is a changed line.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -27,6 +29,7 @@ from cpc.fingerprint import compare
 CUSTOMERS, DAYS, SEED = 24, 6, 5
 FIRST_DAY = date(2024, 1, 1)
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
+RULE_CHANGE_DAY = FIRST_DAY + timedelta(days=1)
 
 def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
@@ -56,9 +59,12 @@ class Deliveries:
     summaries: dict[str, dict]
     incremental: Path
     before_restatement: Path
+    after_restatement: Path
     full: Path
     restated_input: Path
     recorded: dict[str, int]
+    #: The day the generated rules planned the platform-overhead policy change for.
+    planned_rule_change: date
 
 
 @pytest.fixture(scope="module")
@@ -112,13 +118,25 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     rewrite_csv(next((restated / "usage").glob("*.csv*")), late_telemetry)
     rewrite_csv(restated / "customers.csv", move_segment)
     build("restated", restated)
+    after_restatement = root / "after_restatement.duckdb"
+    shutil.copyfile(warehouse, after_restatement)
+
+    # A policy change brought forward: the even split of platform overhead ends, and its weighted
+    # successor starts, on RULE_CHANGE_DAY instead of the generated rules' later date.
+    rules = restated / "allocation.yml"
+    text = rules.read_text()
+    planned = set(re.findall(r"effective_(?:from|to): (\d{4}-\d{2}-\d{2})", text))
+    assert len(planned) == 1 and date.fromisoformat(min(planned)) > RULE_CHANGE_DAY, planned
+    rules.write_text(text.replace(min(planned), RULE_CHANGE_DAY.isoformat()))
+    build("rule change", restated)
 
     full = root / "full.duckdb"
     shutil.copyfile(warehouse, full)
     outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
     steps["full refresh"] = _allocated(full)
     recorded["full refresh"] = _recorded_versions(full)
-    return Deliveries(steps, outputs, summaries, warehouse, before_restatement, full, restated, recorded)
+    return Deliveries(steps, outputs, summaries, warehouse, before_restatement, after_restatement, full, restated,
+                      recorded, date.fromisoformat(min(planned)))
 
 
 def test_the_first_build_allocates_every_day(deliveries: Deliveries) -> None:
@@ -149,6 +167,28 @@ def test_a_restatement_allocates_the_days_it_touches(deliveries: Deliveries) -> 
     assert set(allocated.values()) <= {"recipients changed"}
 
 
+def test_a_rule_change_allocates_the_days_from_its_effective_date(deliveries: Deliveries) -> None:
+    planned = deliveries.planned_rule_change
+    # Exactly the days whose rule moved: from the new date up to the old one.
+    moved = [(RULE_CHANGE_DAY + timedelta(days=n)).isoformat() for n in range((planned - RULE_CHANGE_DAY).days)]
+    assert moved and planned <= LAST_DAY
+    assert deliveries.steps["rule change"] == dict.fromkeys(moved, "rules changed")
+    assert deliveries.summaries["rule change"]["allocated_days"] == {"rules changed": len(moved)}
+    # Every row says which rules were in effect on its day: one fingerprint before the change and
+    # one from it on, whichever build allocated the day.
+    placed = query(deliveries.incremental,
+                   "select rule_name, min(cost_date), max(cost_date), count(distinct rules_hash)"
+                   " from marts.customer_costs_daily where rule_name like 'platform-overhead%' group by 1")
+    assert {name: (str(first), str(last), hashes) for name, first, last, hashes in placed} == {
+        "platform-overhead": (FIRST_DAY.isoformat(), FIRST_DAY.isoformat(), 1),
+        "platform-overhead-weighted": (RULE_CHANGE_DAY.isoformat(), LAST_DAY.isoformat(), 1),
+    }
+    stretches = dict(query(deliveries.incremental,
+                           f"select cost_date >= date '{RULE_CHANGE_DAY}', count(distinct rules_hash)"
+                           " from marts.customer_costs_daily group by 1"))
+    assert stretches == {False: 1, True: 1}
+
+
 def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: Deliveries) -> None:
     assert set(deliveries.steps["full refresh"].values()) == {"full refresh"}
     assert f"allocated {DAYS} of {DAYS} days (full refresh {DAYS})" in deliveries.outputs["full refresh"].stdout
@@ -160,7 +200,7 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     )
     second_day = FIRST_DAY + timedelta(days=1)
     before = Decimal(str(query(deliveries.before_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
-    after = Decimal(str(query(deliveries.incremental, day_total.replace("?", f"'{second_day}'"))[0][0]))
+    after = Decimal(str(query(deliveries.after_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
     assert after - before == Decimal("7.25")
 
 
@@ -170,16 +210,16 @@ def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries)
     assert recorded["same files again"] == recorded[f"through {LAST_DAY}"]
     # A --full-refresh keeps the history (the model is full_refresh=false) and, the costs being
     # equal, records nothing new.
-    assert recorded["full refresh"] == recorded["restated"]
+    assert recorded["full refresh"] == recorded["rule change"]
 
 
 def test_a_restatement_records_how_each_customer_month_moved(deliveries: Deliveries) -> None:
     before = _customer_months(deliveries.before_restatement)
-    after = _customer_months(deliveries.incremental)
+    after = _customer_months(deliveries.after_restatement)
     moved = {key: after.get(key, Decimal(0)) - before.get(key, Decimal(0))
              for key in before.keys() | after.keys() if after.get(key) != before.get(key)}
     assert moved
-    rows = query(deliveries.incremental,
+    rows = query(deliveries.after_restatement,
                  "select month, customer_id, currency, reason, cost_before, cost_after, cost_delta, is_estimated"
                  " from marts.customer_cost_restatements"
                  " where recorded_at = (select max(recorded_at) from intermediate.int_customer_costs_recorded)")
@@ -196,7 +236,7 @@ def test_a_restatement_records_how_each_customer_month_moved(deliveries: Deliver
     # The restated bill line's 7.25 is all there: what the customers' months moved by plus what
     # the unattributed lines moved by.
     unattributed = "select coalesce(sum(unattributed_cost), 0) from marts.unattributed_costs_monthly"
-    unattributed_delta = (Decimal(str(query(deliveries.incremental, unattributed)[0][0]))
+    unattributed_delta = (Decimal(str(query(deliveries.after_restatement, unattributed)[0][0]))
                           - Decimal(str(query(deliveries.before_restatement, unattributed)[0][0])))
     assert sum(moved.values()) + unattributed_delta == Decimal("7.25")
 

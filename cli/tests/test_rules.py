@@ -1689,7 +1689,6 @@ def test_version_changes_only_for_the_edited_rule(tmp_path: Path) -> None:
     edits = {
         "support": ALL_METHODS.replace("acme: 0.6, globex: 0.3", "acme: 0.5, globex: 0.3"),
         "data-team": ALL_METHODS.replace("default_weight: 0.5", "default_weight: 0.25"),
-        "platform": ALL_METHODS.replace("effective_from: 2024-01-01", "effective_from: 2024-02-01"),
         "taxes": ALL_METHODS.replace("tag('user:env') = 'prod'", "tag('user:env') = 'dev'"),
         "spread": ALL_METHODS.replace("customers: [initech]", "customers: [initech, acme]"),
         "compute-by-cpu": ALL_METHODS.replace("metric: cpu_core_hours", "metric: vcpu_hours"),
@@ -1700,6 +1699,20 @@ def test_version_changes_only_for_the_edited_rule(tmp_path: Path) -> None:
         assert changed.content_hash != original.content_hash
         before, after = _versions(original), _versions(changed)
         assert [name for name in before if before[name] != after[name]] == [edited], edited
+
+
+def test_version_says_how_a_rule_allocates_not_on_which_days(tmp_path: Path) -> None:
+    # Ending a rule where its successor starts leaves the days it still covers allocated as before,
+    # so an incremental build need not allocate them again: the window is not in the version.
+    original = load_rules(write(tmp_path, ALL_METHODS, "a.yml"))
+    moved = load_rules(write(tmp_path, ALL_METHODS.replace("effective_from: 2024-01-01", "effective_from: 2024-02-01")
+                             .replace("    method: revenue\n", "    method: revenue\n    effective_to: 2025-01-01\n", 1),
+                             "moved.yml"))
+    assert moved.content_hash != original.content_hash
+    assert [(rule.effective_from, rule.effective_to) for rule in moved.rules] != [
+        (rule.effective_from, rule.effective_to) for rule in original.rules]
+    assert _versions(moved) == _versions(original)
+    assert [rule.definition for rule in moved.rules] != [rule.definition for rule in original.rules]
 
 
 def test_version_ignores_position_description_comments_and_dialect(tmp_path: Path) -> None:

@@ -253,11 +253,12 @@ def test_added_removed_changed_reordered(tmp_path: Path, ruleset: RuleSet) -> No
     )
     new = load_rules(write(tmp_path, text, "new.yml"))
     support = f"{ruleset.rules[5].version} -> {new.rules[4].version}"
-    spread = f"{ruleset.rules[7].version} -> {new.rules[5].version}"
+    # A new window changes the days a rule covers, not how it allocates: the version stays.
+    assert ruleset.rules[7].version == new.rules[5].version
     assert diff_rules(ruleset, new) == [
         "removed: rule 'platform' (was #7, revenue)",
         f"changed: rule 'support' (shares): version {support}",
-        f"changed: rule 'spread' (effective_to): version {spread}",
+        f"changed: rule 'spread' (effective_to): its days only, version {new.rules[5].version} unchanged",
         "re-ordered: rule 'tagged' moved from #1 to #7",
         "added: rule 'new-one' at #8 (revenue)",
     ]

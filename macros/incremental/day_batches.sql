@@ -6,7 +6,7 @@
 {#- The inputs int_days_fingerprinted fingerprints, in the order int_days_to_process names the
     first that changed (each is a column <input>_fingerprint). -#}
 {% macro day_fingerprint_inputs() -%}
-    {{ return(['charges', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
+    {{ return(['rules', 'charges', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
 {%- endmacro %}
 
 
@@ -94,15 +94,22 @@
 
 
 {#- A fingerprint of what decides every day's allocation beyond its day-grained inputs: the
-    allocation settings (the dbt vars from allocation.yml, not the file's path) and the project's
-    own models, seeds and macros. When it changes, every day is allocated again. -#}
+    allocation settings (the dbt vars from allocation.yml, not the file's path) that count for
+    every day, and the project's own models, seeds and macros. When it changes, every day is
+    allocated again. The rules and surcharges count by the days they are in effect
+    (rules_in_effect_fingerprint); only what they decide for every day is here: whether any rule
+    places by tag (the 'untagged' reason), the positions of the proportional_to_cost rules (the
+    ledger's columns) and the tag keys the predicates read. -#}
 {% macro settings_fingerprint() -%}
     {%- set parts = [] -%}
-    {%- for name in ['cpc_customer_tag_key', 'cpc_rules', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
+    {%- for name in ['cpc_customer_tag_key', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
                      'cpc_default_currency', 'cpc_fx_max_gap_days', 'cpc_kubernetes_cpu_hourly_price',
-                     'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle', 'cpc_surcharges'] -%}
+                     'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
     {%- endfor -%}
+    {%- set rules = cost_per_customer.allocation_rules() -%}
+    {%- do parts.append('tag_rules=' ~ (rules | selectattr('method', 'equalto', 'tag') | list | length > 0)) -%}
+    {%- do parts.append('following_rules=' ~ tojson(cost_per_customer.cost_following_rules() | map(attribute='position') | list)) -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
             {%- if node.package_name == project_name and node.resource_type in ('model', 'seed') -%}
@@ -116,6 +123,50 @@
         {%- endfor -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- SQL expression: a fingerprint of the allocation rules and surcharges in effect on the day
+    (`day_column`), each with its position and everything but its window (effective_from,
+    effective_to). Rules change only on the dates where a window opens or closes, so the
+    expression is a CASE over those dates with one literal per stretch: a rule added or edited
+    from a date changes the fingerprint of the days from that date on and of no day before (a
+    surcharge counts by the day too, which covers the charges starting on or after its date).
+    Moving a rule renumbers the rules after it, which changes every day they are in effect. -#}
+{% macro rules_in_effect_fingerprint(day_column) -%}
+    {%- set window = ['effective_from', 'effective_to'] -%}
+    {%- set items = [] -%}
+    {%- for rule in cost_per_customer.allocation_rules() %}{% do items.append(['rule', rule]) %}{% endfor -%}
+    {%- for surcharge in cost_per_customer.surcharges() %}{% do items.append(['surcharge', surcharge]) %}{% endfor -%}
+    {%- set dates = [] -%}
+    {%- for kind, item in items -%}
+        {%- for key in window if item[key] and item[key] not in dates %}{% do dates.append(item[key]) %}{% endfor -%}
+    {%- endfor -%}
+    {%- set starts = [none] + (dates | sort) -%}
+    {%- set literals = [] -%}
+    {%- for start in starts -%}
+        {%- set in_effect = [] -%}
+        {%- for kind, item in items -%}
+            {%- if (start is none and not item.effective_from)
+                   or (start is not none and (not item.effective_from or item.effective_from <= start)
+                       and (not item.effective_to or item.effective_to > start)) -%}
+                {%- set body = {} -%}
+                {%- for key in item.keys() | sort if key not in window %}{% do body.update({key: item[key]}) %}{% endfor -%}
+                {%- do in_effect.append(kind ~ ':' ~ tojson(body)) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do literals.append(local_md5(in_effect | join('\n'))) -%}
+    {%- endfor -%}
+    {%- if starts | length == 1 -%}
+        '{{ literals[0] }}'
+    {%- else -%}
+        case
+            {%- for start in starts[1:] %}
+            when {{ day_column }} < cast('{{ start }}' as date) then '{{ literals[loop.index0] }}'
+            {%- endfor %}
+            else '{{ literals[-1] }}'
+        end
+    {%- endif -%}
 {%- endmacro %}
 
 

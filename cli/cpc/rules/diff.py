@@ -77,12 +77,12 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
         if before is None:
             lines.append(f"added: rule '{rule.name}' at #{rule.position} ({rule.method})")
             continue
-        if before.version != rule.version:
+        if before.definition != rule.definition:
             keys = _changed_keys(before, rule)
             what = f" ({', '.join(keys)})" if keys else ""
-            lines.append(
-                f"changed: rule '{rule.name}'{what}: version {before.version} -> {rule.version}"
-            )
+            version = (f"version {before.version} -> {rule.version}" if before.version != rule.version
+                       else f"its days only, version {rule.version} unchanged")
+            lines.append(f"changed: rule '{rule.name}'{what}: {version}")
         if rule.name.lower() not in in_order:
             lines.append(
                 f"re-ordered: rule '{rule.name}' moved from #{before.position} to #{rule.position}"

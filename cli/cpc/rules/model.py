@@ -168,7 +168,8 @@ class Rule:
         position: 1-based position in the rule list (rules are tried in this order).
         match: The predicate as the user wrote it, or None.
         description: Optional free text from the file.
-        version: First 12 hex digits of the sha256 of :attr:`definition`.
+        version: First 12 hex digits of the sha256 of :attr:`definition` without the window
+            (``effective_from``, ``effective_to``): how the rule allocates, not when.
         basis: ``proportional_to_cost`` only: the basis predicate as written, or None.
         basis_sql: ``basis`` rendered like ``match_sql``; None means "follow all cost placed
             by direct rules on the same day and billing account".

@@ -86,6 +86,8 @@ DEFAULT_SPEC: dict[str, Any] = {
 _TAG_KEY_RE = re.compile(r"[\w .:/=+@-]+")
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
 _VERSION_LENGTH = 12
+#: The keys of a rule's window (what its version leaves out).
+_WINDOW_KEYS = ("effective_from", "effective_to")
 
 
 def default_rules(dialect: str = READ_DIALECT) -> RuleSet:
@@ -443,6 +445,9 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
     except _Problem as problem:
         raise fail(str(problem)) from None
     definition = _definition(item)
+    # The version says how the rule allocates; its window says on which days, so moving a window
+    # (ending a rule where its successor starts) leaves the days it still covers as they were.
+    how = _definition({key: value for key, value in item.items() if key not in _WINDOW_KEYS})
 
     return Rule(
         name=name,
@@ -454,7 +459,7 @@ def _rule(item: Any, position: int, where: str, dialect: str) -> Rule:
         position=position,
         match=match,
         description=description,
-        version=hashlib.sha256(definition.encode("utf-8")).hexdigest()[:_VERSION_LENGTH],
+        version=hashlib.sha256(how.encode("utf-8")).hexdigest()[:_VERSION_LENGTH],
         basis=fields.basis,
         basis_sql=fields.basis_sql,
         weights_segment=fields.weights_segment,

@@ -3,7 +3,8 @@
     even (weight 1 for each active customer), weighted (the customer's or its segment's weight, else
     default_weight, for each active customer), revenue (the customer's revenue in the day's month, in the reporting currency: int_revenue_monthly)
     and fixed (the named customer's fraction). scope restricts even/weighted/revenue to segments or
-    customers. Rows with zero weight are left out, so a rule with no row for a day cannot place. -#}
+    customers. Rows with zero weight, and days the rule is not in effect, are left out, so a rule
+    with no row for a day cannot place. -#}
 {%- set rules = cost_per_customer.allocation_rules() -%}
 {%- set recipient_rules = rules | selectattr('method', 'in', ['even', 'weighted', 'revenue', 'fixed']) | list -%}
 with
@@ -97,6 +98,7 @@ all_recipients as (
         recipients_rule_{{ rule.position }}.recipient_weight
     from recipients_rule_{{ rule.position }}
     where recipients_rule_{{ rule.position }}.recipient_weight > 0
+        and {{ cost_per_customer.rule_in_effect(rule, 'recipients_rule_' ~ rule.position ~ '.cost_date') }}
     union all
     {%- endfor %}
     select

@@ -9,6 +9,7 @@
 {{ config(
     materialized=cost_per_customer.day_ledger_materialization(),
     pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+    on_schema_change='fail',
 ) }}
 with
 

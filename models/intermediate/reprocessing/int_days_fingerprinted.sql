@@ -1,6 +1,9 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
+{%- set charge_columns = ['matched.charge_id', 'matched.effective_cost', 'matched.billed_cost', 'matched.list_cost'] -%}
+{%- for column in cost_per_customer.candidate_columns() %}{% do charge_columns.append('matched.' ~ column) %}{% endfor -%}
+{%- do charge_columns.append('matched.rules_matched') -%}
 {%- set day_inputs = {
-    'charges': ['matched.candidate_id', 'matched.charge_id', 'matched.effective_cost', 'matched.billed_cost', 'matched.list_cost'],
+    'charges': charge_columns,
     'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
     'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients'),
     'support': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs'),
@@ -8,9 +11,30 @@
 {%- set aliases = {'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs'} -%}
 with
 
-matched as (
+charge_days_matched as (
 
     select * from {{ ref('int_charge_days_matched') }}
+
+),
+
+{# The rules a charge-day matches (and the cost it is for proportional_to_cost rules), counted only
+    on days the rule is in effect: a rule added from a date leaves earlier days as they were. -#}
+matched as (
+
+    select
+        charge_days_matched.*,
+        concat_ws(','
+            {%- for rule in cost_per_customer.allocation_rules() %},
+            case when charge_days_matched.{{ cost_per_customer.rule_match_column(rule) }}
+                and {{ cost_per_customer.rule_in_effect(rule, 'charge_days_matched.cost_date') }} then '{{ rule.position }}' end
+            {%- endfor %}
+            {%- for rule in cost_per_customer.cost_following_rules() %},
+            case when charge_days_matched.{{ cost_per_customer.rule_basis_column(rule) }}
+                and {{ cost_per_customer.rule_in_effect(rule, 'charge_days_matched.cost_date') }} then 'basis {{ rule.position }}' end
+            {%- endfor %}
+        ) as rules_matched
+
+    from charge_days_matched
 
 ),
 
@@ -78,6 +102,7 @@ fingerprinted as (
         {%- for input in day_inputs %}
         coalesce({{ input }}_by_day.{{ input }}_fingerprint, 'none') as {{ input }}_fingerprint,
         {%- endfor %}
+        {{ cost_per_customer.rules_in_effect_fingerprint('days.cost_date') }} as rules_fingerprint,
         known_customers.customers_fingerprint,
         '{{ cost_per_customer.settings_fingerprint() }}' as settings_fingerprint
 

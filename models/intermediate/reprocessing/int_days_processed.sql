@@ -1,6 +1,7 @@
 {#- One row per day the ledger holds: the fingerprints of its inputs when it was last allocated. -#}
 {{ config(
     materialized=cost_per_customer.day_ledger_materialization(),
+    on_schema_change='fail',
     pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
 ) }}
 {#- Written last, after every ledger model it records (a build that stops before it allocates the

@@ -5,6 +5,14 @@
     database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
 ) if recorded_node else none -%}
 {%- set changed_only = recorded is not none and cost_per_customer.can_process_changed_days_only() -%}
+{%- if changed_only -%}
+    {%- set recorded_columns = adapter.get_columns_in_relation(recorded) | map(attribute='name') | map('lower') | list -%}
+    {%- for input in inputs if (input ~ '_fingerprint') not in recorded_columns -%}
+        {{ exceptions.raise_compiler_error(
+            "int_days_processed: source and target schemas on this incremental model are out of sync (the warehouse's record of "
+            ~ "the days allocated has no " ~ input ~ "_fingerprint: it was built by an earlier version of the project)") }}
+    {%- endfor -%}
+{%- endif -%}
 with
 
 current_days as (

@@ -38,7 +38,7 @@ described as (
         pools.charge_category,
         pools.surcharge_name,
         ledger.currency,
-        '{{ var("cpc_rules_hash", "default") }}' as rules_hash,
+        {{ cost_per_customer.rules_in_effect_fingerprint('ledger.cost_date') }} as rules_hash,
         ledger.driver_quantity,
         ledger.driver_total_quantity,
         ledger.raw_driver_quantity,
