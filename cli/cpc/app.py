@@ -121,6 +121,7 @@ def build(
     wait: WaitOption = False,
     spark_master: Annotated[str | None, typer.Option("--spark-master", help="With --target spark: the master to run on, spark://HOST:PORT for a standalone cluster (default: local[2] in this process; also $CPC_SPARK_MASTER).")] = None,
     full_refresh: Annotated[bool, typer.Option("--full-refresh", help="Allocate every day again (by default a build allocates only the days whose inputs changed since the last one).")] = False,
+    reprocess_from: Annotated[str | None, typer.Option("--reprocess-from", metavar="DATE", help="Allocate every day from DATE (YYYY-MM-DD) again, whatever changed: for telemetry that arrived later than the lookback window (allocation.yml incremental lookback_days), which a build reports and otherwise leaves as it was.")] = None,
     strict: Annotated[bool, typer.Option("--strict/--no-strict", help="Fail (exit 2, nothing published) when a month's unattributed share of the bill is above max_unattributed_share of the rules, instead of warning.")] = False,
     validate_after: Annotated[bool, typer.Option("--validate/--no-validate", help="After publishing, run cpc validate (Great Expectations suites, Data Docs); a critical failure makes the exit code 2.")] = False,
     docs: Annotated[Path | None, typer.Option("--docs", help="With --validate: folder for the Data Docs (default: NAME-validation/ beside the warehouse).")] = None,
@@ -158,6 +159,7 @@ def build(
 
         spark_master = master_url(spark_master)  # a clear line now rather than after landing
     builder.check_target(target)
+    first_day = builder.reprocess_day(reprocess_from, target)
     if input_dir.expanduser().is_dir():
         # Rules asking for pseudonyms without CPC_SALT: one line now, before anything is locked.
         builder.build_salt(builder.resolve_rules(input_dir.expanduser().resolve(), rules, target), target)
@@ -174,7 +176,8 @@ def build(
                                        quiet=quiet or shown, say=_say,
                                        keep_spark=report and target == "spark",
                                        unit_tests=unit_tests, locked=True, progress=progress,
-                                       spark_master=spark_master, full_refresh=full_refresh, strict=strict)
+                                       spark_master=spark_master, full_refresh=full_refresh, strict=strict,
+                                       reprocess_from=first_day)
             stage = "reporting"
             counts = sorted(result.node_counts.items())
             console.print(

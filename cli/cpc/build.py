@@ -12,6 +12,7 @@ half-done and no reader gets in a build's way.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -50,6 +51,8 @@ class BuildResult:
     target: str
     warehouse: Path
     landed_rows: dict[str, int] = field(default_factory=dict)
+    #: The input files landed: read, and kept unchanged from the last landing (cpc.landed_files).
+    landed_files: dict[str, int] = field(default_factory=dict)
     rules_source: str = ""
     rules_hash: str = ""
     node_counts: dict[str, int] = field(default_factory=dict)
@@ -66,6 +69,9 @@ class BuildResult:
     #: have an input to allocate.
     allocated_days: dict[str, int] = field(default_factory=dict)
     input_days: int | None = None
+    #: Days whose telemetry changed outside the lookback window, not allocated again
+    #: (int_days_held_back; DuckDB), as YYYY-MM-DD.
+    held_back_days: list[str] = field(default_factory=list)
     #: Each data test's outcome, by dbt unique id: its status (pass, warn) and failing rows.
     test_outcomes: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: ``privacy:`` of the rules: pseudonymize_customers and the salt's fingerprint (never the salt).
@@ -376,6 +382,19 @@ def check_target(target: str) -> None:
         raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
 
 
+def reprocess_day(text: str | None, target: str) -> dt.date | None:
+    """The day of ``--reprocess-from`` (YYYY-MM-DD), or None; UserError for anything else, and on
+    Spark, whose every build allocates every day."""
+    if text is None:
+        return None
+    if target != "duckdb":
+        raise UserError(f"--reprocess-from applies to --target duckdb (a {target} build allocates every day)")
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--reprocess-from {text!r}: not a day; write it as YYYY-MM-DD") from None
+
+
 @contextmanager
 def holding(
     warehouse: Path,
@@ -408,6 +427,7 @@ def build(
     spark_master: str | None = None,
     full_refresh: bool = False,
     strict: bool = False,
+    reprocess_from: dt.date | None = None,
 ) -> BuildResult:
     """Land ``input_dir`` into ``warehouse`` and run ``dbt build`` with every test.
 
@@ -420,7 +440,9 @@ def build(
     ``progress``: a :class:`cpc.progress.BuildProgress` to keep up to date (on a terminal).
     ``spark_master``: where Spark runs (see :func:`cpc.spark.master_url`; default local).
     A build of a warehouse that already holds one allocates only the days whose inputs changed
-    (``int_days_to_process``; see docs/incremental.md); ``full_refresh`` allocates every day again.
+    (``int_days_to_process``; see docs/incremental.md); ``full_refresh`` allocates every day again,
+    ``reprocess_from`` every day from that one (telemetry that changed before the lookback window is
+    otherwise held back and reported).
     A month whose unattributed share of the bill is above the rules' ``max_unattributed_share``
     is a warning; with ``strict`` it fails the build (UserError) like a failing test: on DuckDB
     nothing is published.
@@ -441,7 +463,8 @@ def build(
         with holding(warehouse, target, wait=wait, say=say) as path:
             return build(input_dir, path, target=target, rules_path=rules_path, quiet=quiet,
                          say=say, keep_spark=keep_spark, unit_tests=unit_tests, locked=True,
-                         progress=progress, spark_master=spark_master, full_refresh=full_refresh, strict=strict)
+                         progress=progress, spark_master=spark_master, full_refresh=full_refresh, strict=strict,
+                         reprocess_from=reprocess_from)
     warehouse = warehouse.expanduser().resolve()
     ruleset = resolve_rules(input_dir, rules_path, dialect=target)
     salt = build_salt(ruleset, target)
@@ -453,7 +476,7 @@ def build(
         result = _recorded_build(input_dir, warehouse, working, target, ruleset, quiet=quiet,
                                  say=say, keep_spark=keep_spark, unit_tests=unit_tests,
                                  progress=progress, full_refresh=full_refresh, strict=strict,
-                                 salt=salt)
+                                 salt=salt, reprocess_from=reprocess_from)
         publishing.publish(working, warehouse)
     return result
 
@@ -515,6 +538,7 @@ def _land_and_build(
     full_refresh: bool = False,
     strict: bool = False,
     salt: str | None = None,
+    reprocess_from: dt.date | None = None,
 ) -> BuildResult:
     """The build itself (the caller holds the lock and records the outcome). ``salt``: the
     rules pseudonymize customers; their mapping is written after dbt (:mod:`cpc.privacy`)."""
@@ -538,6 +562,7 @@ def _land_and_build(
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
+    result.landed_files = {"read": len(summary.files_read) - len(summary.files_kept), "kept": len(summary.files_kept)}
     result.seconds["land"] = time.perf_counter() - started
     for line in summary.describe():
         say(line)
@@ -560,8 +585,11 @@ def _land_and_build(
         verb = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
         if full_refresh:
             verb.append("--full-refresh")
+        dbt_vars = ruleset.to_dbt_vars()
+        if reprocess_from is not None:
+            dbt_vars["cpc_reprocess_from"] = reprocess_from.isoformat()
         dbt_result = run_dbt(verb, warehouse=building, target=target,
-                             dbt_vars=ruleset.to_dbt_vars(), quiet=quiet, published=warehouse,
+                             dbt_vars=dbt_vars, quiet=quiet, published=warehouse,
                              on_event=progress.dbt_event if progress else None)
         over_limit = _months_over_limit(_built_query(building, spark_session),
                                         ruleset.max_unattributed_share)
@@ -605,6 +633,10 @@ def _land_and_build(
         _read_allocated_days(building, result)
         if line := result.allocation_line():
             say(line)
+        if result.held_back_days:
+            late = _late_telemetry_line(result.held_back_days, ruleset.lookback_days, input_dir, warehouse)
+            result.warnings.append(late)
+            say(f"warning: {late}")
     _write_summary(result)
     if strict and over_limit:
         outcome = ("the build is recorded as failed" if target == "spark"
@@ -687,8 +719,22 @@ def _read_allocated_days(warehouse: Path, result: BuildResult) -> None:
             "select reprocess_reason, count(*) from intermediate.int_days_to_process group by 1"
         ).fetchall()
         (days,) = con.execute("select count(*) from intermediate.int_days_fingerprinted").fetchone()
+        held_back = con.execute(
+            "select cast(cost_date as varchar) from intermediate.int_days_held_back order by 1"
+        ).fetchall()
     result.allocated_days = {str(reason): int(count) for reason, count in rows}
     result.input_days = int(days)
+    result.held_back_days = [day for (day,) in held_back]
+
+
+def _late_telemetry_line(days: list[str], lookback_days: int, input_dir: Path, warehouse: Path) -> str:
+    """The warning for telemetry that changed before the lookback window, with the command that
+    allocates it."""
+    span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    return (f"telemetry changed on {len(days)} day(s) more than {lookback_days} day(s) before the input's "
+            f"latest day ({span}; allocation.yml incremental lookback_days); those days keep their "
+            f"allocation until you run: cpc build --input {input_dir} --warehouse {warehouse} "
+            f"--reprocess-from {days[0]}")
 
 
 def _write_summary(result: BuildResult) -> None:
@@ -699,12 +745,14 @@ def _write_summary(result: BuildResult) -> None:
         **({"spark_master": result.spark_master} if result.spark_master else {}),
         "warehouse": str(result.warehouse),
         "landed_rows": result.landed_rows,
+        "landed_files": result.landed_files,
         "rules_source": result.rules_source,
         "rules_hash": result.rules_hash,
         "node_counts": result.node_counts,
         "seconds": {stage: round(seconds, 3) for stage, seconds in result.seconds.items()},
         "warnings": result.warnings,
-        **({"allocated_days": result.allocated_days, "input_days": result.input_days}
+        **({"allocated_days": result.allocated_days, "input_days": result.input_days,
+            "held_back_days": result.held_back_days}
            if result.input_days is not None else {}),
         "unattributed_gate": result.unattributed_gate,
         "privacy": result.privacy,

@@ -20,7 +20,8 @@ The input folder (the raw input contract)::
 Each file in billing/ is recognized by its header (:mod:`cpc.formats`) and lands in its format's
 raw table: ``billing`` (FOCUS), ``billing_aws``, ``billing_azure``, ``billing_gcp``,
 ``billing_oci``. :func:`land` creates (replacing) every table of :data:`TABLES`, empty when no
-file feeds it. Each has a fixed set of VARCHAR columns (NULL where a file lacks the column) plus
+file feeds it, and records the files it read in ``_landed_files``: a file unchanged at the next
+landing keeps its rows instead of being read again (:mod:`cpc.landed_files`). Each has a fixed set of VARCHAR columns (NULL where a file lacks the column) plus
 the lineage columns:
 
 * ``_source_file``: the file's path relative to the input folder, with forward slashes;
@@ -69,7 +70,7 @@ from pathlib import Path
 
 import duckdb
 
-from cpc import conventions
+from cpc import conventions, landed_files
 from cpc.errors import UserError
 from cpc.formats import FORMATS, BillingFormat, detect
 from cpc.formats import focus as focus_format
@@ -478,8 +479,11 @@ class LandingSummary:
     file_formats: dict[str, str] = field(default_factory=dict)
     #: Seconds spent landing each file, keyed like file_rows.
     file_seconds: dict[str, float] = field(default_factory=dict)
-    #: Files read, relative to the input dir, in landing order.
+    #: Files landed, relative to the input dir, in landing order (read, or kept as below).
     files_read: list[str] = field(default_factory=list)
+    #: Files the last landing into this warehouse read that have not changed since (same path,
+    #: table, size and content): their rows were kept rather than read again (cpc.landed_files).
+    files_kept: list[str] = field(default_factory=list)
     #: Header names that match no landed column (x_ vendor columns etc.), per file.
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     #: Files under billing/, usage/ or k8s_usage/ that were not read, with the reason.
@@ -503,6 +507,11 @@ class LandingSummary:
                 f"{self.schema} in {self.seconds:.1f} s"
             )
         ]
+        if self.files_kept:
+            lines.append(
+                f"  kept {len(self.files_kept)} unchanged file(s) from the last landing (same path, size and "
+                f"content), read {len(self.files_read) - len(self.files_kept)}"
+            )
         empty: list[str] = []
         for spec in TABLES:
             n_files = sum(1 for t in self.file_tables.values() if t == spec.name)
@@ -548,7 +557,7 @@ def _lineage_values(path: Path, rel: str, row_number: str, variant: str | None) 
     (the given expression), ``_delivered_at`` (the file's modification time, UTC ISO 8601),
     ``_source_variant``, and the file's conventions ``_decimal_mark`` and ``_date_order``, landed
     as 'point' and NULL and set once the file's values are read (:func:`_apply_conventions`)."""
-    modified = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
+    modified = landed_files.delivered_at(path)
     variant_sql = _literal(variant) if variant is not None else "CAST(NULL AS VARCHAR)"
     return [_literal(rel), row_number, _literal(modified), variant_sql, "'point'",
             "CAST(NULL AS VARCHAR)"]
@@ -1472,8 +1481,11 @@ def land(
     VARCHAR, plus the lineage columns. Missing optional inputs give empty tables. Each file of
     billing/ lands in the table of the billing format its header matches. Files land in shadow
     tables that replace the previous tables only when every file has landed, so a failed landing
-    leaves earlier landed tables untouched. Call it outside an open transaction. ``on_start`` is
-    told how many files will land, ``on_file`` each file as it lands (path, rows, seconds).
+    leaves earlier landed tables untouched. A file the last landing into ``schema`` read and that
+    has not changed since (same path, table, size and content; same landing code and input.yml) is
+    not read again: its rows are copied (:mod:`cpc.landed_files`, ``summary.files_kept``). Call it
+    outside an open transaction. ``on_start`` is told how many files will land, ``on_file`` each
+    file as it lands (path, rows, seconds).
 
     Raises:
         UserError: a required input is missing, or a file is unreadable, has an unrecognized
@@ -1496,20 +1508,40 @@ def land(
     # Land into shadow tables, then swap them in with one short transaction: a failed landing
     # leaves the tables of the previous landing untouched. (Not one big transaction: a failed
     # statement aborts a DuckDB transaction, and the CSV reader needs to retry some files.)
+    # A file the last landing read, unchanged since (path, table, size, content), is not read
+    # again: its rows are copied from the table it landed in (cpc.landed_files).
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
+    key = landed_files.landing_key(input_dir)
+    before = landed_files.previous(con, schema, key, [spec.name for spec in TABLES])
     shadows = {
         spec.name: f"{_ident(schema)}.{_ident(_SHADOW_PREFIX + spec.name)}" for spec in TABLES
     }
+    record = f"{_ident(schema)}.{_ident(_SHADOW_PREFIX + landed_files.RECORD_TABLE)}"
     try:
+        landed_files.create_record(con, record)
         for spec in TABLES:
             target = shadows[spec.name]
             _create_table(con, target, spec)
+            fingerprints = {source.rel: landed_files.fingerprint(source.path) for source in plan[spec.name]}
+            kept = {
+                source.rel: landed_files.delivered_at(source.path)
+                for source in plan[spec.name]
+                if source.rel in before
+                and (before[source.rel].landed_table, before[source.rel].size_bytes,
+                     before[source.rel].content_sha256) == (spec.name, *fingerprints[source.rel])
+            }
+            landed_files.keep_rows(con, f"{_ident(schema)}.{_ident(spec.name)}", target, kept, before)
+            read = [source for source in plan[spec.name] if source.rel not in kept]
             total = 0
             for source in plan[spec.name]:
                 file_started = time.perf_counter()
-                rows = _LANDERS[source.kind](con, source, spec, target, summary)
-                if rows == 0 and source.header is not None:
-                    summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
+                if source.rel in kept:
+                    rows = landed_files.restore(summary, source.rel, before[source.rel].details)
+                    summary.files_kept.append(source.rel)
+                else:
+                    rows = _LANDERS[source.kind](con, source, spec, target, summary)
+                    if rows == 0 and source.header is not None:
+                        summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
                 summary.files_read.append(source.rel)
                 summary.file_rows[source.rel] = rows
                 summary.file_seconds[source.rel] = time.perf_counter() - file_started
@@ -1518,25 +1550,34 @@ def land(
                     on_file(source.rel, rows, summary.file_seconds[source.rel])
                 total += rows
             summary.table_rows[spec.name] = total
-            _apply_conventions(con, target, spec, plan[spec.name], settings, summary)
+            _apply_conventions(con, target, spec, read, settings, summary)
             csv_files = {
                 source.rel
-                for source in plan[spec.name]
+                for source in read
                 if source.kind == "csv" and summary.file_rows[source.rel]
             }
             if csv_files:
                 _note_line_breaks(con, target, spec, csv_files, summary)
+            landed_files.write_record(con, record, [
+                landed_files.LandedFile(
+                    source.rel, spec.name, *fingerprints[source.rel],
+                    details=landed_files.details_of(summary, source.rel, landed_files.delivered_at(source.path)),
+                )
+                for source in plan[spec.name]
+            ], key)
         con.execute("BEGIN TRANSACTION")
         try:
             for spec in TABLES:
                 con.execute(f"DROP TABLE IF EXISTS {_ident(schema)}.{_ident(spec.name)}")
                 con.execute(f"ALTER TABLE {shadows[spec.name]} RENAME TO {_ident(spec.name)}")
+            con.execute(f"DROP TABLE IF EXISTS {_ident(schema)}.{_ident(landed_files.RECORD_TABLE)}")
+            con.execute(f"ALTER TABLE {record} RENAME TO {_ident(landed_files.RECORD_TABLE)}")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     finally:
-        for shadow in shadows.values():
+        for shadow in (*shadows.values(), record):
             try:
                 con.execute(f"DROP TABLE IF EXISTS {shadow}")
             except duckdb.Error:

@@ -128,6 +128,20 @@ def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, co
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.duckdb"]  # no lock left
 
 
+@pytest.mark.parametrize(("value", "target", "expected"), [
+    ("2024-13-01", "duckdb", "--reprocess-from '2024-13-01': not a day; write it as YYYY-MM-DD"),
+    ("yesterday", "duckdb", "--reprocess-from 'yesterday': not a day; write it as YYYY-MM-DD"),
+    ("2024-01-02", "spark", "--reprocess-from applies to --target duckdb (a spark build allocates every day)"),
+])
+def test_a_reprocess_from_that_cannot_be_used(inputs: Inputs, tmp_path: Path, value: str, target: str,
+                                               expected: str) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    done = run_cpc("build", "--input", str(inputs.a), "--warehouse", str(warehouse), "--target", target,
+                   "--reprocess-from", value)
+    assert one_line_error(done) == f"error: {expected}"
+    assert not warehouse.exists()
+
+
 @pytest.mark.parametrize("command", ["report", "explain", "validate", "dashboard"])
 def test_a_missing_warehouse(inputs: Inputs, tmp_path: Path, command: str) -> None:
     missing = tmp_path / "nowhere.duckdb"

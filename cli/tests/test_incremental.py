@@ -3,8 +3,9 @@ after any sequence of such builds its marts equal a full build of the final inpu
 
 One generated input is delivered the way it happens: the month's files re-delivered with one more
 day, the same files again, then a restatement (a changed bill line of an earlier day, late
-telemetry for the first day, a customer moving segment), then a rule change from a later day. The
-same warehouse takes each delivery;
+telemetry for the first day, a customer moving segment), then a rule change from a later day, then
+late telemetry with a short lookback window (inside it allocated; outside it held back, reported,
+then allocated with --reprocess-from). The same warehouse takes each delivery;
 a --full-refresh build of a copy of it builds the last delivery in full. Each delivery lists its
 rows in date order, as an export that grows by appending does: a bill line is identified by its
 file and row number, so a line that moves within its file is a changed line.
@@ -30,6 +31,8 @@ CUSTOMERS, DAYS, SEED = 24, 6, 5
 FIRST_DAY = date(2024, 1, 1)
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 RULE_CHANGE_DAY = FIRST_DAY + timedelta(days=1)
+LOOKBACK_DAYS = 2
+LATE_DAY = FIRST_DAY + timedelta(days=1)
 
 def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
@@ -45,6 +48,12 @@ def _recorded_versions(warehouse: Path) -> int:
 def _customer_months(warehouse: Path) -> dict[tuple, Decimal]:
     return {(str(month), customer, currency): Decimal(str(cost)) for month, customer, currency, cost in
             query(warehouse, "select month, customer_id, currency, total_cost from marts.customer_costs_monthly")}
+
+
+def _driver_quantity(warehouse: Path, day: date) -> Decimal:
+    """The usage quantity the ledger allocated by on a day."""
+    return Decimal(str(query(warehouse, "select coalesce(sum(driver_quantity), 0) from marts.customer_costs_daily"
+                                        f" where allocation_method = 'usage' and cost_date = date '{day}'")[0][0]))
 
 
 def _summary(warehouse: Path) -> dict:
@@ -65,6 +74,9 @@ class Deliveries:
     recorded: dict[str, int]
     #: The day the generated rules planned the platform-overhead policy change for.
     planned_rule_change: date
+    #: The ledger's usage quantity of LATE_DAY before the late telemetry, once it is held back, and
+    #: once reprocessed.
+    held_back_quantity: dict[str, Decimal]
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +91,10 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     outputs: dict[str, Completed] = {}
     summaries: dict[str, dict] = {}
     recorded: dict[str, int] = {}
+    held_back_quantity: dict[str, Decimal] = {}
 
-    def build(step: str, input_dir: Path) -> None:
-        outputs[step] = build_ok(input_dir, warehouse)
+    def build(step: str, input_dir: Path, *options: str) -> None:
+        outputs[step] = build_ok(input_dir, warehouse, *options)
         steps[step] = _allocated(warehouse)
         summaries[step] = _summary(warehouse)
         recorded[step] = _recorded_versions(warehouse)
@@ -130,13 +143,34 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     rules.write_text(text.replace(min(planned), RULE_CHANGE_DAY.isoformat()))
     build("rule change", restated)
 
+    # Late telemetry with a 2-day lookback window: for the fifth day (inside it: allocated) and for
+    # the second day (outside: held back and reported), then picked up with --reprocess-from.
+    with rules.open("a") as handle:
+        handle.write(f"incremental: {{lookback_days: {LOOKBACK_DAYS}}}\n")
+
+    def late_rows(header, rows):
+        at, quantity = header.index("usage_date"), header.index("quantity")
+        late = []
+        for day, amount in ((LATE_DAY, "40"), (LAST_DAY - timedelta(days=1), "30")):
+            row = list(next(row for row in rows if row[at] == day.isoformat()))
+            row[quantity] = amount
+            late.append(row)
+        return [*rows, *late]
+
+    rewrite_csv(next((restated / "usage").glob("*.csv*")), late_rows)
+    held_back_quantity["before"] = _driver_quantity(warehouse, LATE_DAY)
+    build("late telemetry", restated)
+    held_back_quantity["held back"] = _driver_quantity(warehouse, LATE_DAY)
+    build("reprocessed", restated, "--reprocess-from", LATE_DAY.isoformat())
+    held_back_quantity["reprocessed"] = _driver_quantity(warehouse, LATE_DAY)
+
     full = root / "full.duckdb"
     shutil.copyfile(warehouse, full)
     outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
     steps["full refresh"] = _allocated(full)
     recorded["full refresh"] = _recorded_versions(full)
     return Deliveries(steps, outputs, summaries, warehouse, before_restatement, after_restatement, full, restated,
-                      recorded, date.fromisoformat(min(planned)))
+                      recorded, date.fromisoformat(min(planned)), held_back_quantity)
 
 
 def test_the_first_build_allocates_every_day(deliveries: Deliveries) -> None:
@@ -151,11 +185,18 @@ def test_a_month_redelivered_with_one_more_day_allocates_that_day(deliveries: De
     line = f"allocated 1 of {DAYS} days (charges changed 1)"
     assert line in deliveries.outputs[f"through {LAST_DAY}"].stdout
     assert deliveries.summaries[f"through {LAST_DAY}"]["allocated_days"] == {"charges changed": 1}
+    # The month's files that grew are read again; the rest keep their rows.
+    landed = deliveries.summaries[f"through {LAST_DAY}"]["landed_files"]
+    assert landed["read"] >= 2 and landed["kept"] >= 1, landed
 
 
 def test_the_same_files_again_allocate_nothing(deliveries: Deliveries) -> None:
     assert deliveries.steps["same files again"] == {}
     assert f"allocated 0 of {DAYS} days: no input changed" in deliveries.outputs["same files again"].stdout
+    # No file is read again: each keeps its rows from the last landing.
+    landed = deliveries.summaries["same files again"]["landed_files"]
+    assert landed["read"] == 0 and landed["kept"] > 5
+    assert f"kept {landed['kept']} unchanged file(s) from the last landing" in deliveries.outputs["same files again"].stdout
 
 
 def test_a_restatement_allocates_the_days_it_touches(deliveries: Deliveries) -> None:
@@ -189,6 +230,28 @@ def test_a_rule_change_allocates_the_days_from_its_effective_date(deliveries: De
     assert stretches == {False: 1, True: 1}
 
 
+def test_late_telemetry_inside_the_window_is_allocated_and_outside_it_reported(deliveries: Deliveries) -> None:
+    inside = (LAST_DAY - timedelta(days=1)).isoformat()
+    assert deliveries.steps["late telemetry"] == {inside: "usage changed"}
+    summary = deliveries.summaries["late telemetry"]
+    assert summary["held_back_days"] == [LATE_DAY.isoformat()]
+    command = f"--reprocess-from {LATE_DAY}"
+    assert any(command in line and f"more than {LOOKBACK_DAYS} day(s)" in line for line in summary["warnings"])
+    assert "warning: telemetry changed on 1 day(s)" in deliveries.outputs["late telemetry"].stdout
+    assert command in deliveries.outputs["late telemetry"].stdout
+    # The held-back day keeps the allocation it had until --reprocess-from picks it up.
+    quantity = deliveries.held_back_quantity
+    assert quantity["held back"] == quantity["before"]
+    assert quantity["reprocessed"] > quantity["before"]
+
+
+def test_reprocess_from_allocates_every_day_from_its_date(deliveries: Deliveries) -> None:
+    later = {(LATE_DAY + timedelta(days=n)).isoformat(): f"reprocess from {LATE_DAY}"
+             for n in range(1, (LAST_DAY - LATE_DAY).days + 1)}
+    assert deliveries.steps["reprocessed"] == {LATE_DAY.isoformat(): "usage changed", **later}
+    assert deliveries.summaries["reprocessed"]["held_back_days"] == []
+
+
 def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: Deliveries) -> None:
     assert set(deliveries.steps["full refresh"].values()) == {"full refresh"}
     assert f"allocated {DAYS} of {DAYS} days (full refresh {DAYS})" in deliveries.outputs["full refresh"].stdout
@@ -210,7 +273,7 @@ def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries)
     assert recorded["same files again"] == recorded[f"through {LAST_DAY}"]
     # A --full-refresh keeps the history (the model is full_refresh=false) and, the costs being
     # equal, records nothing new.
-    assert recorded["full refresh"] == recorded["rule change"]
+    assert recorded["full refresh"] == recorded["reprocessed"]
 
 
 def test_a_restatement_records_how_each_customer_month_moved(deliveries: Deliveries) -> None:

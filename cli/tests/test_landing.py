@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from cpc.errors import UserError
+from cpc.landed_files import RECORD_TABLE
 from cpc.landing import (
     BILLING_COLUMNS,
     BILLING_REQUIRED,
@@ -483,7 +484,7 @@ def test_failed_landing_keeps_previous_tables(tmp_path: Path, con) -> None:
         ("billing/a.csv", 1)
     ]
     tables = {row[0] for row in rows(con, "SELECT table_name FROM duckdb_tables()")}
-    assert tables == ALL_TABLES
+    assert tables == ALL_TABLES | {RECORD_TABLE}
 
 
 def test_empty_file_lands_zero_rows(tmp_path: Path, con) -> None:

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 from cpc.errors import UserError
 from cpc.formats import FORMATS, BillingFormat, detect, match_key
+from cpc.landed_files import RECORD_TABLE
 from cpc.landing import TABLES, billing_table_spec, land
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "fixtures"
@@ -522,6 +523,6 @@ def test_every_table_exists_after_landing(tmp_path: Path, con) -> None:
     shutil.rmtree(tmp_path, ignore_errors=True)
     land(make_input(tmp_path, {"a.csv": FOCUS_CSV}), con)
     tables = {row[0] for row in rows(con, "SELECT table_name FROM duckdb_tables()")}
-    assert tables == {spec.name for spec in TABLES}
+    assert tables == {spec.name for spec in TABLES} | {RECORD_TABLE}
     assert {"billing", "billing_aws", "billing_azure", "billing_gcp", "billing_oci", "other_costs",
             "fx_rates", "k8s_usage", "k8s_namespaces"} <= tables

@@ -361,6 +361,7 @@ def test_project_default_rules_are_the_compiled_defaults() -> None:
         assert project[f"cpc_kubernetes_{key}"] == compiled[f"cpc_kubernetes_{key}"]
     assert project["cpc_reconciliation_tolerance"] == compiled["cpc_reconciliation_tolerance"]
     assert (project["cpc_reconciliation_units"] or {}) == compiled["cpc_reconciliation_units"]
+    assert project["cpc_lookback_days"] == compiled["cpc_lookback_days"]
 
 
 def test_enumerations_come_from_the_project() -> None:
@@ -1941,3 +1942,17 @@ def test_reconciliation_settings_reach_dbt_and_bad_ones_are_one_line(tmp_path: P
         body = '  tolerance: 0.05\n  units: {egress_gb: " GB ", lambda_gb_seconds: GB-Seconds}\n'
         text = RECONCILED.replace(body, f"  {setting}\n")
         assert message in load_error(tmp_path, text), setting
+
+
+def test_the_lookback_window_reaches_dbt_and_bad_ones_are_one_line(tmp_path: Path) -> None:
+    rules = "rules:\n  - {name: spread, method: even}\n"
+    assert load_rules(write(tmp_path, "incremental: {lookback_days: 30}\n" + rules)).to_dbt_vars()[
+        "cpc_lookback_days"] == 30
+    assert load_rules(write(tmp_path, rules)).lookback_days == project_vars()["cpc_lookback_days"] == 7
+    for setting, message in (
+        ("incremental: {lookback_days: -1}", "incremental lookback_days must be a whole number of days from 0 to 3660"),
+        ("incremental: {lookback_days: 2.5}", "incremental lookback_days must be a whole number of days"),
+        ("incremental: {look_back_days: 3}", "unknown key 'look_back_days' in incremental (did you mean 'lookback_days'?)"),
+        ("incremental: 7", "incremental must be a mapping such as {lookback_days: 7}, not a number"),
+    ):
+        assert message in load_error(tmp_path, f"{setting}\n{rules}"), setting

@@ -3,7 +3,7 @@
     in_days_to_process; the ledger models that keep every day are incremental and replace the days
     of int_days_to_process. -#}
 
-{#- The inputs int_days_fingerprinted fingerprints, in the order int_days_to_process names the
+{#- The inputs int_days_fingerprinted fingerprints, in the order int_days_changed names the
     first that changed (each is a column <input>_fingerprint). -#}
 {% macro day_fingerprint_inputs() -%}
     {{ return(['rules', 'charges', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
@@ -187,4 +187,19 @@
         {%- endif -%}
     {%- endfor -%}
     {{ return(true) }}
+{%- endmacro %}
+
+
+{#- The first day `cpc build --reprocess-from DATE` allocates again (var cpc_reprocess_from), as
+    YYYY-MM-DD text, or none. -#}
+{% macro reprocess_from() -%}
+    {%- set day = var('cpc_reprocess_from', none) -%}
+    {%- if day is none or day == '' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set day = day | string -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', day) -%}
+        {{ exceptions.raise_compiler_error("var cpc_reprocess_from must be a day as YYYY-MM-DD, got: " ~ day) }}
+    {%- endif -%}
+    {{ return(day) }}
 {%- endmacro %}

@@ -20,7 +20,7 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
     added, changed (their version differs; the changed keys are named) or re-ordered
     (moved relative to the rules kept), and whether ``customer_tag_key``,
     ``reporting_currency``, ``fx_max_gap_days``, ``max_unattributed_share`` or
-    ``privacy: pseudonymize_customers`` or ``reconciliation`` changed.
+    ``privacy: pseudonymize_customers``, ``reconciliation`` or ``incremental`` changed.
     Returns an empty list when nothing changed.
     """
     lines: list[str] = []
@@ -48,6 +48,8 @@ def diff_rules(old: RuleSet, new: RuleSet) -> list[str]:
         )
     if old.reconciliation != new.reconciliation:
         lines.append("reconciliation changed (tolerance or units)")
+    if old.lookback_days != new.lookback_days:
+        lines.append(f"incremental lookback_days changed: {old.lookback_days} -> {new.lookback_days}")
     old_surcharges = {item.name.lower(): item for item in old.surcharges}
     new_surcharges = {item.name.lower(): item for item in new.surcharges}
     for key, item in old_surcharges.items():

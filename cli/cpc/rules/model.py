@@ -10,6 +10,7 @@ from typing import Any
 from cpc.errors import UserError
 from cpc.rules.project import (
     DEFAULT_FX_MAX_GAP_DAYS,
+    DEFAULT_LOOKBACK_DAYS,
     DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
     RECONCILIATION_DEFAULTS,
@@ -82,7 +83,7 @@ DEFAULT_CUSTOMER_TAG_KEY = "customer_id"
 #: Keys allowed at the top level of ``allocation.yml``.
 TOP_LEVEL_KEYS: tuple[str, ...] = (
     "customer_tag_key", "reporting_currency", "fx_max_gap_days", "max_unattributed_share", "kubernetes",
-    "privacy", "reconciliation", "surcharges", "rules",
+    "privacy", "reconciliation", "incremental", "surcharges", "rules",
 )
 
 #: The ``privacy:`` settings and their defaults (docs/allocation.md, "Privacy").
@@ -305,6 +306,9 @@ class RuleSet:
         surcharges: The ``surcharges:``, in order.
         reconciliation: The ``reconciliation:`` settings, defaults filled in
             (RECONCILIATION_DEFAULTS): ``tolerance`` and ``units`` (telemetry metric -> billed unit).
+        lookback_days: ``incremental: {lookback_days: N}``: changed telemetry of a day more than N
+            days before the input's latest day is reported, not allocated again, by an
+            incremental build (``cpc build --reprocess-from`` allocates it).
         pseudonymize_customers: ``privacy: {pseudonymize_customers: true}``: the build keeps a
             mapping to pseudonyms (keyed with the CPC_SALT environment variable) and the
             dashboards, published marts and docs site show pseudonyms, not ids or names.
@@ -322,6 +326,7 @@ class RuleSet:
     kubernetes: dict[str, Any] = dataclasses.field(default_factory=lambda: dict(KUBERNETES_DEFAULTS))
     surcharges: tuple[Surcharge, ...] = ()
     pseudonymize_customers: bool = False
+    lookback_days: int = DEFAULT_LOOKBACK_DAYS
     reconciliation: dict[str, Any] = dataclasses.field(
         default_factory=lambda: {"tolerance": RECONCILIATION_DEFAULTS["tolerance"],
                                  "units": dict(RECONCILIATION_DEFAULTS["units"])}
@@ -348,6 +353,7 @@ class RuleSet:
             "cpc_surcharges": [surcharge.to_dbt_var() for surcharge in self.surcharges],
             "cpc_reconciliation_tolerance": self.reconciliation["tolerance"],
             "cpc_reconciliation_units": dict(self.reconciliation["units"]),
+            "cpc_lookback_days": self.lookback_days,
         }
 
 

@@ -60,6 +60,11 @@ DEFAULT_FX_MAX_GAP_DAYS: int = int(project_vars()["cpc_fx_max_gap_days"])
 #: not say (var cpc_max_unattributed_share).
 DEFAULT_MAX_UNATTRIBUTED_SHARE: float = float(project_vars()["cpc_max_unattributed_share"])
 
+#: Days before the input's latest day within which changed telemetry is allocated again by an
+#: incremental build, when the file does not say (``incremental: {lookback_days}``; var
+#: cpc_lookback_days).
+DEFAULT_LOOKBACK_DAYS: int = int(project_vars()["cpc_lookback_days"])
+
 #: The ``reconciliation:`` settings and their defaults (vars cpc_reconciliation_*): the relative
 #: tolerance beyond which telemetry and the bill drift apart, and the billed unit each telemetry
 #: metric is counted in (none: no metric is compared).

@@ -54,6 +54,7 @@ from cpc.rules.predicates import (
 )
 from cpc.rules.project import (
     DEFAULT_FX_MAX_GAP_DAYS,
+    DEFAULT_LOOKBACK_DAYS,
     DEFAULT_MAX_UNATTRIBUTED_SHARE,
     KUBERNETES_DEFAULTS,
     METHODS,
@@ -156,6 +157,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
     kubernetes = _kubernetes(data.get("kubernetes"), where)
     privacy = _privacy(data.get("privacy"), where)
     reconciliation = _reconciliation(data.get("reconciliation"), where)
+    lookback_days = _lookback_days(data.get("incremental"), where)
     if "rules" not in data:
         raise UserError(f"{where}: 'rules' is missing; list at least one rule")
     items = data["rules"]
@@ -198,6 +200,7 @@ def _build(data: Any, *, where: str, source: str, digest: str, dialect: str) -> 
         surcharges=surcharges,
         pseudonymize_customers=privacy["pseudonymize_customers"],
         reconciliation=reconciliation,
+        lookback_days=lookback_days,
     )
 
 
@@ -278,6 +281,29 @@ def _privacy(value: Any, where: str) -> dict[str, bool]:
             raise UserError(f"{where}: privacy {key} must be true or false, not {shown}")
         settings[key] = item
     return settings
+
+
+def _lookback_days(value: Any, where: str) -> int:
+    """Validate ``incremental:``: ``lookback_days``, a whole number of days from 0 to 3660."""
+    if value is None:
+        return DEFAULT_LOOKBACK_DAYS
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{where}: incremental must be a mapping such as {{lookback_days: 7}}, not {_type_name(value)}"
+        )
+    for key in value:
+        if key != "lookback_days":
+            raise UserError(
+                f"{where}: unknown key {_show(key)} in incremental"
+                f"{_did_you_mean(key, ('lookback_days',))} (allowed: lookback_days)"
+            )
+    days = value.get("lookback_days", DEFAULT_LOOKBACK_DAYS)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3660:
+        shown = _show(days) if isinstance(days, (int, float, str)) else _type_name(days)
+        raise UserError(
+            f"{where}: incremental lookback_days must be a whole number of days from 0 to 3660, not {shown}"
+        )
+    return days
 
 
 def _reconciliation(value: Any, where: str) -> dict[str, Any]:

@@ -1,19 +1,14 @@
-{#- One row per day this build allocates, with why: every day on a full build, else the days whose inputs changed. -#}
-{%- set inputs = cost_per_customer.day_fingerprint_inputs() -%}
-{%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_days_processed') if execute else none -%}
-{%- set recorded = adapter.get_relation(
-    database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
-) if recorded_node else none -%}
-{%- set changed_only = recorded is not none and cost_per_customer.can_process_changed_days_only() -%}
-{%- if changed_only -%}
-    {%- set recorded_columns = adapter.get_columns_in_relation(recorded) | map(attribute='name') | map('lower') | list -%}
-    {%- for input in inputs if (input ~ '_fingerprint') not in recorded_columns -%}
-        {{ exceptions.raise_compiler_error(
-            "int_days_processed: source and target schemas on this incremental model are out of sync (the warehouse's record of "
-            ~ "the days allocated has no " ~ input ~ "_fingerprint: it was built by an earlier version of the project)") }}
-    {%- endfor -%}
-{%- endif -%}
+{#- One row per day this build allocates, with why: the changed days but those held back, and with --reprocess-from every day from its date. -#}
+{%- set reprocess_from = cost_per_customer.reprocess_from() -%}
 with
+
+changed as (
+
+    select * from {{ ref('int_days_changed') }}
+
+),
+
+{%- if reprocess_from %}
 
 current_days as (
 
@@ -21,56 +16,29 @@ current_days as (
 
 ),
 
-{%- if changed_only %}
-
-{# The fingerprints of the days the warehouse holds, as the build that allocated them saw them. -#}
-recorded_days as (
-
-    select * from {{ recorded }}
-
-),
-
-compared as (
-
-    select
-        coalesce(current_days.cost_date, recorded_days.cost_date) as cost_date,
-        case
-            when recorded_days.cost_date is null then 'new day'
-            when current_days.cost_date is null then 'no input left'
-            {%- for input in inputs %}
-            when current_days.{{ input }}_fingerprint <> recorded_days.{{ input }}_fingerprint then '{{ input }} changed'
-            {%- endfor %}
-        end as reprocess_reason
-
-    from current_days
-    full outer join recorded_days
-        on current_days.cost_date = recorded_days.cost_date
-
-),
+{%- endif %}
 
 to_process as (
 
     select
-        compared.cost_date,
-        compared.reprocess_reason
+        changed.cost_date,
+        changed.reprocess_reason
 
-    from compared
-    where compared.reprocess_reason is not null
+    from changed
+    where not changed.is_held_back
+    {%- if reprocess_from %}
 
-)
-
-{%- else %}
-
-to_process as (
+    union all
 
     select
         current_days.cost_date,
-        '{{ "full refresh" if flags.FULL_REFRESH else "full build" }}' as reprocess_reason
+        'reprocess from {{ reprocess_from }}' as reprocess_reason
 
     from current_days
+    where current_days.cost_date >= cast('{{ reprocess_from }}' as date)
+        and current_days.cost_date not in (select changed.cost_date from changed)
+    {%- endif %}
 
 )
-
-{%- endif %}
 
 select * from to_process

@@ -1,0 +1,179 @@
+"""The record of the files a landing read, so that the next landing keeps the ones that did not change.
+
+Providers re-deliver an export many times (the month-to-date bill several times a day), and an
+input folder keeps the files of earlier months. :func:`cpc.landing.land` therefore records each
+file it lands in ``<schema>._landed_files``: its path, the table it landed in, its size, the
+sha256 of its bytes, and what the landing said of it (rows, conventions, notes). The next landing
+into the same warehouse copies the rows of a file whose path, table, size and content hash are
+unchanged from the table it landed in, instead of reading the file again; every other file is read.
+
+A file is read again whenever something it was read by could have changed: the landing code (the
+modules listed in :data:`_LANDING_CODE`) or the folder's input.yml (declared conventions). A
+file whose content is the same but whose modification time moved keeps its rows with the new
+``_delivered_at`` (deduplication picks the latest delivery by it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cpc import conventions
+from cpc.sql_text import identifier as _ident
+from cpc.sql_text import literal as _literal
+
+#: The record's table name in the landing schema.
+RECORD_TABLE = "_landed_files"
+
+#: The code a landed row depends on: a change to any of it reads every file again.
+_PACKAGE = Path(__file__).resolve().parent
+_LANDING_CODE = ("landing.py", "landed_files.py", "conventions.py", "formats")
+
+#: The first two bytes of a gzip file.
+_GZIP_MAGIC = b"\x1f\x8b"
+
+_RECORD_COLUMNS = (
+    ("source_file", "VARCHAR"),
+    ("landed_table", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("content_sha256", "VARCHAR"),
+    ("landing_key", "VARCHAR"),
+    ("details", "VARCHAR"),
+)
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    """One file as a landing recorded it."""
+
+    source_file: str
+    landed_table: str
+    size_bytes: int
+    content_sha256: str
+    #: What the landing said of the file (see :func:`details_of`).
+    details: dict[str, Any]
+
+
+def delivered_at(path: Path) -> str:
+    """The file's modification time, UTC ISO 8601 text: its rows' ``_delivered_at``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(path.stat().st_mtime))
+
+
+def landing_key(input_dir: Path) -> str:
+    """A hash of what every landed row depends on beyond its own file: the landing code and the
+    folder's input.yml."""
+    digest = hashlib.sha256()
+    for name in _LANDING_CODE:
+        location = _PACKAGE / name
+        for path in sorted(location.rglob("*.py")) if location.is_dir() else [location]:
+            digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    settings = input_dir / conventions.SETTINGS_FILE
+    digest.update(settings.read_bytes() if settings.is_file() else b"no input.yml")
+    return digest.hexdigest()
+
+
+def fingerprint(path: Path) -> tuple[int, str]:
+    """The file's size in bytes and the sha256 of its bytes. A gzip file's header time (bytes 4 to
+    7) is left out: the same data compressed again at another time is the same file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        head = handle.read(10)
+        if head[:2] == _GZIP_MAGIC and len(head) == 10:
+            head = head[:4] + head[8:]
+        digest.update(head)
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return path.stat().st_size, digest.hexdigest()
+
+
+def previous(con: duckdb.DuckDBPyConnection, schema: str, key: str, tables: list[str]) -> dict[str, LandedFile]:
+    """The files the last landing into ``schema`` recorded, by path; empty when there was none,
+    when it was made by other landing code or another input.yml (``key``), or when one of the
+    landed ``tables`` is missing."""
+    existing = {
+        name for (name,) in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_catalog = current_database()",
+            [schema],
+        ).fetchall()
+    }
+    if RECORD_TABLE not in existing or not set(tables) <= existing:
+        return {}
+    rows = con.execute(
+        f"SELECT source_file, landed_table, size_bytes, content_sha256, landing_key, details "
+        f"FROM {_ident(schema)}.{_ident(RECORD_TABLE)}"
+    ).fetchall()
+    if any(row[4] != key for row in rows):
+        return {}
+    return {row[0]: LandedFile(row[0], row[1], int(row[2]), row[3], json.loads(row[5])) for row in rows}
+
+
+def create_record(con: duckdb.DuckDBPyConnection, target: str) -> None:
+    """Create (replacing) an empty record table."""
+    columns = ", ".join(f"{_ident(name)} {kind}" for name, kind in _RECORD_COLUMNS)
+    con.execute(f"CREATE OR REPLACE TABLE {target} ({columns})")
+
+
+def write_record(con: duckdb.DuckDBPyConnection, target: str, files: list[LandedFile], key: str) -> None:
+    """Append the given files to the record table ``target``."""
+    if not files:
+        return
+    con.executemany(
+        f"INSERT INTO {target} VALUES (?, ?, ?, ?, ?, ?)",
+        [[file.source_file, file.landed_table, file.size_bytes, file.content_sha256, key,
+          json.dumps(file.details, sort_keys=True)] for file in files],
+    )
+
+
+def details_of(summary: Any, rel: str, delivered: str) -> dict[str, Any]:
+    """What the landing summary says of one file, to give back when the file is kept."""
+    decided = summary.file_conventions.get(rel)
+    return {
+        "rows": summary.file_rows.get(rel, 0),
+        "delivered_at": delivered,
+        "unknown_columns": summary.unknown_columns.get(rel),
+        "multiline_records": summary.multiline_records.get(rel),
+        "conventions": dataclasses.asdict(decided) if decided else None,
+        "delimiter": summary.file_delimiters.get(rel),
+        "notes": [note for note in summary.notes if note.startswith((f"{rel} ", f"{rel}:"))],
+    }
+
+
+def restore(summary: Any, rel: str, details: dict[str, Any]) -> int:
+    """Put a kept file's details back into the landing summary; returns its rows."""
+    rows = int(details["rows"])
+    summary.file_rows[rel] = rows
+    if details.get("unknown_columns"):
+        summary.unknown_columns[rel] = list(details["unknown_columns"])
+    if details.get("multiline_records"):
+        summary.multiline_records[rel] = int(details["multiline_records"])
+    if details.get("conventions"):
+        summary.file_conventions[rel] = conventions.FileConventions(**details["conventions"])
+    if details.get("delimiter") is not None:
+        summary.file_delimiters[rel] = details["delimiter"]
+    summary.notes.extend(details.get("notes") or [])
+    return rows
+
+
+def keep_rows(
+    con: duckdb.DuckDBPyConnection, source: str, target: str, kept: dict[str, str], before: dict[str, LandedFile]
+) -> None:
+    """Copy the rows of the kept files (path -> their delivery time now) from the landed table
+    ``source`` into ``target``, with ``_delivered_at`` moved where the file was touched since."""
+    if not kept:
+        return
+    files = ", ".join(_literal(rel) for rel in sorted(kept))
+    con.execute(f"INSERT INTO {target} SELECT * FROM {source} WHERE _source_file IN ({files})")
+    touched = [(rel, now) for rel, now in sorted(kept.items()) if before[rel].details.get("delivered_at") != now]
+    if touched:
+        values = ", ".join(f"({_literal(rel)}, {_literal(now)})" for rel, now in touched)
+        con.execute(
+            f"UPDATE {target} SET _delivered_at = touched.now FROM (VALUES {values}) AS touched(rel, now) "
+            f"WHERE {target}._source_file = touched.rel"
+        )

@@ -1,0 +1,158 @@
+"""Landing again into the same warehouse: a file that has not changed since the last landing (same
+path, size and content) keeps its rows instead of being read again, and the landed tables are
+exactly what a landing from scratch would make of the same folder."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from cpc import landing
+from cpc.errors import UserError
+from cpc.landing import TABLES, LandingSummary, land
+
+BILLING = (
+    "ChargePeriodStart,ChargePeriodEnd,EffectiveCost,BilledCost,ServiceName,SubAccountId\n"
+    "2024-01-01,2024-01-02,10.5,10.5,Compute,acct\n"
+    "2024-01-02,2024-01-03,7.25,7.25,Storage,acct\n"
+)
+MORE_BILLING = "2024-01-03,2024-01-04,3.10,3.10,Compute,acct\n"
+# A semicolon file writing amounts with a decimal comma: the landing decides its convention.
+USAGE = "usage_date;customer_id;metric;quantity\n2024-01-01;c1;cpu;12,5\n2024-01-02;c2;cpu;3,25\n"
+CUSTOMERS = "customer_id,customer_name,segment\nc1,Acme,smb\nc2,Globex,enterprise\n"
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode(), mtime=1_600_000_000))
+    else:
+        path.write_text(text)
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "input"
+    _write(root / "billing" / "2024-01.csv", BILLING)
+    _write(root / "billing" / "2023-12.csv", BILLING.replace("2024-01-0", "2023-12-0"))
+    _write(root / "usage" / "2024-01.csv.gz", USAGE)
+    _write(root / "customers.csv", CUSTOMERS)
+    return root
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    with duckdb.connect() as connection:
+        yield connection
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Every landed table's rows, sorted."""
+    return {spec.name: sorted(con.execute(f"SELECT * FROM cpc_raw.{spec.name}").fetchall(), key=repr)
+            for spec in TABLES}
+
+
+def _from_scratch(folder: Path) -> tuple[dict[str, list[tuple]], LandingSummary]:
+    with duckdb.connect() as fresh:
+        summary = land(folder, fresh)
+        return _tables(fresh), summary
+
+
+def _described(summary: LandingSummary) -> list[str]:
+    """describe() without its timing line and the line on kept files."""
+    return [line for line in summary.describe()[1:] if not line.startswith("  kept ")]
+
+
+@pytest.fixture
+def no_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if any file is read (landed by a reader)."""
+    def refuse(_con, source, *_args):
+        raise AssertionError(f"{source.rel} was read again")
+    monkeypatch.setattr(landing, "_LANDERS", {kind: refuse for kind in landing._LANDERS})
+
+
+def test_the_same_folder_again_reads_no_file(folder: Path, con, request: pytest.FixtureRequest) -> None:
+    first = land(folder, con)
+    assert first.files_kept == []
+    landed = _tables(con)
+    request.getfixturevalue("no_reading")
+    again = land(folder, con)
+    assert sorted(again.files_kept) == sorted(again.files_read) == sorted(first.files_read)
+    assert _tables(con) == landed
+    # The summary says the same of each file, the decided decimal comma included.
+    assert _described(again) == _described(first)
+    assert any("usage/2024-01.csv.gz" in line and "comma" in line for line in _described(again))
+    assert f"  kept {len(first.files_read)} unchanged file(s) from the last landing" in "\n".join(again.describe())
+    assert again.table_rows == first.table_rows
+
+
+def test_a_changed_added_or_removed_file_lands_as_from_scratch(folder: Path, con) -> None:
+    land(folder, con)
+    # The month re-delivered with one more day, a new file, a file no longer delivered.
+    _write(folder / "billing" / "2024-01.csv", BILLING + MORE_BILLING)
+    _write(folder / "billing" / "2024-02.csv", BILLING.replace("2024-01-0", "2024-02-0"))
+    (folder / "billing" / "2023-12.csv").unlink()
+    again = land(folder, con)
+    assert sorted(again.files_kept) == ["customers.csv", "usage/2024-01.csv.gz"]
+    expected, scratch = _from_scratch(folder)
+    assert _tables(con) == expected
+    assert again.table_rows == scratch.table_rows and again.table_rows["billing"] == 5
+    assert _described(again) == _described(scratch)
+
+
+def test_a_file_of_the_same_size_with_other_content_is_read(folder: Path, con) -> None:
+    land(folder, con)
+    changed = BILLING.replace("10.5", "10.6")
+    assert len(changed) == len(BILLING)
+    _write(folder / "billing" / "2024-01.csv", changed)
+    again = land(folder, con)
+    assert "billing/2024-01.csv" not in again.files_kept
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
+def test_a_touched_file_keeps_its_rows_with_the_new_delivery_time(folder: Path, con) -> None:
+    land(folder, con)
+    path = folder / "billing" / "2024-01.csv"
+    later = path.stat().st_mtime + 86_400
+    os.utime(path, (later, later))
+    again = land(folder, con)
+    assert "billing/2024-01.csv" in again.files_kept
+    assert _tables(con) == _from_scratch(folder)[0]
+    assert con.execute("SELECT DISTINCT _delivered_at FROM cpc_raw.billing WHERE _source_file = 'billing/2024-01.csv'"
+                       ).fetchall() == [(landing.landed_files.delivered_at(path),)]
+
+
+def test_a_gzip_file_compressed_again_later_is_kept(folder: Path, con) -> None:
+    land(folder, con)
+    path = folder / "usage" / "2024-01.csv.gz"
+    before = path.read_bytes()
+    path.write_bytes(gzip.compress(USAGE.encode(), mtime=1_700_000_000))
+    assert path.read_bytes() != before
+    again = land(folder, con)
+    assert "usage/2024-01.csv.gz" in again.files_kept
+    # ...while other data under the same name is read.
+    path.write_bytes(gzip.compress(USAGE.replace("12,5", "12,6").encode(), mtime=1_700_000_000))
+    assert "usage/2024-01.csv.gz" not in land(folder, con).files_kept
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
+def test_a_new_input_yml_reads_every_file(folder: Path, con) -> None:
+    land(folder, con)
+    (folder / "input.yml").write_text("decimal_mark: comma\n")
+    again = land(folder, con)
+    assert again.files_kept == []
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
+def test_a_failed_landing_keeps_the_record_of_the_last_good_one(folder: Path, con) -> None:
+    land(folder, con)
+    _write(folder / "billing" / "broken.csv", "ChargePeriodStart,EffectiveCost\n1,2,3\n")
+    with pytest.raises(UserError, match="billing/broken.csv"):
+        land(folder, con)
+    (folder / "billing" / "broken.csv").unlink()
+    again = land(folder, con)
+    assert sorted(again.files_kept) == sorted(again.files_read)
