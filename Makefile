@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export SPARK_LOCAL_IP ?= 127.0.0.1
 
-.PHONY: install demo test test-fast test-spark validate-demo bench lint clean cost-impact ci-slim
+.PHONY: install demo test test-fast test-spark validate-demo bench bench-large lint clean cost-impact ci-slim
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 11) <= v <= (3, 13) else "Python 3.11, 3.12 or 3.13 is required (duckdb 2.0 has none for older), found " + sys.version.split()[0] + ": set PYTHON=python3.X")'
@@ -44,6 +44,12 @@ validate-demo: $(STAMP)
 ## wall time and peak memory per stage.
 bench: $(STAMP)
 	$(BIN)/python -m cpc.bench
+
+## The large benchmark (not part of make test; an hour or more on 2 cores): 10k customers x 365 days
+## and 100k x 90 on DuckDB, each a full build and one appended day, with rows per second and peak
+## memory (DuckDB spills beyond the profile's memory_limit).
+bench-large: $(STAMP)
+	$(BIN)/python -m cpc.bench --large --out bench-results-large
 
 ## Cost impact of the working tree against BASE (a git revision): both build one generated input,
 ## then `cpc diff --format markdown` (see README, "Pull requests").

@@ -12,9 +12,11 @@ For each size it also prints two yardsticks:
   warehouse, incrementally; its time is printed against the full build's.
 
 Run with `make bench` (or `python -m cpc.bench --sizes 1000x90 10000x90 --format parquet`;
-`--spark-master spark://HOST:PORT` builds on a standalone cluster, `--no-spark` skips Spark). Each
-stage runs as its own process so its peak memory (max RSS, the Java process included) is measured
-alone. Prints figures; it asserts nothing.
+`--spark-master spark://HOST:PORT` builds on a standalone cluster, `--no-spark` skips Spark), and
+`make bench-large` for a year of 10k customers and 90 days of 100k (`--large`: DuckDB only, one size
+after the other). Each stage runs as its own process so its peak memory (max RSS, the Java process
+included) is measured alone; DuckDB keeps within the profile's memory_limit and spills the rest to
+disk beside the warehouse. Prints figures, rows per second among them; it asserts nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -189,6 +192,15 @@ def bench_spark(customers: int, days: int, file_format: str, root: Path, master:
             **{f"{stage}_s": seconds for stage, seconds in summary["seconds"].items()}}
 
 
+#: The sizes of `make bench-large` (CUSTOMERSxDAYS): a year of 10k customers, 90 days of 100k.
+LARGE_SIZES = ("10000x365", "100000x90")
+
+
+def _rows_per_second(row: dict[str, Any], seconds: float | None) -> str:
+    """Input rows (billing and usage) per second of a build, as text."""
+    return f"{(row['billing_rows'] + row['usage_rows']) / seconds:,.0f}" if seconds else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", nargs="+", default=["1000x90", "10000x90"], help="CUSTOMERSxDAYS")
@@ -198,7 +210,11 @@ def main() -> None:
     parser.add_argument("--no-appended-day", dest="appended_day", action="store_false",
                         help="skip the one-appended-day measure")
     parser.add_argument("--spark-master", help="Spark master URL (default local[2] in the build's process)")
+    parser.add_argument("--large", action="store_true",
+                        help=f"the large sizes ({' '.join(LARGE_SIZES)}), DuckDB only (make bench-large)")
     args = parser.parse_args()
+    if args.large:
+        args.sizes, args.spark = list(LARGE_SIZES), False
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} cores; input format {args.format}; folder {args.out}")
     rows = []
@@ -212,7 +228,8 @@ def main() -> None:
               f"{row['ledger_rows']:,} ledger rows, {row['unattributed_rows']:,} unattributed rows")
         print(f"generate:  {row['generate_s']:7.1f} s  peak {row['generate_mib']:7.0f} MiB")
         print(f"cpc build: {row['build_s']:7.1f} s  peak {row['build_mib']:7.0f} MiB "
-              f"(land {row['land_s']:.1f} s, dbt build {row['dbt_build_s']:.1f} s with {row['tests']} tests)")
+              f"(land {row['land_s']:.1f} s, dbt build {row['dbt_build_s']:.1f} s with {row['tests']} tests; "
+              f"{_rows_per_second(row, row['build_s'])} input rows/s)")
         print("slowest dbt nodes: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in row["slowest"]))
         if args.format != "parquet":
             row["lower_bound_s"] = lower_bound(args.out / f"input-{customers}x{days}-{args.format}")
@@ -221,21 +238,24 @@ def main() -> None:
         if args.appended_day and args.format != "parquet":
             appended = one_appended_day(customers, days, args.format, args.out)
             row["appended_s"] = appended["appended_s"]
+            row["appended_mib"] = appended["appended_mib"]
             why = ", ".join(f"{reason} {count}" for reason, count in sorted(appended["allocated_days"].items()))
             print(f"one appended day: {appended['appended_s']:.1f} s, peak {appended['appended_mib']:.0f} MiB "
                   f"(land {appended['land_s']:.1f} s, dbt build {appended['dbt_build_s']:.1f} s; allocated "
                   f"{sum(appended['allocated_days'].values())} of {appended['input_days']} days: {why}), "
                   f"{100 * appended['appended_s'] / row['build_s']:.0f} % of the full build")
-    print("\n| size | billing rows | usage rows | ledger rows | generate s | build s | land s | dbt build s "
-          "| build MiB | lower bound s | build / bound | one more day s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| size | billing rows | usage rows | ledger rows | generate s | build s | input rows/s | land s "
+          "| dbt build s | build MiB | lower bound s | build / bound | one more day s | one more day MiB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         bound, appended = row.get("lower_bound_s"), row.get("appended_s")
         ratio = f"{row['build_s'] / bound:.1f}x" if bound else "-"
+        appended_mib = row.get("appended_mib")
         print(f"| {row['size']} | {row['billing_rows']:,} | {row['usage_rows']:,} | {row['ledger_rows']:,} | "
-              f"{row['generate_s']:.1f} | {row['build_s']:.1f} | {row['land_s']:.1f} | "
-              f"{row['dbt_build_s']:.1f} | {row['build_mib']:.0f} | "
-              f"{f'{bound:.1f}' if bound else '-'} | {ratio} | {f'{appended:.1f}' if appended else '-'} |")
+              f"{row['generate_s']:.1f} | {row['build_s']:.1f} | {_rows_per_second(row, row['build_s'])} | "
+              f"{row['land_s']:.1f} | {row['dbt_build_s']:.1f} | {row['build_mib']:.0f} | "
+              f"{f'{bound:.1f}' if bound else '-'} | {ratio} | {f'{appended:.1f}' if appended else '-'} | "
+              f"{f'{appended_mib:.0f}' if appended_mib else '-'} |")
     if args.spark and rows:
         customers, days = (int(part) for part in args.sizes[0].lower().split("x"))
         print(f"\n== Spark, the same {customers:,} x {days} input", flush=True)
