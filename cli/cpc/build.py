@@ -39,7 +39,7 @@ SLOWEST = 5
 _INTERRUPTED = threading.Event()
 RAW_SCHEMA = "cpc_raw"
 #: DuckDB settings while landing: the same memory bound as the dbt profile (DuckDB spills beyond it).
-LANDING_CONFIG = {"memory_limit": "3GB"}
+LANDING_CONFIG = {"memory_limit": "8GB"}
 #: How many reasons the unattributed-cost gate names for a month over the limit.
 GATE_REASONS = 3
 

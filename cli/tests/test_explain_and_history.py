@@ -72,7 +72,8 @@ def test_charge_costs_trace_every_customer_month(generated_build: BuiltInput) ->
     assert query(warehouse, f"select count(*) from (select month, customer_id, charge_id from {charges}"
                             " group by all having count(*) > 1)")[0][0] == 0
     assert query(warehouse, f"select count(*) from {charges} where month is null or customer_id is null"
-                            " or charge_id is null or charge_kind is null or customer_cost is null")[0][0] == 0
+                            " or charge_id is null or charge_kind is null or customer_cost is null"
+                            " or is_estimated is null")[0][0] == 0
     kinds = {row[0] for row in query(warehouse, f"select distinct charge_kind from {charges}")}
     assert kinds <= {"charge", "kubernetes_part", "surcharge", "support_ticket"} and "charge" in kinds
     assert query(warehouse, f"select count(*) from {charges} where customer_id not in"
