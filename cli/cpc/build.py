@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import jinja2
 
-from cpc import PROJECT_DIR, landing, lock, privacy, rules
+from cpc import PROJECT_DIR, landing, lock, parse_cache, privacy, rules
 from cpc import publish as publishing
 from cpc import warehouse as store
 from cpc.errors import UserError
@@ -109,7 +109,8 @@ def run_dbt(
     file (see :mod:`cpc.publish`). ``on_event``: also called with each of dbt's events (progress)."""
     from dbt.cli.main import dbtRunner
 
-    target_path, log_path = dbt_paths(published or warehouse, target)
+    warehouse = warehouse.absolute()
+    target_path, log_path = (path.absolute() for path in dbt_paths(published or warehouse, target))
     command = [
         *args,
         "--project-dir", str(PROJECT_DIR),
@@ -122,13 +123,21 @@ def run_dbt(
         command += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         command = ["--quiet", *command]
-    try:
-        with _environment(CPC_WAREHOUSE=str(warehouse) if target == "duckdb" else None):
-            callbacks = [_no_errors_printed_after_interrupt, *([on_event] if on_event else [])]
-            result = dbtRunner(callbacks=callbacks).invoke(command)
-    finally:
-        if target == "duckdb":
-            _release_duckdb()
+    # DuckDB builds run from the warehouse's folder with its file name as the profile's path, so
+    # that dbt's parse of the project, which depends on that path, carries over to every warehouse
+    # of the same name (cpc.parse_cache).
+    duckdb_target = target == "duckdb"
+    cached_parse = parse_cache.slot(target, warehouse.name if duckdb_target else "", dbt_vars)
+    parse_cache.reuse(cached_parse, target_path)
+    with _working_directory(warehouse.parent if duckdb_target else None):
+        try:
+            with _environment(CPC_WAREHOUSE=warehouse.name if duckdb_target else None):
+                callbacks = [_no_errors_printed_after_interrupt, *([on_event] if on_event else [])]
+                result = dbtRunner(callbacks=callbacks).invoke(command)
+        finally:
+            if duckdb_target:
+                _release_duckdb()  # before leaving the folder: DuckDB closes its files by that path
+    parse_cache.keep(target_path, cached_parse)
     if _caused_by_interrupt(result.exception):
         # dbtRunner catches Ctrl-C (after cancelling its queries) and returns it as the result.
         raise KeyboardInterrupt
@@ -307,6 +316,20 @@ def _first_failing_row(result: Any, first_row: Callable[[str], str | None]) -> s
             if row:
                 return f"{node_result.node.name}: {row}"
     return None
+
+
+@contextmanager
+def _working_directory(folder: Path | None) -> Iterator[None]:
+    """Run the block in ``folder`` (nothing changes for None)."""
+    if folder is None:
+        yield
+        return
+    previous = Path.cwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
 
 
 @contextmanager
@@ -562,7 +585,7 @@ def _land_and_build(
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
-    result.landed_files = {"read": len(summary.files_read) - len(summary.files_kept), "kept": len(summary.files_kept)}
+    result.landed_files = {"read": summary.files_read, "kept": len(summary.files_kept)}
     result.seconds["land"] = time.perf_counter() - started
     for line in summary.describe():
         say(line)

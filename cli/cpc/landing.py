@@ -480,7 +480,7 @@ class LandingSummary:
     #: Seconds spent landing each file, keyed like file_rows.
     file_seconds: dict[str, float] = field(default_factory=dict)
     #: Files landed, relative to the input dir, in landing order (read, or kept as below).
-    files_read: list[str] = field(default_factory=list)
+    files_landed: list[str] = field(default_factory=list)
     #: Files the last landing into this warehouse read that have not changed since (same path,
     #: table, size and content): their rows were kept rather than read again (cpc.landed_files).
     files_kept: list[str] = field(default_factory=list)
@@ -499,18 +499,23 @@ class LandingSummary:
     #: Wall-clock seconds the landing took.
     seconds: float = 0.0
 
+    @property
+    def files_read(self) -> int:
+        """How many of the files landed were read (the others kept their rows)."""
+        return len(self.files_landed) - len(self.files_kept)
+
     def describe(self) -> list[str]:
         """A few human-readable lines summarising the landing."""
         lines = [
             (
-                f"Landed {len(self.files_read)} file(s) from {self.input_dir} into schema "
+                f"Landed {len(self.files_landed)} file(s) from {self.input_dir} into schema "
                 f"{self.schema} in {self.seconds:.1f} s"
             )
         ]
         if self.files_kept:
             lines.append(
                 f"  kept {len(self.files_kept)} unchanged file(s) from the last landing (same path, size and "
-                f"content), read {len(self.files_read) - len(self.files_kept)}"
+                f"content), read {self.files_read}"
             )
         empty: list[str] = []
         for spec in TABLES:
@@ -1523,8 +1528,9 @@ def land(
             target = shadows[spec.name]
             _create_table(con, target, spec)
             fingerprints = {source.rel: landed_files.fingerprint(source.path) for source in plan[spec.name]}
+            delivered = {source.rel: landed_files.delivered_at(source.path) for source in plan[spec.name]}
             kept = {
-                source.rel: landed_files.delivered_at(source.path)
+                source.rel: delivered[source.rel]
                 for source in plan[spec.name]
                 if source.rel in before
                 and (before[source.rel].landed_table, before[source.rel].size_bytes,
@@ -1542,7 +1548,7 @@ def land(
                     rows = _LANDERS[source.kind](con, source, spec, target, summary)
                     if rows == 0 and source.header is not None:
                         summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
-                summary.files_read.append(source.rel)
+                summary.files_landed.append(source.rel)
                 summary.file_rows[source.rel] = rows
                 summary.file_seconds[source.rel] = time.perf_counter() - file_started
                 summary.file_tables[source.rel] = spec.name
@@ -1561,7 +1567,7 @@ def land(
             landed_files.write_record(con, record, [
                 landed_files.LandedFile(
                     source.rel, spec.name, *fingerprints[source.rel],
-                    details=landed_files.details_of(summary, source.rel, landed_files.delivered_at(source.path)),
+                    details=landed_files.details_of(summary, source.rel, delivered[source.rel]),
                 )
                 for source in plan[spec.name]
             ], key)

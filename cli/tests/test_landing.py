@@ -234,7 +234,7 @@ def test_csv_gz_and_parquet_in_subfolders(tmp_path: Path, con) -> None:
     write(tmp_path / "billing" / ".DS_Store", b"\x00\x01")
     summary = land(tmp_path, con)
 
-    assert summary.files_read == [
+    assert summary.files_landed == [
         "billing/2024/01.csv",
         "billing/2024/02.csv.gz",
         "billing/2024/03.parquet",

@@ -81,12 +81,12 @@ def test_the_same_folder_again_reads_no_file(folder: Path, con, request: pytest.
     landed = _tables(con)
     request.getfixturevalue("no_reading")
     again = land(folder, con)
-    assert sorted(again.files_kept) == sorted(again.files_read) == sorted(first.files_read)
+    assert sorted(again.files_kept) == sorted(again.files_landed) == sorted(first.files_landed)
     assert _tables(con) == landed
     # The summary says the same of each file, the decided decimal comma included.
     assert _described(again) == _described(first)
     assert any("usage/2024-01.csv.gz" in line and "comma" in line for line in _described(again))
-    assert f"  kept {len(first.files_read)} unchanged file(s) from the last landing" in "\n".join(again.describe())
+    assert f"  kept {len(first.files_landed)} unchanged file(s) from the last landing" in "\n".join(again.describe())
     assert again.table_rows == first.table_rows
 
 
@@ -155,4 +155,4 @@ def test_a_failed_landing_keeps_the_record_of_the_last_good_one(folder: Path, co
         land(folder, con)
     (folder / "billing" / "broken.csv").unlink()
     again = land(folder, con)
-    assert sorted(again.files_kept) == sorted(again.files_read)
+    assert sorted(again.files_kept) == sorted(again.files_landed)

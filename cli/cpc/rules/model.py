@@ -343,7 +343,6 @@ class RuleSet:
             "cpc_customer_tag_key": self.customer_tag_key,
             "cpc_rules": [rule.to_dbt_var() for rule in self.rules],
             "cpc_rules_hash": self.content_hash,
-            "cpc_rules_source": self.source,
             "cpc_rule_tag_keys": [{"key": key, "column": tag_column(key)} for key in self.tag_keys],
             "cpc_reporting_currency": self.reporting_currency,
             "cpc_fx_max_gap_days": self.fx_max_gap_days,
