@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,12 @@ def cache_dir() -> Path:
     root = os.environ.get("CPC_CACHE_DIR")
     if root:
         return Path(root) / "dbt-parse"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = Path.home() / ".cache"
+        except RuntimeError:  # no home folder known: the system's temporary folder
+            base = Path(tempfile.gettempdir())
     return Path(base) / "cost-per-customer" / "dbt-parse"
 
 
