@@ -545,6 +545,46 @@
 {%- endmacro %}
 
 
+{#- The values of a column, as a list: an aggregate, for a window frame (OVER follows it). -#}
+{% macro collect_values(column) -%}
+    {{ return(adapter.dispatch('collect_values', 'cost_per_customer')(column)) }}
+{%- endmacro %}
+{% macro default__collect_values(column) -%}
+    list({{ column }})
+{%- endmacro %}
+{% macro spark__collect_values(column) -%}
+    collect_list({{ column }})
+{%- endmacro %}
+
+
+{#- The median of the absolute deviations of a list's values (nulls left out) from centre, as
+    percentile_cont(..., 0.5) computes it over rows: NULL for no value, the middle value for an odd
+    count, half of each of the two middle values for an even one. -#}
+{% macro median_absolute_deviation(values, centre) -%}
+    {{ return(adapter.dispatch('median_absolute_deviation', 'cost_per_customer')(values, centre)) }}
+{%- endmacro %}
+{% macro default__median_absolute_deviation(values, centre) -%}
+    list_aggregate(
+        list_transform(list_filter({{ values }}, lambda value: value is not null),
+                       lambda value: abs(cast(value as double) - {{ centre }})),
+        'quantile_cont', 0.5)
+{%- endmacro %}
+{% macro spark__median_absolute_deviation(values, centre) -%}
+    {#- Spark's percentile interpolates (higher - position) x lower + (position - lower) x higher
+        at position (n - 1) / 2: the middle value, or 0.5 x each of the two middle ones. -#}
+    aggregate(
+        array(array_sort(transform(filter({{ values }}, value -> value is not null),
+                                   value -> abs(cast(value as double) - {{ centre }})))),
+        cast(null as double),
+        (unused, deviations) -> case
+            when size(deviations) = 0 then cast(null as double)
+            when size(deviations) % 2 = 1 then element_at(deviations, cast((size(deviations) + 1) / 2 as int))
+            else 0.5 * element_at(deviations, cast(size(deviations) / 2 as int))
+                + 0.5 * element_at(deviations, cast(size(deviations) / 2 + 1 as int))
+        end)
+{%- endmacro %}
+
+
 {#- The last UTC day a charge period [start_at, end_at) touches (its start day when it is empty). -#}
 {% macro period_last_day(start_at, end_at) -%}
     {{ return(adapter.dispatch('period_last_day', 'cost_per_customer')(start_at, end_at)) }}

@@ -17,121 +17,73 @@ series as (
 
 ),
 
-{# Each day with each of the trailing days before it (the same series, at most trailing_days). -#}
+{# What the trailing days before each day say (at most trailing_days back, the day itself left
+    out; by day number, so a gap in a series is not skipped over). The expected cost: their median
+    on the day's own weekday. The spread comes from their week-over-week changes: a change between
+    two days of the same weekday cancels the weekly cycle, and taking deviations from the changes'
+    median cancels a steady trend, so neither widens the band. -#}
 history as (
 
     select
-        judged_day.customer_id,
-        judged_day.currency,
-        judged_day.scope,
-        judged_day.cost_date,
-        (judged_day.day_number - past.day_number) % 7 = 0 as is_same_weekday,
-        past.observed_cost as past_cost,
-        past.week_over_week_change as past_change
+        series.*,
+        {{ cost_per_customer.percentile_cont('series.observed_cost', 0.5) }} over past_weekdays as expected_cost,
+        count(*) over past_days as history_days,
+        {{ cost_per_customer.percentile_cont('series.week_over_week_change', 0.5) }} over past_days as median_change,
+        {{ cost_per_customer.collect_values('series.week_over_week_change') }} over past_days as past_changes
 
-    from series as judged_day
-    inner join series as past
-        on judged_day.customer_id = past.customer_id
-        and judged_day.currency = past.currency
-        and judged_day.scope = past.scope
-        and judged_day.day_number - {{ trailing_days }} <= past.day_number
-        and judged_day.day_number > past.day_number
-
-),
-
-{# The expected cost: the median of the trailing days on the day's own weekday. -#}
-expected as (
-
-    select
-        history.customer_id,
-        history.currency,
-        history.scope,
-        history.cost_date,
-        {{ cost_per_customer.percentile_cont('history.past_cost', 0.5) }} as expected_cost
-
-    from history
-    where history.is_same_weekday
-    group by 1, 2, 3, 4
-
-),
-
-{# The spread comes from the week-over-week changes of the trailing days: a change between two
-    days of the same weekday cancels the weekly cycle, and taking deviations from the changes'
-    median cancels a steady trend, so neither widens the band. -#}
-centres as (
-
-    select
-        history.customer_id,
-        history.currency,
-        history.scope,
-        history.cost_date,
-        count(*) as history_days,
-        {{ cost_per_customer.percentile_cont('history.past_change', 0.5) }} as median_change
-
-    from history
-    group by 1, 2, 3, 4
+    from series
+    window
+        past_days as (
+            partition by series.customer_id, series.currency, series.scope
+            order by series.day_number
+            range between {{ trailing_days }} preceding and 1 preceding
+        ),
+        past_weekdays as (
+            partition by series.customer_id, series.currency, series.scope, series.day_number % 7
+            order by series.day_number
+            range between {{ trailing_days }} preceding and 1 preceding
+        )
 
 ),
 
 spreads as (
 
     select
-        centres.customer_id,
-        centres.currency,
-        centres.scope,
-        centres.cost_date,
-        centres.history_days,
-        {{ cost_per_customer.percentile_cont(
-            'abs(cast(history.past_change as double) - centres.median_change)', 0.5) }} as median_absolute_deviation
+        history.*,
+        {{ cost_per_customer.median_absolute_deviation('history.past_changes', 'history.median_change') }}
+            as median_absolute_deviation
 
-    from centres
-    left join history
-        on centres.customer_id = history.customer_id
-        and centres.currency = history.currency
-        and centres.scope = history.scope
-        and centres.cost_date = history.cost_date
-        and history.past_change is not null
-    group by 1, 2, 3, 4, 5
+    from history
 
 ),
 
 judged as (
 
     select
-        series.cost_date,
-        series.customer_id,
-        series.scope,
-        series.currency,
+        spreads.cost_date,
+        spreads.customer_id,
+        spreads.scope,
+        spreads.currency,
         case
-            when series.customer_start_date > series.ledger_first_date
-                and {{ cost_per_customer.days_between('series.customer_start_date', 'series.cost_date') }}
+            when spreads.customer_start_date > spreads.ledger_first_date
+                and {{ cost_per_customer.days_between('spreads.customer_start_date', 'spreads.cost_date') }}
                 < {{ min_history_days }}
                 then 'new_customer'
-            when coalesce(spreads.history_days, 0) < {{ min_history_days }} then 'insufficient_history'
+            when spreads.history_days < {{ min_history_days }} then 'insufficient_history'
             else 'judged'
         end as baseline_status,
-        series.observed_cost,
-        series.previous_day_cost,
-        expected.expected_cost,
+        spreads.observed_cost,
+        spreads.previous_day_cost,
+        spreads.expected_cost,
         {# A change is the difference of two days, so one day's robust standard deviation is
             1.4826 x MAD / sqrt(2); never below a share of the expected cost. -#}
         greatest(
             1.4826 * spreads.median_absolute_deviation / sqrt(2),
-            {{ var('cpc_anomaly_min_relative_spread') }} * abs(expected.expected_cost)
+            {{ var('cpc_anomaly_min_relative_spread') }} * abs(spreads.expected_cost)
         ) as spread,
-        coalesce(spreads.history_days, 0) as history_days
+        spreads.history_days
 
-    from series
-    left join spreads
-        on series.customer_id = spreads.customer_id
-        and series.currency = spreads.currency
-        and series.scope = spreads.scope
-        and series.cost_date = spreads.cost_date
-    left join expected
-        on series.customer_id = expected.customer_id
-        and series.currency = expected.currency
-        and series.scope = expected.scope
-        and series.cost_date = expected.cost_date
+    from spreads
 
 ),
 
