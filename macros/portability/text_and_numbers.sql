@@ -571,7 +571,9 @@
 {%- endmacro %}
 {% macro spark__median_absolute_deviation(values, centre) -%}
     {#- Spark's percentile interpolates (higher - position) x lower + (position - lower) x higher
-        at position (n - 1) / 2: the middle value, or 0.5 x each of the two middle ones. -#}
+        at position (n - 1) / 2: the middle value, or 0.5 x each of the two middle ones. The
+        aggregate over a one-element array only names the sorted deviations once (Spark SQL has
+        no let). -#}
     aggregate(
         array(array_sort(transform(filter({{ values }}, value -> value is not null),
                                    value -> abs(cast(value as double) - {{ centre }})))),
