@@ -7,6 +7,9 @@ success renames it over ``W``. The rename is atomic on one file system, so:
 
 - a reader connected before the swap keeps reading the file it opened, the previous marts, until
   it reconnects; a reader connecting after it sees the new build; none sees a half-built one;
+- DuckDB opens a file by its path three times while connecting: a connection made at the very
+  instant of the rename can fail (the headers of one file, the catalog of the other) and
+  succeeds when made again (cpc's readers retry: :data:`cpc.warehouse.PUBLISH_RACE_ATTEMPTS`);
 - a reader (a notebook, a BI tool, `cpc report`) never makes a build fail: only a program
   holding ``W`` open for writing does, with one line naming it (nothing could be published
   without losing what it writes);

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -171,13 +172,38 @@ def _open_duckdb_for_reading(warehouse: Path) -> duckdb.DuckDBPyConnection:
         raise lock.busy_error(warehouse, busy, "wait for it to finish and try again")
     if not warehouse.exists():
         raise UserError(f"{warehouse}: no DuckDB warehouse here; run cpc build first")
+    for attempt in range(1, PUBLISH_RACE_ATTEMPTS + 1):
+        before = _file_identity(warehouse)
+        try:
+            return duckdb.connect(str(warehouse), read_only=True)
+        except duckdb.ConnectionException:
+            # dbt-duckdb, earlier in this process, still holds a read-write connection to the file.
+            return connect_duckdb(warehouse, writing=False)
+        except duckdb.Error as exc:
+            if attempt == PUBLISH_RACE_ATTEMPTS or _file_identity(warehouse) == before:
+                raise duckdb_error(warehouse, exc, writing=False) from exc
+            # A build published a new file while DuckDB was opening this one (see
+            # PUBLISH_RACE_ATTEMPTS): the new file is whole, open it again.
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
+#: DuckDB opens a database file by its path three times while connecting (magic bytes, headers,
+#: then the locked handle it reads the catalog with). A build that publishes between the second
+#: and third open (a rename, :mod:`cpc.publish`) makes that connection fail with an IO error about
+#: its metadata, since the headers and the catalog then come from two files. Both files are whole:
+#: a reader connecting again reads the new one. cpc's readers try this many times, and only when
+#: the file was replaced meanwhile; a notebook or BI tool does the same by reconnecting.
+PUBLISH_RACE_ATTEMPTS = 3
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    """The file's device, inode and change time (None if it is missing): a publish changes them."""
     try:
-        return duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.ConnectionException:
-        # dbt-duckdb, earlier in this process, still holds a read-write connection to the file.
-        return connect_duckdb(warehouse, writing=False)
-    except duckdb.Error as exc:
-        raise duckdb_error(warehouse, exc, writing=False) from exc
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 
 
 # --- the record of builds -----------------------------------------------------------------------

@@ -281,12 +281,26 @@ print(state(), flush=True)
 """
 
 #: A reader connecting, reading and disconnecting in a loop until the file argv[2] appears; prints
-#: each distinct (builds recorded, customers, cost) state it saw and every error.
+#: each distinct (builds recorded, customers, cost) state it saw and every error. A connection
+#: that fails while a build replaces the file (its device, inode or change time differ after the
+#: attempt) is printed as "raced": DuckDB opens the file by its path three times while connecting
+#: (see cpc.warehouse.PUBLISH_RACE_ATTEMPTS); the reader then connects again.
 _LOOPING_READER = """
 import duckdb, os, sys, time
-seen, errors = {}, []
+seen, errors, raced = {}, [], []
+def identity():
+    status = os.stat(sys.argv[1])
+    return status.st_dev, status.st_ino, status.st_ctime_ns
 def read():
-    with duckdb.connect(sys.argv[1], read_only=True) as con:
+    before = identity()
+    try:
+        con = duckdb.connect(sys.argv[1], read_only=True)
+    except duckdb.IOException as exc:
+        if identity() != before:
+            raced.append(" ".join(str(exc).split())[:200])
+            return None
+        raise
+    with con:
         builds = con.execute("select count(*) from cpc_meta.builds").fetchone()[0]
         customers = con.execute("select count(*) from marts.customers").fetchone()[0]
         cost = con.execute("select sum(total_cost) from marts.customer_costs_monthly").fetchone()[0]
@@ -294,13 +308,16 @@ def read():
 while not os.path.exists(sys.argv[2]):
     try:
         state = read()
-        seen[state] = seen.get(state, 0) + 1
+        if state is not None:
+            seen[state] = seen.get(state, 0) + 1
     except Exception as exc:
         errors.append(" ".join(str(exc).split())[:200])
     time.sleep(0.02)
 seen[read()] = 1
 for state in seen:
     print("state", state)
+for error in raced:
+    print("raced", error)
 for error in errors:
     print("error", error)
 """
@@ -375,7 +392,9 @@ def test_a_second_build_fails_at_once_or_waits(inputs: Inputs, tmp_path: Path) -
     # The held connection still reads the build published when it connected.
     assert held.split() == ["1", "20"], held
     states = [line.split()[1:3] for line in looped.splitlines() if line.startswith("state ")]
-    assert [line for line in looped.splitlines() if not line.startswith("state ")] == [], looped
+    assert [line for line in looped.splitlines() if line.startswith("error ")] == [], looped
+    # At most one connection per publish can meet the rename (two publishes here).
+    assert len([line for line in looped.splitlines() if line.startswith("raced ")]) <= 2, looped
     # Every read saw one whole published build: the first, the rebuild of input a, or input b.
     assert states[0] == ["1", "20"] and states[-1] == ["3", "24"], looped
     assert all(state in (["1", "20"], ["2", "20"], ["3", "24"]) for state in states), looped

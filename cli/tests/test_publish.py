@@ -93,3 +93,43 @@ def test_a_full_disk_while_duckdb_writes_is_one_line(tmp_path: Path) -> None:
         f"{warehouse}: no space left on the device while writing; free some space and try again"
     )
 
+
+
+def _connect_failing_once(monkeypatch: pytest.MonkeyPatch, before_failing) -> list[bool]:
+    """Make the next read-only ``duckdb.connect`` run ``before_failing`` and fail as DuckDB does
+    when a publish renames the file between its opens; returns the list of read-only attempts."""
+    attempts: list[bool] = []
+    connect = duckdb.connect
+
+    def connecting(database: str, *args, **kwargs):
+        if kwargs.get("read_only"):
+            attempts.append(True)
+            if len(attempts) == 1:
+                before_failing()
+                raise duckdb.IOException("IO Error: Metadata block index 73 exceeds metadata block count 64")
+        return connect(database, *args, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", connecting)
+    return attempts
+
+
+def test_a_reader_meeting_a_publish_while_connecting_reads_the_new_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = _warehouse(tmp_path / "cpc.duckdb", 1)
+    new = _warehouse(tmp_path / "new.duckdb", 2)
+    attempts = _connect_failing_once(monkeypatch, lambda: publish.publish(new, warehouse))
+    with store.open_duckdb_reader(warehouse) as con:
+        assert con.execute("select value from marts.answer").fetchone()[0] == 2
+    assert len(attempts) == 2
+
+
+def test_a_file_that_fails_to_open_without_a_publish_is_one_line_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouse = _warehouse(tmp_path / "cpc.duckdb", 1)
+    attempts = _connect_failing_once(monkeypatch, lambda: None)
+    with pytest.raises(UserError, match=r"cannot open the DuckDB file \(IO Error: Metadata block index 73"):
+        with store.open_duckdb_reader(warehouse):
+            pass
+    assert len(attempts) == 1
