@@ -129,7 +129,7 @@ def test_a_file_that_fails_to_open_without_a_publish_is_one_line_at_once(
 ) -> None:
     warehouse = _warehouse(tmp_path / "cpc.duckdb", 1)
     attempts = _connect_failing_once(monkeypatch, lambda: None)
-    with pytest.raises(UserError, match=r"cannot open the DuckDB file \(IO Error: Metadata block index 73"):
-        with store.open_duckdb_reader(warehouse):
-            pass
+    failing = r"cannot open the DuckDB file \(IO Error: Metadata block index 73"
+    with pytest.raises(UserError, match=failing), store.open_duckdb_reader(warehouse):
+        pass
     assert len(attempts) == 1
