@@ -461,8 +461,9 @@ def watch(
     day: Annotated[str | None, typer.Option("--date", help="The day to watch, YYYY-MM-DD (default: the ledger's last day).")] = None,
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
 ) -> None:
-    """Print the day's digest: new anomaly episodes, budget alerts, estimated billing and the
-    unattributed share against its goal. Exits 1 when something needs a page, else 0."""
+    """Print the day's digest: new anomaly episodes, budget alerts, estimated billing,
+    restatements, reconciliation drifts, held-back telemetry and the unattributed share against
+    its goal. Exits 1 when something needs a page, else 0."""
     from datetime import date
 
     from cpc import privacy

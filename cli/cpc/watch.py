@@ -18,6 +18,9 @@ For one day (default: the ledger's last day) it reads the marts of a built wareh
   page: the bill is still allocated in full and conserved, only the split among customers may be
   off, so someone looks at the metering in working hours. A drift that was there the day before
   is ``ongoing``.
+* **held-back telemetry** (int_days_held_back, from the last build): the days whose telemetry
+  changed more than the lookback window before the input's latest day. They keep their earlier
+  allocation until a build with ``--reprocess-from`` allocates them: a ticket, whatever the day.
 * **unattributed cost** (unattributed_costs_monthly): the month's unattributed share against the
   goal (the build's ``max_unattributed_share``, else 5 %): a ticket above it, ``info`` below.
 
@@ -99,6 +102,16 @@ where today.cost_date = :day and today.is_drift
 order by today.rule_name, today.service_name, today.driver_level, today.driver_value
 """
 
+HELD_BACK_FOUND_SQL = """
+select count(*) as found from information_schema.tables
+where table_schema = 'intermediate' and table_name = 'int_days_held_back'
+"""
+
+HELD_BACK_SQL = """
+select min(cost_date) as first_day, max(cost_date) as last_day, count(*) as days
+from intermediate.int_days_held_back
+"""
+
 UNATTRIBUTED_SQL = """
 select max(month_unattributed_share) as share,
        arg_max(reason, unattributed_cost) as top_reason
@@ -164,6 +177,21 @@ def _last_day(query: Query) -> date:
     return rows[0]["day"]
 
 
+def _held_back(query: Query) -> list[Item]:
+    """The held-back days as one ticket (none for a warehouse built before incremental builds)."""
+    if not query(HELD_BACK_FOUND_SQL)[0]["found"]:
+        return []
+    row = query(HELD_BACK_SQL)[0]
+    if not row["days"]:
+        return []
+    first, last = row["first_day"], row["last_day"]
+    span = f"{first}" if first == last else f"{first} to {last}"
+    return [Item("ticket", "held back", f"{first}",
+                 f"telemetry changed on {row['days']} day(s) ({span}) more than the lookback window before "
+                 f"the input's latest day; they keep their earlier allocation until a build with "
+                 f"--reprocess-from {first}")]
+
+
 def digest(query: Query, day: date | None, unattributed_goal: float) -> Digest:
     """The digest of ``day`` (default: the ledger's last day) from the warehouse's marts."""
     day = day or _last_day(query)
@@ -199,6 +227,7 @@ def digest(query: Query, day: date | None, unattributed_goal: float) -> Digest:
     for row in query(DRIFTS_SQL, params):
         items.append(Item("ongoing" if row["drifted_yesterday"] else "ticket", "reconciliation",
                           _drift_subject(row), _drift_detail(row)))
+    items += _held_back(query)
     share = query(UNATTRIBUTED_SQL, params)
     if share and share[0]["share"] is not None:
         value = float(share[0]["share"])

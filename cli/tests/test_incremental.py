@@ -77,6 +77,8 @@ class Deliveries:
     #: The ledger's usage quantity of LATE_DAY before the late telemetry, once it is held back, and
     #: once reprocessed.
     held_back_quantity: dict[str, Decimal]
+    #: The items of `cpc watch` (JSON) once the late telemetry is held back, and once reprocessed.
+    watched: dict[str, list[dict]]
 
 
 @pytest.fixture(scope="module")
@@ -159,10 +161,19 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
 
     rewrite_csv(next((restated / "usage").glob("*.csv*")), late_rows)
     held_back_quantity["before"] = _driver_quantity(warehouse, LATE_DAY)
+    watched: dict[str, list[dict]] = {}
+
+    def watch(step: str) -> None:
+        done = run_cpc("watch", "--warehouse", str(warehouse), "--format", "json")
+        assert done.returncode in (0, 1), done.stderr
+        watched[step] = json.loads(done.stdout)["items"]
+
     build("late telemetry", restated)
     held_back_quantity["held back"] = _driver_quantity(warehouse, LATE_DAY)
+    watch("late telemetry")
     build("reprocessed", restated, "--reprocess-from", LATE_DAY.isoformat())
     held_back_quantity["reprocessed"] = _driver_quantity(warehouse, LATE_DAY)
+    watch("reprocessed")
 
     full = root / "full.duckdb"
     shutil.copyfile(warehouse, full)
@@ -170,7 +181,7 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     steps["full refresh"] = _allocated(full)
     recorded["full refresh"] = _recorded_versions(full)
     return Deliveries(steps, outputs, summaries, warehouse, before_restatement, after_restatement, full, restated,
-                      recorded, date.fromisoformat(min(planned)), held_back_quantity)
+                      recorded, date.fromisoformat(min(planned)), held_back_quantity, watched)
 
 
 def test_the_first_build_allocates_every_day(deliveries: Deliveries) -> None:
@@ -243,6 +254,11 @@ def test_late_telemetry_inside_the_window_is_allocated_and_outside_it_reported(d
     quantity = deliveries.held_back_quantity
     assert quantity["held back"] == quantity["before"]
     assert quantity["reprocessed"] > quantity["before"]
+    # The daily digest lists the held-back day as a ticket until it is reprocessed.
+    held = [item for item in deliveries.watched["late telemetry"] if item["kind"] == "held back"]
+    assert [(item["level"], item["subject"]) for item in held] == [("ticket", LATE_DAY.isoformat())], held
+    assert held[0]["detail"].endswith(command)
+    assert [item for item in deliveries.watched["reprocessed"] if item["kind"] == "held back"] == []
 
 
 def test_reprocess_from_allocates_every_day_from_its_date(deliveries: Deliveries) -> None:
