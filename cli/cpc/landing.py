@@ -61,9 +61,11 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1297,6 +1299,95 @@ _LANDERS: dict[
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _FileRead:
+    """What reading one file gave: its rows, the seconds it took, and what it says of itself."""
+
+    rows: int
+    seconds: float
+    notes: list[str]
+    unknown_columns: list[str] | None
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection, source: _Inspected, spec: TableSpec, target: str
+) -> _FileRead:
+    """Land one file into ``target`` through ``con``."""
+    own = LandingSummary(input_dir=source.path.parent, schema="")
+    started = time.perf_counter()
+    rows = _LANDERS[source.kind](con, source, spec, target, own)
+    return _FileRead(rows, time.perf_counter() - started, own.notes, own.unknown_columns.get(source.rel))
+
+
+def _read_files(
+    con: duckdb.DuckDBPyConnection,
+    sources: list[_Inspected],
+    spec: TableSpec,
+    target: str,
+    on_file: Callable[[str, int, float], None] | None,
+) -> dict[str, _FileRead]:
+    """Land the files of one table that are read (not kept), several at once.
+
+    DuckDB decompresses a gzip file and numbers its records (``_source_row``) on one thread, so a
+    delivery of a few large files would use one core; each file gets a connection of its own, up
+    to one per core, and the inserts into the shared table never conflict. The error raised is
+    the one a landing of the files one after another would give: that of the first failing file
+    in the given order (the files after it that have not started are not read). ``on_file`` is
+    told of each file as it finishes.
+    """
+    workers = min(len(sources), os.cpu_count() or 1)
+    if workers <= 1:
+        done: dict[str, _FileRead] = {}
+        for source in sources:
+            done[source.rel] = _read_file(con, source, spec, target)
+            if on_file is not None:
+                on_file(source.rel, done[source.rel].rows, done[source.rel].seconds)
+        return done
+
+    connections: list[duckdb.DuckDBPyConnection] = []
+    guard = threading.Lock()
+
+    def read_on_own_connection(source: _Inspected) -> _FileRead:
+        with guard:
+            own = con.cursor()
+            connections.append(own)
+        try:
+            return _read_file(own, source, spec, target)
+        finally:
+            own.close()
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cpc-land")
+    futures = [pool.submit(read_on_own_connection, source) for source in sources]
+    order = {future: position for position, future in enumerate(futures)}
+    try:
+        for future in as_completed(futures):
+            if future.cancelled():
+                continue
+            if future.exception() is not None:
+                for later in futures:  # not started yet: every one after the running ones
+                    later.cancel()
+            elif on_file is not None:
+                source = sources[order[future]]
+                on_file(source.rel, future.result().rows, future.result().seconds)
+    except BaseException:
+        # Ctrl-C: stop the statements still running, then let the threads end.
+        for future in futures:
+            future.cancel()
+        with guard:
+            for own in connections:
+                try:
+                    own.interrupt()
+                except duckdb.Error:
+                    pass
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    for future in futures:
+        if not future.cancelled() and future.exception() is not None:
+            raise future.exception()  # type: ignore[misc]
+    return {source.rel: future.result() for source, future in zip(sources, futures, strict=True)}
+
+
 def _folder_files(
     input_dir: Path,
     folder: str,
@@ -1538,22 +1629,29 @@ def land(
             }
             landed_files.keep_rows(con, f"{_ident(schema)}.{_ident(spec.name)}", target, kept, before)
             read = [source for source in plan[spec.name] if source.rel not in kept]
+            files_read = _read_files(con, read, spec, target, on_file)
             total = 0
+            # What each file says goes into the summary in the plan's order, whichever file
+            # finished first.
             for source in plan[spec.name]:
-                file_started = time.perf_counter()
                 if source.rel in kept:
+                    file_started = time.perf_counter()
                     rows = landed_files.restore(summary, source.rel, before[source.rel].details)
                     summary.files_kept.append(source.rel)
+                    seconds = time.perf_counter() - file_started
+                    if on_file is not None:
+                        on_file(source.rel, rows, seconds)
                 else:
-                    rows = _LANDERS[source.kind](con, source, spec, target, summary)
+                    rows, seconds = files_read[source.rel].rows, files_read[source.rel].seconds
+                    summary.notes.extend(files_read[source.rel].notes)
+                    if files_read[source.rel].unknown_columns:
+                        summary.unknown_columns[source.rel] = files_read[source.rel].unknown_columns
                     if rows == 0 and source.header is not None:
                         summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
                 summary.files_landed.append(source.rel)
                 summary.file_rows[source.rel] = rows
-                summary.file_seconds[source.rel] = time.perf_counter() - file_started
+                summary.file_seconds[source.rel] = seconds
                 summary.file_tables[source.rel] = spec.name
-                if on_file is not None:
-                    on_file(source.rel, rows, summary.file_seconds[source.rel])
                 total += rows
             summary.table_rows[spec.name] = total
             _apply_conventions(con, target, spec, read, settings, summary)

@@ -451,6 +451,31 @@ def test_malformed_csv_raises_one_line_user_error(
     assert re.search(expected, user_error(excinfo)), str(excinfo.value)
 
 
+def test_files_read_at_once_fail_like_files_read_in_turn(tmp_path: Path, con) -> None:
+    """Files of one table are read several at once (one connection each); the error is still
+    the first failing file's in landing order, here the one that fails last."""
+    valid = "".join(f"2024-01-01,2024-01-02,{i},1,acct\n" for i in range(200_000))
+    make_input(tmp_path, {
+        "a.csv": BILLING_HEADER + "\n" + valid + "1,2,3,4,5,6\n",  # a bad record at its very end
+        "b.csv": BILLING_HEADER + "\n1,2,3,4,5,6\n",  # a bad first record
+        "c.csv": BILLING_HEADER + "\n2024-01-01,2024-01-02,1,1,acct\n",
+    })
+    with pytest.raises(UserError) as excinfo:
+        land(tmp_path, con)
+    assert user_error(excinfo).startswith("billing/a.csv: "), user_error(excinfo)
+
+    (tmp_path / "billing" / "a.csv").write_text(BILLING_HEADER + "\n" + valid)
+    (tmp_path / "billing" / "b.csv").write_text(BILLING_HEADER + "\n2024-01-01,2024-01-02,2,1,acct\n")
+    told: list[tuple[str, int]] = []
+    summary = land(tmp_path, con, on_file=lambda rel, count, _seconds: told.append((rel, count)))
+    expected = [("billing/a.csv", 200_000), ("billing/b.csv", 1), ("billing/c.csv", 1)]
+    assert sorted(item for item in told if item[0].startswith("billing/")) == expected
+    assert summary.files_landed[:3] == [rel for rel, _ in expected]
+    assert rows(con, "SELECT _source_file, count(*), max(_source_row) FROM cpc_raw.billing GROUP BY 1 ORDER BY 1") == [
+        (rel, count, count) for rel, count in expected
+    ]
+
+
 def test_unreadable_gzip_and_parquet(tmp_path: Path, con) -> None:
     make_input(tmp_path, {"x.csv.gz": b"\x1f\x8b\x08\x00broken"})
     with pytest.raises(UserError, match=r"^billing/x\.csv\.gz: cannot read"):
