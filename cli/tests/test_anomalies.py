@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BuiltInput, query, run_cpc
+from conftest import BuiltInput, build_ok, query, run_cpc
 from cpc import PROJECT_DIR, truth
+from cpc.deliveries import rewrite_csv
 from cpc.rules.project import project_vars
 from cpc.warehouse import open_warehouse
 
@@ -141,3 +146,47 @@ def test_the_documented_settings_are_the_project_defaults() -> None:
         for match in re.finditer(r"^\| `(cpc_anomaly_\w+)` \| `?([^|`]+?)`? \|", ANOMALY_DOCS.read_text(), re.MULTILINE)
     }
     assert documented == defaults
+
+
+def _rows_only_in_one(left: Path, right: Path, table: str) -> tuple[int, int]:
+    """Rows of a table found in one warehouse and not the other (EXCEPT ALL, both ways)."""
+    counts = query(left, f"attach '{right}' as other (read_only);"
+                         f" select (select count(*) from (select * from {table} except all select * from other.{table})),"
+                         f" (select count(*) from (select * from other.{table} except all select * from {table}))")
+    return counts[0]
+
+
+def test_an_incremental_build_judges_each_scope_again_from_its_first_changed_day(
+    generated_build: BuiltInput, tmp_path: Path
+) -> None:
+    """On DuckDB the baselines are incremental: a bill line restated near the end judges again only
+    the scopes it touches, from that day (reading back just the window those days need), and keeps
+    every earlier day. Delivering the original bill again restores the full build's series,
+    baselines and anomalies to the last bit."""
+    last_day = query(generated_build.warehouse, "select max(cost_date) from marts.customer_costs_daily")[0][0]
+    restated_day = (last_day - timedelta(days=2)).isoformat()
+    restated = tmp_path / "restated"
+    shutil.copytree(generated_build.input_dir, restated)
+
+    def add_five(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+        start, cost = header.index("ChargePeriodStart"), header.index("EffectiveCost")
+        category, pricing = header.index("ChargeCategory"), header.index("PricingCategory")
+        line = next(row for row in rows if row[start].startswith(restated_day) and row[category] == "Usage"
+                    and row[pricing] == "Standard" and Decimal(row[cost]) > 0)
+        line[cost] = str(Decimal(line[cost]) + 5)
+        return rows
+
+    (billing,) = [path for path in (restated / "billing").glob("*.csv*") if restated_day[:7] in path.name]
+    rewrite_csv(billing, add_five)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(generated_build.warehouse, warehouse)
+    build_ok(restated, warehouse, "--quiet")
+    changed = query(warehouse, "select count(*), min(first_changed_date), max(first_changed_date)"
+                               " from intermediate.int_customer_cost_series_changes")[0]
+    assert changed[0] > 0 and str(changed[1]) == str(changed[2]) == restated_day, changed
+    assert _rows_only_in_one(generated_build.warehouse, warehouse, "intermediate.int_customer_cost_baselines") != (0, 0)
+
+    build_ok(generated_build.input_dir, warehouse, "--quiet")
+    for table in ("intermediate.int_customer_cost_series", "intermediate.int_customer_cost_baselines",
+                  "marts.customer_cost_anomalies"):
+        assert _rows_only_in_one(generated_build.warehouse, warehouse, table) == (0, 0), table

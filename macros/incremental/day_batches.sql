@@ -56,6 +56,23 @@
 {%- endmacro %}
 
 
+{#- The pre-hook of int_customer_cost_baselines on an incremental build: remove each changed
+    scope's days from its first changed one (int_customer_cost_series_changes); the model inserts
+    them again. -#}
+{% macro delete_changed_baselines() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        using {{ ref('int_customer_cost_series_changes') }} as changes
+        where changes.customer_id = {{ this.identifier }}.customer_id
+            and changes.currency = {{ this.identifier }}.currency
+            and changes.scope = {{ this.identifier }}.scope
+            and {{ this.identifier }}.cost_date >= changes.first_changed_date
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- Aggregate fingerprint of the rows of a group: their count and the sum of a 64-bit hash of the
     given columns, as text. Equal inputs give equal fingerprints whatever the row order; a changed,
     added or removed row changes it (short of a 64-bit hash collision). -#}
@@ -122,6 +139,25 @@
             {%- do parts.append('macro.' ~ name ~ '=' ~ local_md5(cost_per_customer[name].macro.macro_sql)) -%}
         {%- endfor -%}
     {%- endif -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- A fingerprint of what decides the anomaly baselines beyond each day's series: the anomaly
+    settings (the cpc_anomaly_* vars) and everything settings_fingerprint covers (the allocation
+    settings and the project's version). Stored with each baseline, so a change judges every day
+    again (int_customer_cost_series_changes). -#}
+{% macro anomaly_settings_fingerprint() -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        {{ return('unit test') }}  {#- a unit test has no project graph to fingerprint -#}
+    {%- endif -%}
+    {%- set parts = [cost_per_customer.settings_fingerprint()] -%}
+    {%- for name in ['cpc_anomaly_charge_categories', 'cpc_anomaly_trailing_days', 'cpc_anomaly_min_history_days',
+                     'cpc_anomaly_score_threshold', 'cpc_anomaly_page_score', 'cpc_anomaly_drift_score',
+                     'cpc_anomaly_drift_days', 'cpc_anomaly_min_relative_spread', 'cpc_anomaly_min_excess_cost',
+                     'cpc_anomaly_max_gap_days'] -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+    {%- endfor -%}
     {{ return(local_md5(parts | join('\n'))) }}
 {%- endmacro %}
 

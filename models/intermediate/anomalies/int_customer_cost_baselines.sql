@@ -9,11 +9,28 @@
         ~ "cpc_anomaly_min_history_days (" ~ min_history_days ~ ") must be at least 7, the "
         ~ "history at most the trailing window") }}
 {%- endif %}
+{#- Incremental where the ledger is (DuckDB): a scope's days from its first changed one are judged
+    again (int_customer_cost_series_changes), the others kept. -#}
+{{ config(
+    materialized=cost_per_customer.day_ledger_materialization(),
+    pre_hook="{{ cost_per_customer.delete_changed_baselines() }}",
+    on_schema_change='fail',
+) }}
+-- depends_on: {{ ref('int_customer_cost_series_changes') }}
 with
 
+{# On an incremental build, the changed scopes from the first day their new baselines read. -#}
 series as (
 
-    select * from {{ ref('int_customer_cost_series') }}
+    select series.*
+    from {{ ref('int_customer_cost_series') }} as series
+    {%- if is_incremental() %}
+    inner join {{ ref('int_customer_cost_series_changes') }} as changes
+        on series.customer_id = changes.customer_id
+        and series.currency = changes.currency
+        and series.scope = changes.scope
+        and series.day_number >= changes.read_from_day_number
+    {%- endif %}
 
 ),
 
@@ -81,7 +98,9 @@ judged as (
             1.4826 * spreads.median_absolute_deviation / sqrt(2),
             {{ var('cpc_anomaly_min_relative_spread') }} * abs(spreads.expected_cost)
         ) as spread,
-        spreads.history_days
+        spreads.history_days,
+        spreads.customer_start_date,
+        spreads.ledger_first_date
 
     from spreads
 
@@ -109,7 +128,9 @@ scored as (
             when judged.baseline_status = 'judged' and judged.spread > 0
                 then (cast(judged.observed_cost as double) - judged.expected_cost) / judged.spread
         end as score,
-        judged.history_days
+        judged.history_days,
+        judged.customer_start_date,
+        judged.ledger_first_date
 
     from judged
 
@@ -118,7 +139,7 @@ scored as (
 {# A sustained rise: the days among the last seven (this one included) judged with a score of at
     least cpc_anomaly_drift_score. At least cpc_anomaly_drift_days of seven is a median score that
     high, which ordinary noise does not keep up for a week. -#}
-final as (
+sustained as (
 
     select
         scored.*,
@@ -131,6 +152,38 @@ final as (
         ) as sustained_days
 
     from scored
+
+),
+
+final as (
+
+    select
+        sustained.cost_date,
+        sustained.customer_id,
+        sustained.scope,
+        sustained.currency,
+        sustained.baseline_status,
+        sustained.observed_cost,
+        sustained.previous_day_cost,
+        sustained.expected_cost,
+        sustained.lower_band,
+        sustained.upper_band,
+        sustained.spread,
+        sustained.score,
+        sustained.history_days,
+        sustained.sustained_days,
+        sustained.customer_start_date,
+        sustained.ledger_first_date,
+        '{{ cost_per_customer.anomaly_settings_fingerprint() }}' as settings_fingerprint
+
+    from sustained
+    {%- if is_incremental() %}
+    inner join {{ ref('int_customer_cost_series_changes') }} as changes
+        on sustained.customer_id = changes.customer_id
+        and sustained.currency = changes.currency
+        and sustained.scope = changes.scope
+        and sustained.cost_date >= changes.first_changed_date
+    {%- endif %}
 
 )
 
