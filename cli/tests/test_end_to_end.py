@@ -483,19 +483,34 @@ def test_a_failing_data_test_fails_the_build_with_one_line(tmp_path: Path) -> No
     assert "Traceback" not in done.stderr
 
 
-def test_a_null_in_a_required_column_fails_naming_the_column(generated_build: BuiltInput, tmp_path: Path) -> None:
-    """The columns a model requires are tested together (not_null_columns: one node per model
-    instead of one per column); a null in any of them fails, and each failing row names its column."""
-    warehouse = tmp_path / "nulled.duckdb"
+def test_each_broken_row_check_fails_naming_the_check(generated_build: BuiltInput, tmp_path: Path) -> None:
+    """What makes a model's row valid is one test per model (valid_rows: one node instead of one
+    per column and check). Breaking each kind of check makes it fail: each failing row, and each
+    repeated key once, names the checks it breaks; the rows that break none are not listed."""
+    warehouse = tmp_path / "broken.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
+    daily, mapped = "marts.customer_costs_daily", "int_kubernetes_usage_mapped"
     with duckdb.connect(str(warehouse)) as con:
-        nulled = con.execute(
-            "update marts.customer_costs_daily set rule_name = null"
-            " where rowid = (select min(rowid) from marts.customer_costs_daily)").fetchone()[0]
-    assert nulled == 1
+        mapped = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+            f" where table_name = '{mapped}'").fetchone()[0]
+        ranked = "select rowid from {table} order by rowid limit 1 offset {offset}"
+        for sql in (
+            f"update {daily} set rule_name = null where rowid = ({ranked.format(table=daily, offset=0)})",
+            f"update {daily} set allocation_method = 'by_guess' where rowid = ({ranked.format(table=daily, offset=1)})",
+            f"insert into {daily} select * from {daily} where rowid = ({ranked.format(table=daily, offset=2)})",
+            f"update {mapped} set cpu_cores_charged = -1 where rowid = ({ranked.format(table=mapped, offset=0)})",
+            (f"update {mapped} set customer_id = null, customer_source = 'namespace_map'"
+             f" where rowid = ({ranked.format(table=mapped, offset=1)})"),
+            ("update marts.tag_coverage_daily set tagged_share = 1.5"
+             " where rowid = (select min(rowid) from marts.tag_coverage_daily)"),
+        ):
+            assert con.execute(sql).fetchone()[0] == 1, sql
     target = tmp_path / "dbt" / "target"
     tested = subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "customer_costs_daily,test_name:not_null_columns",
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select",
+         *[f"{model},test_name:valid_rows"
+           for model in ("customer_costs_daily", "int_kubernetes_usage_mapped", "tag_coverage_daily")],
          "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR / "profiles"), "--target", "duckdb",
          "--target-path", str(target), "--log-path", str(tmp_path / "dbt" / "logs"),
          "--vars", json.dumps(resolve_rules(generated_build.input_dir, None, dialect="duckdb").to_dbt_vars())],
@@ -503,13 +518,20 @@ def test_a_null_in_a_required_column_fails_naming_the_column(generated_build: Bu
         env={**os.environ, "CPC_WAREHOUSE": str(warehouse)},
     )
     assert tested.returncode == 1, tested.stdout[-3000:] + tested.stderr[-2000:]
-    assert re.search(r"Failure in test not_null_columns_customer_costs_daily_\w+", tested.stdout), tested.stdout[-3000:]
-    (result,) = json.loads((target / "run_results.json").read_text())["results"]
-    assert result["status"] == "fail" and result["failures"] == 1
-    compiled = result["compiled_code"]
+    assert re.search(r"Failure in test valid_rows_customer_costs_daily_\w+", tested.stdout), tested.stdout[-3000:]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert sorted((result["status"], result["failures"]) for result in results) == [
+        ("fail", 1), ("fail", 2), ("fail", 3)], results
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        failing = con.execute(f"select null_columns, cost_date, customer_id from ({compiled}) as failing").fetchall()
-    assert [row[0] for row in failing] == ["rule_name"]
+        failing = sorted(
+            sorted(row[0] for row in con.execute(f"select failed_checks from ({result['compiled_code']}) as failing_rows").fetchall())
+            for result in results)
+    repeated = "key (cost_date, customer_id, pool_id) repeated"
+    assert failing == [
+        ["allocation_method not accepted", repeated, "rule_name is null"],
+        ["cpu_cores_charged negative", "customer_id is null where required"],
+        ["tagged_share outside [0, 1]"],
+    ], failing
 
 
 @pytest.mark.parametrize(

@@ -60,16 +60,27 @@ def test_python_passes_ruff() -> None:
     assert done.returncode == 0, f"ruff found problems (run `make lint`):\n{done.stdout[-3000:]}{done.stderr[-1000:]}"
 
 
-def test_a_model_lists_its_required_columns_in_one_test() -> None:
-    """docs/naming.md: a model's required columns sit in one not_null_columns test, not a not_null
-    test each (every data test is a node of every build, with dbt's overhead per node)."""
+def test_a_model_states_its_valid_rows_in_one_test() -> None:
+    """docs/naming.md: what makes a row valid (key, required columns, accepted values, bounds) sits
+    in the model's valid_rows test, not in a test per column and check: every data test is a node
+    of every build, with dbt's overhead per node. Only tests of another kind (relationships, a
+    second key) are left on columns."""
     import yaml
 
+    row_checks = {"not_null", "accepted_values", "not_negative", "between", "required_when", "unique",
+                  "not_null_columns", "unique_combination"}
     spread = []
-    for path in sorted(PROJECT_DIR.glob("models/**/*.yml")):
-        for model in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("models") or []:
-            not_null = [column["name"] for column in model.get("columns") or []
-                        if "not_null" in (column.get("data_tests") or [])]
-            if len(not_null) > 1:
-                spread.append(f"{path.relative_to(PROJECT_DIR)}: {model['name']} {not_null}")
-    assert spread == [], "list these in the model's not_null_columns test:\n" + "\n".join(spread)
+    for path in sorted(PROJECT_DIR.glob("models/**/*.yml")) + sorted(PROJECT_DIR.glob("seeds/*.yml")):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        tables = [*(document.get("models") or []), *(document.get("seeds") or []),
+                  *(table for source in document.get("sources") or [] for table in source.get("tables") or [])]
+        for table in tables:
+            tests = [*(table.get("data_tests") or []),
+                     *(test for column in table.get("columns") or [] for test in column.get("data_tests") or [])]
+            names = [test if isinstance(test, str) else next(iter(test)) for test in tests]
+            valid_rows = names.count("valid_rows")
+            folded = [name for name in names if name in row_checks]
+            # A second key may stay a plain unique (staging's charge_id next to the file and row).
+            if folded not in ([], ["unique"]) or (folded and not valid_rows):
+                spread.append(f"{path.relative_to(PROJECT_DIR)}: {table['name']} {folded}")
+    assert spread == [], "state these in the model's valid_rows test:\n" + "\n".join(spread)

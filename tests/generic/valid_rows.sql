@@ -1,0 +1,102 @@
+{#- What makes a row of a model valid, in one test: one query and one node of the build, where a
+    test per column and per check would cost a node each. Every argument is optional, but at least
+    one check is needed:
+      key              columns whose combination no two rows share (NULLs compare equal);
+      required         columns that are never NULL;
+      accepted_values  {column: [values]}: a non-NULL value is one of these strings;
+      not_negative     columns never below 0;
+      between          {column: [min, max]}: a non-NULL value within these bounds;
+      required_when    {column: condition}: the column is not NULL on rows where the SQL condition holds.
+    Fails with each row that breaks a check, `failed_checks` naming which (comma-separated): with a
+    key, each such row by its key, and each repeated key once with `repeated_key_rows`, how many
+    rows share it; without a key, each such row whole. -#}
+{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none) %}
+    {%- set where = "valid_rows on " ~ model ~ ": " -%}
+    {%- for name, value in {"key": key, "required": required, "not_negative": not_negative}.items() -%}
+        {%- if value is not none and (value is string or value is mapping or value | length == 0) -%}
+            {{ exceptions.raise_compiler_error(where ~ name ~ " must be a non-empty list of columns, got " ~ value) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- for name, value in {"accepted_values": accepted_values, "between": between, "required_when": required_when}.items() -%}
+        {%- if value is not none and (value is not mapping or value | length == 0) -%}
+            {{ exceptions.raise_compiler_error(where ~ name ~ " must be a non-empty mapping of column to check, got " ~ value) }}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {#- (label, condition that makes the row fail) for each check of a row -#}
+    {%- set checks = [] -%}
+    {%- for column in required or [] -%}
+        {%- do checks.append((column ~ " is null", column ~ " is null")) -%}
+    {%- endfor -%}
+    {%- for column, values in (accepted_values or {}).items() -%}
+        {%- if values is string or values is mapping or values | length == 0 -%}
+            {{ exceptions.raise_compiler_error(where ~ "accepted_values of " ~ column ~ " must be a non-empty list, got " ~ values) }}
+        {%- endif -%}
+        {%- set quoted = [] -%}
+        {%- for value in values -%}
+            {%- if "'" in value | string or "\\" in value | string -%}
+                {{ exceptions.raise_compiler_error(where ~ "accepted value " ~ value ~ " of " ~ column ~ " has a quote or a backslash") }}
+            {%- endif -%}
+            {%- do quoted.append("'" ~ value ~ "'") -%}
+        {%- endfor -%}
+        {%- do checks.append((column ~ " not accepted", column ~ " not in (" ~ quoted | join(", ") ~ ")")) -%}
+    {%- endfor -%}
+    {%- for column in not_negative or [] -%}
+        {%- do checks.append((column ~ " negative", column ~ " < 0")) -%}
+    {%- endfor -%}
+    {%- for column, bounds in (between or {}).items() -%}
+        {%- if bounds is string or bounds is mapping or bounds | length != 2 -%}
+            {{ exceptions.raise_compiler_error(where ~ "between of " ~ column ~ " must be [min, max], got " ~ bounds) }}
+        {%- endif -%}
+        {%- do checks.append((column ~ " outside [" ~ bounds[0] ~ ", " ~ bounds[1] ~ "]",
+                              "(" ~ column ~ " < " ~ bounds[0] ~ " or " ~ column ~ " > " ~ bounds[1] ~ ")")) -%}
+    {%- endfor -%}
+    {%- for column, condition in (required_when or {}).items() -%}
+        {%- do checks.append((column ~ " is null where required", "(" ~ condition ~ ") and " ~ column ~ " is null")) -%}
+    {%- endfor -%}
+    {%- if not key and checks | length == 0 -%}
+        {{ exceptions.raise_compiler_error(where ~ "give at least one check (key, required, accepted_values, not_negative, between, required_when)") }}
+    {%- endif %}
+
+    {%- set labels %}
+        concat_ws(', '
+        {%- for label, condition in checks %},
+            case when {{ condition }} then '{{ label }}' end
+        {%- endfor %}
+        )
+    {%- endset %}
+
+    {#- A repeated key is found by grouping, the other checks row by row: two queries over the
+        model in a union, not a join (a join of a large view with itself can take Spark's planner
+        minutes). With a key, a failing row is shown by its key; without one, whole. #}
+    {%- if key %}
+    select
+        'key ({{ key | join(", ") }}) repeated' as failed_checks,
+        {{ key | join(", ") }},
+        count(*) as repeated_key_rows
+    from {{ model }}
+    group by {{ key | join(", ") }}
+    having count(*) > 1
+    {%- if checks %}
+
+    union all
+
+    select
+        {{ labels }} as failed_checks,
+        {{ key | join(", ") }},
+        cast(null as bigint) as repeated_key_rows
+    from {{ model }}
+    {%- endif %}
+    {%- else %}
+    select
+        {{ labels }} as failed_checks,
+        *
+    from {{ model }}
+    {%- endif %}
+    {%- if checks %}
+    where
+    {%- for label, condition in checks %}
+        {{ "or " if not loop.first }}{{ condition }}
+    {%- endfor %}
+    {%- endif %}
+{% endtest %}
