@@ -489,11 +489,11 @@ def test_each_broken_row_check_fails_naming_the_check(generated_build: BuiltInpu
     repeated key once, names the checks it breaks; the rows that break none are not listed."""
     warehouse = tmp_path / "broken.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
-    daily, mapped = "marts.customer_costs_daily", "int_kubernetes_usage_mapped"
+    daily = "marts.customer_costs_daily"
     with duckdb.connect(str(warehouse)) as con:
         mapped = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables"
-            f" where table_name = '{mapped}'").fetchone()[0]
+            " where table_name = 'int_kubernetes_usage_mapped'").fetchone()[0]
         ranked = "select rowid from {table} order by rowid limit 1 offset {offset}"
         for sql in (
             f"update {daily} set rule_name = null where rowid = ({ranked.format(table=daily, offset=0)})",

@@ -66,6 +66,13 @@
         )
     {%- endset %}
 
+    {%- set failing %}
+    where
+    {%- for label, condition in checks %}
+        {{ "or " if not loop.first }}{{ condition }}
+    {%- endfor %}
+    {%- endset %}
+
     {#- A repeated key is found by grouping, the other checks row by row: two queries over the
         model in a union, not a join (a join of a large view with itself can take Spark's planner
         minutes). With a key, a failing row is shown by its key; without one, whole. #}
@@ -86,17 +93,13 @@
         {{ key | join(", ") }},
         cast(null as bigint) as repeated_key_rows
     from {{ model }}
+    {{ failing }}
     {%- endif %}
     {%- else %}
     select
         {{ labels }} as failed_checks,
         *
     from {{ model }}
-    {%- endif %}
-    {%- if checks %}
-    where
-    {%- for label, condition in checks %}
-        {{ "or " if not loop.first }}{{ condition }}
-    {%- endfor %}
+    {{ failing }}
     {%- endif %}
 {% endtest %}
