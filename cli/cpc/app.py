@@ -159,7 +159,7 @@ def build(
 
         spark_master = master_url(spark_master)  # a clear line now rather than after landing
     builder.check_target(target)
-    first_day = builder.reprocess_day(reprocess_from, target)
+    first_day = builder.reprocess_day(reprocess_from)
     if input_dir.expanduser().is_dir():
         # Rules asking for pseudonyms without CPC_SALT: one line now, before anything is locked.
         builder.build_salt(builder.resolve_rules(input_dir.expanduser().resolve(), rules, target), target)

@@ -405,13 +405,10 @@ def check_target(target: str) -> None:
         raise UserError(f"unknown target '{target}' (choose one of: {', '.join(TARGETS)})")
 
 
-def reprocess_day(text: str | None, target: str) -> dt.date | None:
-    """The day of ``--reprocess-from`` (YYYY-MM-DD), or None; UserError for anything else, and on
-    Spark, whose every build allocates every day."""
+def reprocess_day(text: str | None) -> dt.date | None:
+    """The day of ``--reprocess-from`` (YYYY-MM-DD), or None; UserError for anything else."""
     if text is None:
         return None
-    if target != "duckdb":
-        raise UserError(f"--reprocess-from applies to --target duckdb (a {target} build allocates every day)")
     try:
         return dt.date.fromisoformat(text.strip())
     except ValueError:
@@ -614,8 +611,9 @@ def _land_and_build(
         dbt_result = run_dbt(verb, warehouse=building, target=target,
                              dbt_vars=dbt_vars, quiet=quiet, published=warehouse,
                              on_event=progress.dbt_event if progress else None)
-        over_limit = _months_over_limit(_built_query(building, spark_session),
-                                        ruleset.max_unattributed_share)
+        built_query = _built_query(building, spark_session)
+        over_limit = _months_over_limit(built_query, ruleset.max_unattributed_share)
+        _read_allocated_days(built_query, result)
     finally:
         result.seconds["dbt_build"] = time.perf_counter() - started
         if spark_session is not None and not keep_spark:
@@ -653,13 +651,12 @@ def _land_and_build(
         if salt is not None:
             say(f"pseudonyms: {mapped} customers mapped in {privacy.MAPPING_TABLE} (private; "
                 f"salt fingerprint {result.privacy['salt_fingerprint']})")
-        _read_allocated_days(building, result)
-        if line := result.allocation_line():
-            say(line)
-        if result.held_back_days:
-            late = _late_telemetry_line(result.held_back_days, ruleset.lookback_days, input_dir, warehouse)
-            result.warnings.append(late)
-            say(f"warning: {late}")
+    if line := result.allocation_line():
+        say(line)
+    if result.held_back_days:
+        late = _late_telemetry_line(result.held_back_days, ruleset.lookback_days, input_dir, warehouse, target)
+        result.warnings.append(late)
+        say(f"warning: {late}")
     _write_summary(result)
     if strict and over_limit:
         outcome = ("the build is recorded as failed" if target == "spark"
@@ -735,28 +732,27 @@ def _warnings(dbt_result: Any, warehouse: Path, target: str) -> list[str]:
     return lines
 
 
-def _read_allocated_days(warehouse: Path, result: BuildResult) -> None:
+def _read_allocated_days(query: Callable[[str], list[dict[str, Any]]], result: BuildResult) -> None:
     """Which days the build allocated and why (int_days_to_process), into ``result``."""
-    with store.connect_duckdb(warehouse) as con:
-        rows = con.execute(
-            "select reprocess_reason, count(*) from intermediate.int_days_to_process group by 1"
-        ).fetchall()
-        (days,) = con.execute("select count(*) from intermediate.int_days_fingerprinted").fetchone()
-        held_back = con.execute(
-            "select cast(cost_date as varchar) from intermediate.int_days_held_back order by 1"
-        ).fetchall()
-    result.allocated_days = {str(reason): int(count) for reason, count in rows}
-    result.input_days = int(days)
-    result.held_back_days = [day for (day,) in held_back]
+    rows = query("select reprocess_reason, count(*) as days from intermediate.int_days_to_process"
+                 " group by reprocess_reason")
+    (counted,) = query("select count(*) as days from intermediate.int_days_fingerprinted")
+    held_back = query("select cast(cost_date as string) as cost_date from intermediate.int_days_held_back"
+                      " order by cost_date")
+    result.allocated_days = {str(row["reprocess_reason"]): int(row["days"]) for row in rows}
+    result.input_days = int(counted["days"])
+    result.held_back_days = [str(row["cost_date"]) for row in held_back]
 
 
-def _late_telemetry_line(days: list[str], lookback_days: int, input_dir: Path, warehouse: Path) -> str:
+def _late_telemetry_line(days: list[str], lookback_days: int, input_dir: Path, warehouse: Path,
+                         target: str = "duckdb") -> str:
     """The warning for telemetry that changed before the lookback window, with the command that
     allocates it."""
     span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"
+    engine = "" if target == "duckdb" else f" --target {target}"
     return (f"telemetry changed on {len(days)} day(s) more than {lookback_days} day(s) before the input's "
             f"latest day ({span}; allocation.yml incremental lookback_days); those days keep their "
-            f"allocation until you run: cpc build --input {input_dir} --warehouse {warehouse} "
+            f"allocation until you run: cpc build --input {input_dir} --warehouse {warehouse}{engine} "
             f"--reprocess-from {days[0]}")
 
 

@@ -128,13 +128,13 @@ def test_a_text_file_given_as_the_duckdb_file(inputs: Inputs, tmp_path: Path, co
     assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.duckdb"]  # no lock left
 
 
-@pytest.mark.parametrize(("value", "target", "expected"), [
-    ("2024-13-01", "duckdb", "--reprocess-from '2024-13-01': not a day; write it as YYYY-MM-DD"),
-    ("yesterday", "duckdb", "--reprocess-from 'yesterday': not a day; write it as YYYY-MM-DD"),
-    ("2024-01-02", "spark", "--reprocess-from applies to --target duckdb (a spark build allocates every day)"),
+@pytest.mark.parametrize(("value", "target"), [
+    ("2024-13-01", "duckdb"),
+    ("yesterday", "duckdb"),
+    ("2024-02-30", "spark"),
 ])
-def test_a_reprocess_from_that_cannot_be_used(inputs: Inputs, tmp_path: Path, value: str, target: str,
-                                               expected: str) -> None:
+def test_a_reprocess_from_that_cannot_be_used(inputs: Inputs, tmp_path: Path, value: str, target: str) -> None:
+    expected = f"--reprocess-from '{value}': not a day; write it as YYYY-MM-DD"
     warehouse = tmp_path / "w.duckdb"
     done = run_cpc("build", "--input", str(inputs.a), "--warehouse", str(warehouse), "--target", target,
                    "--reprocess-from", value)

@@ -2,8 +2,8 @@
 after any sequence of such builds its marts equal a full build of the final input, row for row.
 
 One generated input is delivered the way it happens: the month's files re-delivered with one more
-day, the same files again, then a restatement (a changed bill line of an earlier day, late
-telemetry for the first day, a customer moving segment), then a rule change from a later day, then
+day, the same files again, then a restatement (a changed bill line of an earlier day, an
+unreadable one of another, late telemetry for the first day, a customer moving segment), then a rule change from a later day, then
 late telemetry with a short lookback window (inside it allocated; outside it held back, reported,
 then allocated with --reprocess-from). The same warehouse takes each delivery;
 a --full-refresh build of a copy of it builds the last delivery in full. Each delivery lists its
@@ -33,6 +33,7 @@ LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 RULE_CHANGE_DAY = FIRST_DAY + timedelta(days=1)
 LOOKBACK_DAYS = 2
 LATE_DAY = FIRST_DAY + timedelta(days=1)
+QUARANTINE_DAY = FIRST_DAY + timedelta(days=3)
 
 def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
@@ -116,7 +117,10 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
         line = next(row for row in rows if row[start].startswith(second_day) and row[end].startswith(second_day)
                     and row[currency] == "USD" and Decimal(row[cost]) > 0)
         line[cost] = str(Decimal(line[cost]) + Decimal("7.25"))
-        return rows
+        # A line of QUARANTINE_DAY that cannot be read arrives (appended, so no other line moves).
+        unreadable = list(next(row for row in rows if row[start].startswith(QUARANTINE_DAY.isoformat())))
+        unreadable[cost] = "n/a"
+        return [*rows, unreadable]
 
     def late_telemetry(header, rows):
         first = next(row for row in rows if row[header.index("usage_date")] == FIRST_DAY.isoformat())
@@ -214,6 +218,8 @@ def test_a_restatement_allocates_the_days_it_touches(deliveries: Deliveries) -> 
     allocated = deliveries.steps["restated"]
     assert allocated.pop(FIRST_DAY.isoformat()) == "usage changed"
     assert allocated.pop((FIRST_DAY + timedelta(days=1)).isoformat()) == "charges changed"
+    # A quarantined line is that day's unattributed cost: its day is allocated again.
+    assert allocated.pop(QUARANTINE_DAY.isoformat()) == "quarantine changed"
     # The customer who moved segment changes the recipients of segment-weighted rules, on the
     # days those rules are in effect, and nothing else.
     assert set(allocated.values()) <= {"recipients changed"}

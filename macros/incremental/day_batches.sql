@@ -6,22 +6,46 @@
 {#- The inputs int_days_fingerprinted fingerprints, in the order int_days_changed names the
     first that changed (each is a column <input>_fingerprint). -#}
 {% macro day_fingerprint_inputs() -%}
-    {{ return(['rules', 'charges', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
+    {{ return(['rules', 'charges', 'quarantine', 'usage', 'recipients', 'support', 'customers', 'settings']) }}
 {%- endmacro %}
 
 
-{#- How the models that keep every day (the ledger) materialize: incremental where the engine can
-    delete one day's rows (DuckDB), a table rebuilt in full elsewhere (Spark's parquet tables cannot
-    delete rows). -#}
-{% macro day_ledger_materialization() -%}
-    {{ return(adapter.dispatch('day_ledger_materialization', 'cost_per_customer')()) }}
+{#- The config of the models that keep every day (the ledger): incremental, with the days this
+    build allocates replaced. DuckDB deletes their rows (pre-hook clear_days_to_process), then
+    inserts the new ones; Spark's parquet tables cannot delete rows, so there each day is a
+    partition (partition_by cost_date, which Spark places last among the columns) and the build
+    overwrites the partitions of the days it allocates (insert_overwrite). Any other engine
+    rebuilds the tables whole. -#}
+{% macro day_ledger_config() -%}
+    {{ return(adapter.dispatch('day_ledger_config', 'cost_per_customer')()) }}
 {%- endmacro %}
 
-{% macro default__day_ledger_materialization() -%}
+{% macro default__day_ledger_config() -%}
+    {{ return({'materialized': 'table'}) }}
+{%- endmacro %}
+
+{% macro duckdb__day_ledger_config() -%}
+    {{ return({'materialized': 'incremental'}) }}
+{%- endmacro %}
+
+{% macro spark__day_ledger_config() -%}
+    {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
+               'partition_by': ['cost_date'], 'file_format': 'parquet'}) }}
+{%- endmacro %}
+
+
+{#- How the anomaly baselines materialize: incremental where a scope's days can be deleted from
+    its first changed one (DuckDB), a table rebuilt whole elsewhere (a Spark partition by day
+    would hold every scope, changed or not). -#}
+{% macro anomaly_baselines_materialization() -%}
+    {{ return(adapter.dispatch('anomaly_baselines_materialization', 'cost_per_customer')()) }}
+{%- endmacro %}
+
+{% macro default__anomaly_baselines_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}
 
-{% macro duckdb__day_ledger_materialization() -%}
+{% macro duckdb__anomaly_baselines_materialization() -%}
     {{ return('incremental') }}
 {%- endmacro %}
 
@@ -41,15 +65,35 @@
 {%- endmacro %}
 
 
-{#- The pre-hook of an incremental ledger model: remove the days this build allocates again (also
-    the days that no longer have any input), so that the model's rows for them are replaced.
-    `every_day_of_reason`: rows of this unattributed reason are removed on every day too (the
-    model rebuilds them whole). -#}
-{% macro delete_days_to_process(every_day_of_reason=none) -%}
+{#- The pre-hook of a model that keeps every day (day_ledger_config), on an incremental run: make
+    room for the days this build allocates again. DuckDB deletes their rows, and the run inserts
+    them again. On Spark the run's insert overwrites the partitions of the days it writes, so only
+    the days left without any input (reason 'no input left', which the run writes nothing for) are
+    dropped; they stay listed by int_days_processed until its own run, so a build that stops
+    part-way drops them again next time. `undated_reason`: rows of this unattributed reason that
+    have no day are removed on every run (the model writes them again whole). -#}
+{% macro clear_days_to_process(undated_reason=none) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ cost_per_customer.in_days_to_process('cost_date') }}
-        {%- if every_day_of_reason %} or reason = '{{ every_day_of_reason }}'{% endif %}
+        {{ return(adapter.dispatch('clear_days_to_process', 'cost_per_customer')(undated_reason)) }}
+    {%- endif -%}
+    {{ return('select 1') }}
+{%- endmacro %}
+
+{% macro default__clear_days_to_process(undated_reason) -%}
+    delete from {{ this }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
+    {%- if undated_reason %} or (cost_date is null and reason = '{{ undated_reason }}'){% endif %}
+{%- endmacro %}
+
+{% macro spark__clear_days_to_process(undated_reason) -%}
+    {%- set partitions = [] -%}
+    {%- set emptied = run_query(
+        "select cast(cost_date as string) from " ~ ref('int_days_to_process')
+        ~ " where reprocess_reason = 'no input left' order by 1") -%}
+    {%- for row in emptied.rows %}{% do partitions.append("partition (cost_date = '" ~ row[0] ~ "')") %}{% endfor -%}
+    {%- if undated_reason %}{% do partitions.append('partition (cost_date = null)') %}{% endif -%}
+    {%- if partitions -%}
+        alter table {{ this }} drop if exists {{ partitions | join(', ') }}
     {%- else -%}
         select 1
     {%- endif -%}
@@ -210,7 +254,7 @@
     whose ledger is rebuilt whole, and only when every incremental model and the record of the days
     already allocated exist. -#}
 {% macro can_process_changed_days_only() -%}
-    {%- if not execute or flags.FULL_REFRESH or cost_per_customer.day_ledger_materialization() != 'incremental' -%}
+    {%- if not execute or flags.FULL_REFRESH or cost_per_customer.day_ledger_config().materialized != 'incremental' -%}
         {{ return(false) }}
     {%- endif -%}
     {%- for node in graph.nodes.values() -%}

@@ -7,9 +7,9 @@
     'driver_service',
 ] -%}
 {{ config(
-    materialized=cost_per_customer.day_ledger_materialization(),
-    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
     on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
 ) }}
 with
 

@@ -1,8 +1,8 @@
 {#- One row per pool member: a charge-day of a pool, or a priced support ticket of a support pool (see _ledger__models.yml). -#}
 {{ config(
-    materialized=cost_per_customer.day_ledger_materialization(),
-    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
     on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
 ) }}
 with
 

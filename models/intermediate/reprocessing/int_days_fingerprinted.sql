@@ -7,8 +7,12 @@
     'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
     'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients'),
     'support': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs'),
+    'quarantine': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), 'quarantined'),
 } -%}
-{%- set aliases = {'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs'} -%}
+{%- set aliases = {
+    'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs',
+    'quarantine': 'quarantined',
+} -%}
 with
 
 charge_days_matched as (
@@ -53,6 +57,13 @@ recipients as (
 support_costs as (
 
     select * from {{ ref('int_support_costs') }}
+
+),
+
+{# Billing rows held back by quarantine count as unattributed cost on their day. -#}
+quarantined as (
+
+    select * from {{ ref('int_quarantined_charges_converted') }}
 
 ),
 

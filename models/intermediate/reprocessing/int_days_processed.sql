@@ -1,8 +1,8 @@
 {#- One row per day the ledger holds: the fingerprints of its inputs when it was last allocated. -#}
 {{ config(
-    materialized=cost_per_customer.day_ledger_materialization(),
     on_schema_change='fail',
-    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
+    **cost_per_customer.day_ledger_config()
 ) }}
 {#- Written last, after every ledger model it records (a build that stops before it allocates the
     same days again next time): -#}

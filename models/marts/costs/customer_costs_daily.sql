@@ -1,8 +1,8 @@
 {#- The ledger: one row per day x customer x cost pool, with the rule that placed the cost. -#}
 {{ config(
-    materialized=cost_per_customer.day_ledger_materialization(),
-    pre_hook="{{ cost_per_customer.delete_days_to_process() }}",
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
     on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
 ) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with

@@ -1,9 +1,10 @@
 {#- One row per day x cost pool x reason of cost on no customer; see _costs__models.yml. -#}
-{#- The quarantined rows' part is rebuilt whole on every build. -#}
+{#- Quarantined rows count on their day (a day whose quarantined rows change is allocated again,
+    int_days_fingerprinted); those without a readable day are written again on every build. -#}
 {{ config(
-    materialized=cost_per_customer.day_ledger_materialization(),
-    pre_hook="{{ cost_per_customer.delete_days_to_process(every_day_of_reason='quarantined_input') }}",
+    pre_hook="{{ cost_per_customer.clear_days_to_process(undated_reason='quarantined_input') }}",
     on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
 ) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
@@ -24,6 +25,7 @@ pools as (
 quarantined as (
 
     select * from {{ ref('int_quarantined_charges_converted') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }} or cost_date is null
 
 ),
 
