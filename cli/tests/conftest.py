@@ -23,8 +23,8 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 #: The test files that take longest, longest first (from `--durations`). `make test` runs the files
-#: in two workers, each file in one; a worker takes its next file when it finishes one, and each
-#: starts with two: the first with the first and third files, the other with the second and fourth.
+#: in three workers, each file in one; a worker takes its next file when it finishes one, and each
+#: starts with two: the first with the first file and the one after the first of every worker.
 #: Starting with the longest files (the Spark builds hold one worker for a good part of the run)
 #: keeps one worker from running a long file at the end while the other waits; the third is a
 #: short one (the generator's), since it waits behind the Spark builds. pytest-xdist would otherwise
