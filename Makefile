@@ -23,12 +23,10 @@ demo: $(STAMP)
 	$(BIN)/cpc demo --out demo
 
 ## The whole test suite: pytest (CLI, generator, landing, rules, end to end on DuckDB and Spark),
-## in three worker processes (the Spark builds wait on Spark's own scheduling much of the time, so
-## a third worker keeps both cores busy), each test file in one worker (its module fixtures built
-## once), the longest files first in the order cli/tests/conftest.py gives (--no-loadscope-reorder
-## keeps it).
+## in two worker processes, each test file in one worker (its module fixtures built once), the
+## longest files first in the order cli/tests/conftest.py gives (--no-loadscope-reorder keeps it).
 test: $(STAMP)
-	$(BIN)/pytest -q -ra -n 3 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/pytest -q -ra -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 ## Everything but the Spark build.
 test-fast: $(STAMP)

@@ -23,15 +23,15 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 #: The test files that take longest, longest first (from `--durations`). `make test` runs the files
-#: in three workers, each file in one; a worker takes its next file when it finishes one, and each
-#: starts with two: the first worker with the first and fourth files, the second with the second
-#: and fifth, the third with the third and sixth. Starting with the longest files (the Spark builds
-#: hold one worker for a good part of the run) keeps one worker from running a long file at the
-#: end while the others wait; the fourth is a short one (the generator's), since it waits behind
-#: the Spark builds. pytest-xdist would otherwise order the files by their number of tests (`make
-#: test` passes --no-loadscope-reorder to keep this order).
+#: in two workers, each file in one; a worker takes its next file when it finishes one, and each
+#: starts with two: the first with the first and third files, the other with the second and fourth.
+#: Starting with the longest files (the Spark builds hold one worker for a good part of the run)
+#: keeps one worker from running a long file at the end while the other waits; the third is a
+#: short one (the generator's), since it waits behind the Spark builds. pytest-xdist would otherwise
+#: order the files by their number of tests (`make test` passes --no-loadscope-reorder to keep this
+#: order).
 LONGEST_FIRST = (
-    "test_spark.py", "test_end_to_end.py", "test_incremental.py", "test_generate.py", "test_explain_and_history.py",
+    "test_spark.py", "test_end_to_end.py", "test_generate.py", "test_incremental.py", "test_explain_and_history.py",
     "test_allocation_properties.py", "test_cli_errors.py", "test_cost_impact.py", "test_validate.py",
     "test_fuzz_inputs.py", "test_currency.py", "test_metrics.py", "test_unattributed_gate.py",
     "test_other_costs.py", "test_rules.py", "test_regional.py", "test_conventions.py", "test_docs.py",
