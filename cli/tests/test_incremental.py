@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import Completed, build_ok, query, run_cpc
 from cpc.build import dbt_paths
@@ -287,6 +288,29 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     before = Decimal(str(query(deliveries.before_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
     after = Decimal(str(query(deliveries.after_restatement, day_total.replace("?", f"'{second_day}'"))[0][0]))
     assert after - before == Decimal("7.25")
+
+
+def test_the_ledger_row_checks_read_the_days_the_build_allocated(deliveries: Deliveries, tmp_path: Path) -> None:
+    """customer_costs_daily's row checks (valid_rows with changed_days) read the rows of the days
+    the build allocated, and rows without a day: those of the days it kept were checked by the
+    build that wrote them. Run here as the last builds compiled them, on copies with one row broken
+    on the first day (kept by the last incremental build) and one on the last (allocated)."""
+    every_day = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(DAYS)]
+    for warehouse, read in ((deliveries.incremental, every_day[1:]), (deliveries.full, every_day)):
+        assert sorted(_allocated(warehouse)) == read
+        compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
+        (check,) = compiled.rglob("valid_rows_customer_costs_dail*.sql")
+        broken = tmp_path / warehouse.stem / warehouse.name  # same name: the compiled SQL names it
+        broken.parent.mkdir()
+        shutil.copyfile(warehouse, broken)
+        with duckdb.connect(str(broken)) as con:
+            for day in (FIRST_DAY, LAST_DAY):
+                con.execute("update marts.customer_costs_daily set rule_name = null where rowid ="
+                            " (select min(rowid) from marts.customer_costs_daily where cost_date = ?)", [day])
+            failing = con.execute(check.read_text()).fetchall()
+        expected = [day.isoformat() for day in (FIRST_DAY, LAST_DAY) if day.isoformat() in read]
+        assert sorted(str(row[1]) for row in failing) == expected, failing
+        assert {row[0] for row in failing} == {"rule_name is null"}
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

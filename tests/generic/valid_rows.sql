@@ -6,11 +6,15 @@
       accepted_values  {column: [values]}: a non-NULL value is one of these strings;
       not_negative     columns never below 0;
       between          {column: [min, max]}: a non-NULL value within these bounds;
-      required_when    {column: condition}: the column is not NULL on rows where the SQL condition holds.
+      required_when    {column: condition}: the column is not NULL on rows where the SQL condition holds;
+      changed_days     a date column: check only the rows of the days this build allocates
+                       (int_days_to_process) and the rows without a day. For the ledger tables that
+                       keep every day: an incremental build checks what it wrote, not the days it kept
+                       (--full-refresh checks them all). Leave it out where a key could repeat across days.
     Fails with each row that breaks a check, `failed_checks` naming which (comma-separated): with a
     key, each such row by its key, and each repeated key once with `repeated_key_rows`, how many
     rows share it; without a key, each such row whole. -#}
-{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none) %}
+{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none) %}
     {%- set where = "valid_rows on " ~ model ~ ": " -%}
     {%- for name, value in {"key": key, "required": required, "not_negative": not_negative}.items() -%}
         {%- if value is not none and (value is string or value is mapping or value | length == 0) -%}
@@ -54,6 +58,15 @@
     {%- for column, condition in (required_when or {}).items() -%}
         {%- do checks.append((column ~ " is null where required", "(" ~ condition ~ ") and " ~ column ~ " is null")) -%}
     {%- endfor -%}
+    {%- set rows = model -%}
+    {%- if changed_days is not none -%}
+        {%- if changed_days is not string or not changed_days -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_days must be the name of a date column, got " ~ changed_days) }}
+        {%- endif -%}
+        {%- set rows -%}
+        (select * from {{ model }} where {{ changed_days }} is null or {{ cost_per_customer.in_days_to_process(changed_days) }}) as changed_rows
+        {%- endset -%}
+    {%- endif -%}
     {%- if not key and checks | length == 0 -%}
         {{ exceptions.raise_compiler_error(where ~ "give at least one check (key, required, accepted_values, not_negative, between, required_when)") }}
     {%- endif %}
@@ -81,7 +94,7 @@
         'key ({{ key | join(", ") }}) repeated' as failed_checks,
         {{ key | join(", ") }},
         count(*) as repeated_key_rows
-    from {{ model }}
+    from {{ rows }}
     group by {{ key | join(", ") }}
     having count(*) > 1
     {%- if checks %}
@@ -92,14 +105,14 @@
         {{ labels }} as failed_checks,
         {{ key | join(", ") }},
         cast(null as bigint) as repeated_key_rows
-    from {{ model }}
+    from {{ rows }}
     {{ failing }}
     {%- endif %}
     {%- else %}
     select
         {{ labels }} as failed_checks,
         *
-    from {{ model }}
+    from {{ rows }}
     {{ failing }}
     {%- endif %}
 {% endtest %}
