@@ -745,7 +745,7 @@ def _read_allocated_days(query: Callable[[str], list[dict[str, Any]]], result: B
 
 
 def _late_telemetry_line(days: list[str], lookback_days: int, input_dir: Path, warehouse: Path,
-                         target: str = "duckdb") -> str:
+                         target: str) -> str:
     """The warning for telemetry that changed before the lookback window, with the command that
     allocates it."""
     span = days[0] if len(days) == 1 else f"{days[0]} to {days[-1]}"

@@ -51,16 +51,18 @@
 
 
 {#- A filter keeping the days this build allocates: every day on a full build, the changed ones on
-    an incremental one. In a dbt unit test (one model's logic on the rows it is given) it keeps
-    every given row. -#}
-{% macro in_days_to_process(date_column) -%}
+    an incremental one. `undated`: rows without a day too (a build writes them again every time).
+    In a dbt unit test (one model's logic on the rows it is given) it keeps every given row. -#}
+{% macro in_days_to_process(date_column, undated=false) -%}
     {%- if date_column is not string or not date_column -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": in_days_to_process needs a date column expression, got " ~ date_column) }}
     {%- endif -%}
     {%- if model.resource_type == 'unit_test' -%}
         true
     {%- else -%}
+        {% if undated %}({{ date_column }} is null or {% endif -%}
         {{ date_column }} in (select days_to_process.cost_date from {{ ref('int_days_to_process') }} as days_to_process)
+        {%- if undated %}){% endif %}
     {%- endif -%}
 {%- endmacro %}
 

@@ -64,7 +64,7 @@
             {{ exceptions.raise_compiler_error(where ~ "changed_days must be the name of a date column, got " ~ changed_days) }}
         {%- endif -%}
         {%- set rows -%}
-        (select * from {{ model }} where {{ changed_days }} is null or {{ cost_per_customer.in_days_to_process(changed_days) }}) as changed_rows
+        (select * from {{ model }} where {{ cost_per_customer.in_days_to_process(changed_days, undated=true) }}) as changed_rows
         {%- endset -%}
     {%- endif -%}
     {%- if not key and checks | length == 0 -%}

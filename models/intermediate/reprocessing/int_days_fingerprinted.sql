@@ -1,17 +1,19 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
-{%- set charge_columns = ['matched.charge_id', 'matched.effective_cost', 'matched.billed_cost', 'matched.list_cost'] -%}
-{%- for column in cost_per_customer.candidate_columns() %}{% do charge_columns.append('matched.' ~ column) %}{% endfor -%}
-{%- do charge_columns.append('matched.rules_matched') -%}
-{%- set day_inputs = {
-    'charges': charge_columns,
-    'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
-    'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients'),
-    'support': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs'),
-    'quarantine': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), 'quarantined'),
-} -%}
+{#- Each day input: the CTE below that holds its rows, and the columns fingerprinted. -#}
 {%- set aliases = {
     'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs',
     'quarantine': 'quarantined',
+} -%}
+{%- set charge_columns = [] -%}
+{%- for column in ['charge_id', 'effective_cost', 'billed_cost', 'list_cost'] + cost_per_customer.candidate_columns() + ['rules_matched'] -%}
+    {%- do charge_columns.append(aliases['charges'] ~ '.' ~ column) -%}
+{%- endfor -%}
+{%- set day_inputs = {
+    'charges': charge_columns,
+    'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), aliases['usage']),
+    'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), aliases['recipients']),
+    'support': cost_per_customer.relation_columns(ref('int_support_costs'), aliases['support']),
+    'quarantine': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), aliases['quarantine']),
 } -%}
 with
 

@@ -25,7 +25,7 @@ pools as (
 quarantined as (
 
     select * from {{ ref('int_quarantined_charges_converted') }}
-    where {{ cost_per_customer.in_days_to_process('cost_date') }} or cost_date is null
+    where {{ cost_per_customer.in_days_to_process('cost_date', undated=true) }}
 
 ),
 
