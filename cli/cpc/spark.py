@@ -49,6 +49,20 @@ DEFAULT_DRIVER_MEMORY = "6g"
 DRIVER_MEMORY_ENV = "CPC_SPARK_DRIVER_MEMORY"
 #: Shuffle partitions: the data is small and there are two cores.
 SHUFFLE_PARTITIONS = 4
+#: JVM options of the driver and of every executor. A build runs hundreds of short statements,
+#: each with classes Spark generates for it: with the JVM's defaults, its optimizing compiler
+#: spends about a third of the CPU compiling code that has already run its course, and the
+#: concurrent collector's threads take more. Promoting code to that compiler ten times later than
+#: the default, and the throughput collector, cut a 25 x 8 build from 326 to 245 CPU-seconds and
+#: from 188 to 166 s (local[2], 2 cores; README, "Running on Spark").
+JVM_OPTIONS = (
+    "-XX:+UseParallelGC",
+    "-XX:Tier4InvocationThreshold=50000",
+    "-XX:Tier4MinInvocationThreshold=20000",
+    "-XX:Tier4CompileThreshold=60000",
+    "-XX:Tier4BackEdgeThreshold=400000",
+    "-XX:ReservedCodeCacheSize=512m",
+)
 #: Oldest Java that Spark 4 runs on.
 MIN_JAVA = 17
 #: Seconds to wait for another process's JVM to release the warehouse's metastore.
@@ -232,6 +246,7 @@ def _static_conf(warehouse_dir: Path, log_config: Path, master: str = MASTER) ->
             f"-Dlog4j2.configurationFile={_java_option_value(log_config.as_uri())}",
             f"-Dderby.system.home={_java_option_value(str(warehouse_dir))}",
             "-Duser.timezone=UTC",
+            *JVM_OPTIONS,
         ]
     )
     # On this machine only, the driver binds to loopback; executors on other hosts must reach it
@@ -243,8 +258,8 @@ def _static_conf(warehouse_dir: Path, log_config: Path, master: str = MASTER) ->
         "spark.driver.extraJavaOptions": java_options,
         # Context options.
         **driver,
-        # Executors on a cluster: the same time zone as the driver.
-        "spark.executor.extraJavaOptions": "-Duser.timezone=UTC",
+        # Executors on a cluster: the same time zone and JVM options as the driver.
+        "spark.executor.extraJavaOptions": " ".join(["-Duser.timezone=UTC", *JVM_OPTIONS]),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.default.parallelism": str(SHUFFLE_PARTITIONS),
