@@ -241,12 +241,13 @@ def _is_loopback(master: str) -> bool:
 
 def _static_conf(warehouse_dir: Path, log_config: Path, master: str = MASTER) -> dict[str, str]:
     """Settings fixed when the SparkContext (and, for the first ones, the JVM) starts."""
+    # Every JVM of the build, the driver and each executor: UTC, and the tuning above.
+    every_jvm = ["-Duser.timezone=UTC", *JVM_OPTIONS]
     java_options = " ".join(
         [
             f"-Dlog4j2.configurationFile={_java_option_value(log_config.as_uri())}",
             f"-Dderby.system.home={_java_option_value(str(warehouse_dir))}",
-            "-Duser.timezone=UTC",
-            *JVM_OPTIONS,
+            *every_jvm,
         ]
     )
     # On this machine only, the driver binds to loopback; executors on other hosts must reach it
@@ -258,8 +259,8 @@ def _static_conf(warehouse_dir: Path, log_config: Path, master: str = MASTER) ->
         "spark.driver.extraJavaOptions": java_options,
         # Context options.
         **driver,
-        # Executors on a cluster: the same time zone and JVM options as the driver.
-        "spark.executor.extraJavaOptions": " ".join(["-Duser.timezone=UTC", *JVM_OPTIONS]),
+        # Executors on a cluster.
+        "spark.executor.extraJavaOptions": " ".join(every_jvm),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.default.parallelism": str(SHUFFLE_PARTITIONS),
