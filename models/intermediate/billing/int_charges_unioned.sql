@@ -1,6 +1,3 @@
-{#- A view on DuckDB (the union costs nothing until it is read); a table on Spark, whose planner
-    would otherwise re-analyse every staging view each time one of the four billing models reads it. -#}
-{{ config(materialized="table" if target.type == "spark" else "view") }}
 {#- One row per landed billing row of every format, nothing filtered; see _billing__models.yml. -#}
 {%- set columns = cost_per_customer.billing_charge_columns() -%}
 with
