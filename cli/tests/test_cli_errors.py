@@ -434,13 +434,36 @@ def test_a_second_build_fails_at_once_or_waits(inputs: Inputs, tmp_path: Path) -
 # --- Ctrl-C -----------------------------------------------------------------------------------
 
 
+def _sigint_handling(pid: int) -> str:
+    """How a running process takes SIGINT, from the signal masks Linux lists in
+    /proc/PID/status: 'caught' (a handler), 'ignored', 'blocked' or 'default'; 'gone' when it
+    has ended or the system has no /proc."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "gone"
+    masks = {name: int(value, 16) for name, value in
+             (line.split(":", 1) for line in status.splitlines() if line.startswith(("SigBlk", "SigIgn", "SigCgt")))}
+    bit = 1 << (signal.SIGINT - 1)
+    for name, handling in (("SigBlk", "blocked"), ("SigIgn", "ignored"), ("SigCgt", "caught")):
+        if masks.get(name, 0) & bit:
+            return handling
+    return "default"
+
+
 @pytest.mark.slow
 def test_ctrl_c_stops_a_build_with_one_line_and_publishes_nothing(
     inputs: Inputs, tmp_path: Path
 ) -> None:
     warehouse = tmp_path / "stopped.duckdb"
-    build = _start("build", "--input", str(inputs.a), "--warehouse", str(warehouse),
-                   "--no-unit-tests", output=tmp_path / "build")
+    # As from a terminal: the build starts with Ctrl-C not ignored, whatever this process does
+    # with it (a process inherits an ignored SIGINT, and Python then installs no handler).
+    ours = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        build = _start("build", "--input", str(inputs.a), "--warehouse", str(warehouse),
+                       "--no-unit-tests", output=tmp_path / "build")
+    finally:
+        signal.signal(signal.SIGINT, ours)
     log = tmp_path / "stopped.dbt" / "logs" / "dbt.log"
     deadline = time.monotonic() + 120
     # Ctrl-C once dbt is running the models (not while the process is still starting up).
@@ -449,9 +472,11 @@ def test_ctrl_c_stops_a_build_with_one_line_and_publishes_nothing(
         assert time.monotonic() < deadline, "dbt never started a model"
         time.sleep(0.1)
     time.sleep(0.5)
+    handling = _sigint_handling(build.pid)
+    assert handling in ("caught", "gone"), f"the build {handling} SIGINT"
     build.send_signal(signal.SIGINT)
     done = _finish(build, tmp_path / "build", timeout=120)
-    assert done.returncode == 130, done.stdout[-3000:] + done.stderr[-3000:]
+    assert done.returncode == 130, f"SIGINT {handling} when sent\n" + done.stdout[-3000:] + done.stderr[-3000:]
     assert done.stderr.splitlines() == [
         f"interrupted: the build of {warehouse} was stopped; run cpc build again"
     ]
