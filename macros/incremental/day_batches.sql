@@ -17,20 +17,29 @@
     overwrites the partitions of the days it allocates (insert_overwrite). Any other engine
     rebuilds the tables whole. -#}
 {% macro day_ledger_config() -%}
-    {{ return(adapter.dispatch('day_ledger_config', 'cost_per_customer')()) }}
+    {{ return(cost_per_customer.kept_ledger_config('cost_date')) }}
 {%- endmacro %}
 
-{% macro default__day_ledger_config() -%}
+
+{#- The config of an incremental table kept part by part (a day, or a month: `partition_column`):
+    incremental on DuckDB (a pre-hook deletes the parts to write again); on Spark incremental with
+    insert_overwrite, partitioned by that column (which Spark places last); a table rebuilt whole
+    on any other engine. -#}
+{% macro kept_ledger_config(partition_column) -%}
+    {{ return(adapter.dispatch('kept_ledger_config', 'cost_per_customer')(partition_column)) }}
+{%- endmacro %}
+
+{% macro default__kept_ledger_config(partition_column) -%}
     {{ return({'materialized': 'table'}) }}
 {%- endmacro %}
 
-{% macro duckdb__day_ledger_config() -%}
+{% macro duckdb__kept_ledger_config(partition_column) -%}
     {{ return({'materialized': 'incremental'}) }}
 {%- endmacro %}
 
-{% macro spark__day_ledger_config() -%}
+{% macro spark__kept_ledger_config(partition_column) -%}
     {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite',
-               'partition_by': ['cost_date'], 'file_format': 'parquet'}) }}
+               'partition_by': [partition_column], 'file_format': 'parquet'}) }}
 {%- endmacro %}
 
 
@@ -52,13 +61,19 @@
 
 {#- A filter keeping the days this build allocates: every day on a full build, the changed ones on
     an incremental one. `undated`: rows without a day too (a build writes them again every time).
-    In a dbt unit test (one model's logic on the rows it is given) it keeps every given row. -#}
-{% macro in_days_to_process(date_column, undated=false) -%}
+    `whole_months`: every day of the months that hold such a day (months_to_process), for a mart
+    that sums them again whole. In a dbt unit test (one model's logic on the rows it is given) it
+    keeps every given row. -#}
+{% macro in_days_to_process(date_column, undated=false, whole_months=false) -%}
     {%- if date_column is not string or not date_column -%}
         {{ exceptions.raise_compiler_error(model.name ~ ": in_days_to_process needs a date column expression, got " ~ date_column) }}
     {%- endif -%}
     {%- if model.resource_type == 'unit_test' -%}
         true
+    {%- elif whole_months -%}
+        {% if undated %}({{ date_column }} is null or {% endif -%}
+        {{ cost_per_customer.month_start(date_column) }} in ({{ cost_per_customer.months_to_process() }})
+        {%- if undated %}){% endif %}
     {%- else -%}
         {% if undated %}({{ date_column }} is null or {% endif -%}
         {{ date_column }} in (select days_to_process.cost_date from {{ ref('int_days_to_process') }} as days_to_process)
@@ -88,17 +103,25 @@
 {%- endmacro %}
 
 {% macro spark__clear_days_to_process(undated_reason) -%}
+    {{ return(cost_per_customer.spark_drop_partitions(
+        'cost_date',
+        "select cast(cost_date as string) from " ~ ref('int_days_to_process') ~ " where reprocess_reason = 'no input left'",
+        with_null=undated_reason is not none)) }}
+{%- endmacro %}
+
+
+{#- Spark: the statement dropping this model's partitions whose `column` is one of the text values
+    the query `values_sql` returns (and the partition of NULL with `with_null`), or `select 1` when
+    there are none. -#}
+{% macro spark_drop_partitions(column, values_sql, with_null=false) -%}
     {%- set partitions = [] -%}
-    {%- set emptied = run_query(
-        "select cast(cost_date as string) from " ~ ref('int_days_to_process')
-        ~ " where reprocess_reason = 'no input left' order by 1") -%}
-    {%- for row in emptied.rows %}{% do partitions.append("partition (cost_date = '" ~ row[0] ~ "')") %}{% endfor -%}
-    {%- if undated_reason %}{% do partitions.append('partition (cost_date = null)') %}{% endif -%}
+    {%- set found = run_query("select distinct * from (" ~ values_sql ~ ") as partition_values order by 1") -%}
+    {%- for row in found.rows %}{% do partitions.append("partition (" ~ column ~ " = '" ~ row[0] ~ "')") %}{% endfor -%}
+    {%- if with_null %}{% do partitions.append('partition (' ~ column ~ ' = null)') %}{% endif -%}
     {%- if partitions -%}
-        alter table {{ this }} drop if exists {{ partitions | join(', ') }}
-    {%- else -%}
-        select 1
+        {{ return('alter table ' ~ this ~ ' drop if exists ' ~ (partitions | join(', '))) }}
     {%- endif -%}
+    {{ return('select 1') }}
 {%- endmacro %}
 
 

@@ -1,15 +1,25 @@
-{#- One row per customer x month x rule x service x driver metric; see _costs__models.yml. -#}
+{#- One row per customer x month x rule x service x driver metric; see _costs__models.yml.
+    Incremental by month: a build sums again only the months that hold a day it allocates (every
+    row here comes from the month's days of the ledger and its pools). -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.month_ledger_config()
+) }}
+-- depends_on: {{ ref('int_days_to_process') }}
 with
 
 ledger as (
 
     select * from {{ ref('customer_costs_daily') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date', whole_months=true) }}
 
 ),
 
 pools as (
 
     select * from {{ ref('int_cost_pools') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date', whole_months=true) }}
 
 ),
 
