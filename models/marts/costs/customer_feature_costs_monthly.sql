@@ -2,29 +2,15 @@
     drove it; see _costs__models.yml. -#}
 with
 
-feature_costs as (
+monthly as (
 
-    select * from {{ ref('int_usage_costs_by_feature') }}
+    select * from {{ ref('int_usage_costs_by_feature_monthly') }}
 
 ),
 
 billing_months as (
 
     select * from {{ ref('billing_months') }}
-
-),
-
-monthly as (
-
-    select
-        {{ cost_per_customer.month_start('feature_costs.cost_date') }} as month,
-        feature_costs.customer_id,
-        feature_costs.feature,
-        feature_costs.currency,
-        sum(feature_costs.feature_cost) as feature_cost
-
-    from feature_costs
-    group by 1, 2, 3, 4
 
 ),
 
