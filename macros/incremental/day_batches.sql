@@ -70,13 +70,14 @@
     {%- endif -%}
     {%- if model.resource_type == 'unit_test' -%}
         true
-    {%- elif whole_months -%}
-        {% if undated %}({{ date_column }} is null or {% endif -%}
-        {{ cost_per_customer.month_start(date_column) }} in ({{ cost_per_customer.months_to_process() }})
-        {%- if undated %}){% endif %}
     {%- else -%}
+        {%- if whole_months -%}
+            {%- set kept = cost_per_customer.month_start(date_column) ~ ' in (' ~ cost_per_customer.months_to_process() ~ ')' -%}
+        {%- else -%}
+            {%- set kept = date_column ~ ' in (select days_to_process.cost_date from ' ~ ref('int_days_to_process') ~ ' as days_to_process)' -%}
+        {%- endif -%}
         {% if undated %}({{ date_column }} is null or {% endif -%}
-        {{ date_column }} in (select days_to_process.cost_date from {{ ref('int_days_to_process') }} as days_to_process)
+        {{ kept }}
         {%- if undated %}){% endif %}
     {%- endif -%}
 {%- endmacro %}

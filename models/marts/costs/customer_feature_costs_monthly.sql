@@ -21,7 +21,7 @@ with_share as (
         monthly.customer_id,
         monthly.feature,
         monthly.currency,
-        cast(monthly.feature_cost as {{ cost_per_customer.money_type() }}) as feature_cost,
+        monthly.feature_cost,
         cast(
             sum(monthly.feature_cost) over (partition by monthly.month, monthly.customer_id, monthly.currency)
             as {{ cost_per_customer.money_type() }}
