@@ -3,7 +3,8 @@ after any sequence of such builds its marts equal a full build of the final inpu
 
 One generated input is delivered the way it happens: the month's files re-delivered with one more
 day, the same files again, then a restatement (a changed bill line of an earlier day, an
-unreadable one of another, late telemetry for the first day, a customer moving segment), then a rule change from a later day, then
+unreadable one of another, late telemetry for the first day, a telemetry row given another feature,
+a customer moving segment), then a rule change from a later day, then
 late telemetry with a short lookback window (inside it allocated; outside it held back, reported,
 then allocated with --reprocess-from). The same warehouse takes each delivery;
 a --full-refresh build of a copy of it builds the last delivery in full. Each delivery lists its
@@ -35,6 +36,7 @@ RULE_CHANGE_DAY = FIRST_DAY + timedelta(days=1)
 LOOKBACK_DAYS = 2
 LATE_DAY = FIRST_DAY + timedelta(days=1)
 QUARANTINE_DAY = FIRST_DAY + timedelta(days=3)
+RELABELLED_DAY = FIRST_DAY + timedelta(days=4)  # a telemetry row's feature changes, not its quantity
 
 def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
@@ -127,6 +129,10 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
         first = next(row for row in rows if row[header.index("usage_date")] == FIRST_DAY.isoformat())
         late = list(first)
         late[header.index("quantity")] = "12.5"
+        # Telemetry enriched later: a row of RELABELLED_DAY gets another feature, same quantity.
+        at, feature = header.index("usage_date"), header.index("feature")
+        relabelled = next(row for row in rows if row[at] == RELABELLED_DAY.isoformat() and row[feature])
+        relabelled[feature] = "relabelled"
         return [*rows, late]
 
     def move_segment(header, rows):
@@ -221,6 +227,8 @@ def test_a_restatement_allocates_the_days_it_touches(deliveries: Deliveries) -> 
     assert allocated.pop((FIRST_DAY + timedelta(days=1)).isoformat()) == "charges changed"
     # A quarantined line is that day's unattributed cost: its day is allocated again.
     assert allocated.pop(QUARANTINE_DAY.isoformat()) == "quarantine changed"
+    # Its drivers are unchanged, but its cost by feature moves: the day is allocated again.
+    assert allocated.pop(RELABELLED_DAY.isoformat()) == "usage changed"
     # The customer who moved segment changes the recipients of segment-weighted rules, on the
     # days those rules are in effect, and nothing else.
     assert set(allocated.values()) <= {"recipients changed"}

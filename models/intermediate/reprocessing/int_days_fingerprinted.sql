@@ -15,6 +15,7 @@
     'support': cost_per_customer.relation_columns(ref('int_support_costs'), aliases['support']),
     'quarantine': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), aliases['quarantine']),
 } -%}
+{%- set feature_columns = cost_per_customer.relation_columns(ref('int_usage_driver_features_daily'), 'usage_features') -%}
 with
 
 charge_days_matched as (
@@ -47,6 +48,14 @@ matched as (
 usage_drivers as (
 
     select * from {{ ref('int_usage_drivers_daily') }}
+
+),
+
+{# The same telemetry split by feature: a feature relabelled with the quantities unchanged moves
+    the day's cost by feature, not its drivers, so the usage fingerprint covers both. -#}
+usage_features as (
+
+    select * from {{ ref('int_usage_driver_features_daily') }}
 
 ),
 
@@ -91,6 +100,18 @@ customers as (
 ),
 {%- endfor %}
 
+usage_features_by_day as (
+
+    select
+        usage_features.cost_date,
+        {{ cost_per_customer.fingerprint_rows(feature_columns) }} as usage_features_fingerprint
+
+    from usage_features
+    where usage_features.cost_date is not null
+    group by usage_features.cost_date
+
+),
+
 {# Tags and direct placements name customers on any day: the set of known ids counts for every day. -#}
 known_customers as (
 
@@ -113,7 +134,14 @@ fingerprinted as (
     select
         days.cost_date,
         {%- for input in day_inputs %}
+        {%- if input == 'usage' %}
+        concat(
+            coalesce(usage_by_day.usage_fingerprint, 'none'), ' by feature ',
+            coalesce(usage_features_by_day.usage_features_fingerprint, 'none')
+        ) as usage_fingerprint,
+        {%- else %}
         coalesce({{ input }}_by_day.{{ input }}_fingerprint, 'none') as {{ input }}_fingerprint,
+        {%- endif %}
         {%- endfor %}
         {{ cost_per_customer.rules_in_effect_fingerprint('days.cost_date') }} as rules_fingerprint,
         known_customers.customers_fingerprint,
@@ -125,6 +153,8 @@ fingerprinted as (
     left join {{ input }}_by_day
         on days.cost_date = {{ input }}_by_day.cost_date
     {%- endfor %}
+    left join usage_features_by_day
+        on days.cost_date = usage_features_by_day.cost_date
 
 )
 
