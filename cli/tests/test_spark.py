@@ -3,8 +3,9 @@ data with every allocation method, the bad-input fixture's billing file so that 
 too, and the hand-written AWS CUR 2.0, Azure MCA (EUR, converted with fx_rates.csv), GCP and OCI
 exports — the marts must hold the same figures as on DuckDB. The Spark warehouse is built twice,
 as daily builds would: first the generated month as delivered a day earlier (with a bill line the
-final delivery restates and one it no longer has), then the final input, which allocates only the
-days that changed (their partitions overwritten). The Spark builds run on a standalone cluster (a
+final delivery restates, one it no longer has, and one of a day it keeps without any cost), then
+the final input, which allocates only the days that changed (their partitions dropped and
+overwritten). The Spark builds run on a standalone cluster (a
 master and a worker started on 127.0.0.1 from pyspark's own scripts, as a user would start them);
 a second process then reads the warehouse back in local mode from the metastore the builds left. dbt's unit tests run on
 DuckDB in the suite's generated build; on Spark they take minutes, so this build skips them
@@ -33,6 +34,8 @@ from cpc.deliveries import deliver_through, rewrite_csv
 pytestmark = pytest.mark.spark
 
 LAST_DAY = date(2024, 1, 8)  # of the generated month (8 days)
+#: A day the final input holds without any cost, which the earlier delivery gave a bill line.
+EMPTIED_DAY = date(2024, 1, 10)
 
 #: Builds each input folder (argv[3:]) in turn into one Spark warehouse (argv[2]) on the master
 #: argv[1], in one process; prints the first build's summary as JSON.
@@ -68,6 +71,9 @@ with open_warehouse(Path(sys.argv[1]), "spark") as run:
                                 for table in ("marts.customer_costs_daily", "marts.unattributed_costs_daily",
                                               "intermediate.int_cost_pools", "intermediate.int_pool_members",
                                               "intermediate.int_days_processed")),
+        "emptied_day_rows": sum(run(f"select count(*) as n from {table} where cost_date = date '{sys.argv[2]}'")[0]["n"]
+                                for table in ("marts.customer_costs_daily", "marts.unattributed_costs_daily",
+                                              "intermediate.int_cost_pools", "intermediate.int_pool_members")),
         "tagged": run("select cast(cost_date as string) as day, cast(sum(tagged_cost) as string) as cost"
                       " from marts.tag_coverage_daily group by cost_date"),
         "european": run("select cast(cast(charge_period_start_at as date) as string) as day,"
@@ -146,7 +152,8 @@ def test_a_spark_master_that_cannot_be_used_is_named_in_one_line(tmp_path: Path)
 
 def _earlier_delivery(input_dir: Path, out: Path) -> Path:
     """The generated month as delivered a day earlier, with a bill line of 2024-01-03 that the final
-    delivery restates, and a line of 2023-12-31 that it no longer has."""
+    delivery restates, a line of 2023-12-31 that it no longer has, and one of EMPTIED_DAY, a day
+    the final input still has (other exports' exchange rates) but without any cost."""
     deliver_through(input_dir, out, LAST_DAY - timedelta(days=1))
 
     def restate_and_add(header: list[str], rows: list[list[str]]) -> list[list[str]]:
@@ -155,7 +162,9 @@ def _earlier_delivery(input_dir: Path, out: Path) -> Path:
         restated[cost] = str(Decimal(restated[cost]) + Decimal("1.25"))
         dropped = list(rows[0])
         dropped[start], dropped[end] = "2023-12-31T00:00:00Z", "2023-12-31T01:00:00Z"
-        return [*rows, dropped]  # appended: every other line keeps its row number
+        emptied = list(restated)
+        emptied[start], emptied[end] = f"{EMPTIED_DAY}T00:00:00Z", f"{EMPTIED_DAY}T01:00:00Z"
+        return [*rows, dropped, emptied]  # appended: every other line keeps its row number
 
     rewrite_csv(next((out / "billing").glob("*.csv*")), restate_and_add)
     return out
@@ -197,7 +206,8 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
             == [month["month"] for month in duck_summary["unattributed_gate"]["months_over"]])
 
     # A second process reads the Spark warehouse back: the metastore persisted the marts.
-    read = subprocess.run([sys.executable, "-c", SPARK_FIGURES, str(spark_dir)], capture_output=True, text=True,
+    read = subprocess.run([sys.executable, "-c", SPARK_FIGURES, str(spark_dir), EMPTIED_DAY.isoformat()],
+                          capture_output=True, text=True,
                           timeout=600, check=False, env={**os.environ, "SPARK_LOCAL_IP": "127.0.0.1"})
     assert read.returncode == 0, read.stderr[-3000:]
     spark = json.loads(read.stdout.strip().splitlines()[-1])
@@ -210,10 +220,15 @@ def test_spark_build_matches_duckdb(tmp_path: Path) -> None:
     allocated = {row["day"]: row["reason"] for row in spark["allocated"]}
     assert allocated.pop("2024-01-03") == "charges changed" and allocated.pop("2024-01-08") == "charges changed"
     assert allocated.pop("2023-12-31") == "no input left"
+    # The day whose only bill line is gone still has input: allocated, its ledger partitions
+    # dropped although the build writes no row for it.
+    assert allocated.pop(EMPTIED_DAY.isoformat()) == "charges changed"
     kept = [(LAST_DAY - timedelta(days=n)).isoformat() for n in (1, 2, 3, 4, 6, 7)]
     assert not set(kept) & set(allocated) and set(allocated.values()) == {"new day"}, allocated
-    assert summary["allocated_days"] == {"charges changed": 2, "no input left": 1, "new day": len(allocated)}
-    assert spark["dropped_day_rows"] == 0
+    assert summary["allocated_days"] == {"charges changed": 3, "no input left": 1, "new day": len(allocated)}
+    assert spark["dropped_day_rows"] == 0 and spark["emptied_day_rows"] == 0
+    assert not query(duck, f"select 1 from marts.customer_costs_daily where cost_date = '{EMPTIED_DAY}'"
+                           f" union all select 1 from marts.unattributed_costs_daily where cost_date = '{EMPTIED_DAY}'")
 
     duck_customers = {(c, str(m)): v for c, m, v in query(
         duck, "select customer_id, month, total_cost from marts.customer_costs_monthly")}

@@ -85,11 +85,14 @@
 
 {#- The pre-hook of a model that keeps every day (day_ledger_config), on an incremental run: make
     room for the days this build allocates again. DuckDB deletes their rows, and the run inserts
-    them again. On Spark the run's insert overwrites the partitions of the days it writes, so only
-    the days left without any input (reason 'no input left', which the run writes nothing for) are
-    dropped; they stay listed by int_days_processed until its own run, so a build that stops
-    part-way drops them again next time. `undated_reason`: rows of this unattributed reason that
-    have no day are removed on every run (the model writes them again whole). -#}
+    them again. On Spark the run's insert overwrites only the partitions of the days it writes
+    rows for: a day allocated again may leave a table without rows (a day without input left, or
+    one whose cost is now all on customers, for unattributed_costs_daily), and would keep its old
+    partition. So every day to process is dropped first, as clear_months_to_process does by month.
+    int_days_processed, written last, records the days only once the other tables hold them, so
+    a build that stops part-way drops and writes them again next time. `undated_reason`: rows of this
+    unattributed reason that have no day are removed on every run (the model writes them again
+    whole). -#}
 {% macro clear_days_to_process(undated_reason=none) -%}
     {%- if is_incremental() -%}
         {{ return(adapter.dispatch('clear_days_to_process', 'cost_per_customer')(undated_reason)) }}
@@ -106,7 +109,7 @@
 {% macro spark__clear_days_to_process(undated_reason) -%}
     {{ return(cost_per_customer.spark_drop_partitions(
         'cost_date',
-        "select cast(cost_date as string) from " ~ ref('int_days_to_process') ~ " where reprocess_reason = 'no input left'",
+        "select cast(cost_date as string) from " ~ ref('int_days_to_process'),
         with_null=undated_reason is not none)) }}
 {%- endmacro %}
 
