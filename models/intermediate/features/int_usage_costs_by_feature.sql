@@ -2,26 +2,34 @@
     (customer_costs_daily, method usage) split by the features behind its driver quantity
     (int_usage_driver_features_daily); telemetry without a feature is 'unassigned'. Each split is
     rounded and its remainder put on the largest feature, so the features of a customer's pool add
-    up to its allocated cost exactly. A view: the monthly marts read it once. -#}
-{{ config(materialized='view') }}
+    up to its allocated cost exactly. Kept day by day (day_ledger_config): a build splits again
+    only the days it allocates. -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
+) }}
 with
 
 ledger as (
 
     select * from {{ ref('customer_costs_daily') }}
     where allocation_method = 'usage'
+        and {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
 pools as (
 
     select * from {{ ref('int_cost_pools') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
 feature_drivers as (
 
     select * from {{ ref('int_usage_driver_features_daily') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 
@@ -52,7 +60,6 @@ feature_parts as (
 conserved as (
 
     select
-        feature_parts.cost_date,
         feature_parts.pool_id,
         feature_parts.customer_id,
         feature_parts.feature,
@@ -63,7 +70,8 @@ conserved as (
             'feature_parts.allocated_cost',
             'feature_parts.pool_id, feature_parts.customer_id',
             'abs(feature_parts.rounded_cost) desc, feature_parts.feature asc'
-        ) }} as feature_cost
+        ) }} as feature_cost,
+        feature_parts.cost_date
 
     from feature_parts
 
