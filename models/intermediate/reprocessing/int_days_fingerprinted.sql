@@ -1,21 +1,22 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
-{#- Each day input: the CTE below that holds its rows, and the columns fingerprinted. -#}
-{%- set aliases = {
-    'charges': 'matched', 'usage': 'usage_drivers', 'recipients': 'recipients', 'support': 'support_costs',
-    'quarantine': 'quarantined',
-} -%}
+{#- Each day input: the CTEs below that hold its rows, each with the columns fingerprinted; an input
+    of several (the usage: its drivers, and the same telemetry by feature) joins their fingerprints. -#}
 {%- set charge_columns = [] -%}
 {%- for column in ['charge_id', 'effective_cost', 'billed_cost', 'list_cost'] + cost_per_customer.candidate_columns() + ['rules_matched'] -%}
-    {%- do charge_columns.append(aliases['charges'] ~ '.' ~ column) -%}
+    {%- do charge_columns.append('matched.' ~ column) -%}
 {%- endfor -%}
 {%- set day_inputs = {
-    'charges': charge_columns,
-    'usage': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), aliases['usage']),
-    'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), aliases['recipients']),
-    'support': cost_per_customer.relation_columns(ref('int_support_costs'), aliases['support']),
-    'quarantine': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), aliases['quarantine']),
+    'charges': {'matched': charge_columns},
+    'usage': {
+        'usage_drivers': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
+        'usage_features': cost_per_customer.relation_columns(ref('int_usage_driver_features_daily'), 'usage_features'),
+    },
+    'recipients': {'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients')},
+    'support': {'support_costs': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs')},
+    'quarantine': {'quarantined': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), 'quarantined')},
 } -%}
-{%- set feature_columns = cost_per_customer.relation_columns(ref('int_usage_driver_features_daily'), 'usage_features') -%}
+{%- set source_columns = {} -%}
+{%- for sources in day_inputs.values() %}{% do source_columns.update(sources) %}{% endfor -%}
 with
 
 charge_days_matched as (
@@ -51,8 +52,8 @@ usage_drivers as (
 
 ),
 
-{# The same telemetry split by feature: a feature relabelled with the quantities unchanged moves
-    the day's cost by feature, not its drivers, so the usage fingerprint covers both. -#}
+{# The same telemetry by feature: a feature relabelled with the quantities unchanged moves the
+    day's cost by feature, not its drivers, so the usage fingerprint covers both. -#}
 usage_features as (
 
     select * from {{ ref('int_usage_driver_features_daily') }}
@@ -85,32 +86,20 @@ customers as (
 
 ),
 
-{%- for input, columns in day_inputs.items() %}
+{%- for source, columns in source_columns.items() %}
 
-{{ input }}_by_day as (
+{{ source }}_by_day as (
 
     select
-        {{ aliases[input] }}.cost_date,
-        {{ cost_per_customer.fingerprint_rows(columns) }} as {{ input }}_fingerprint
+        {{ source }}.cost_date,
+        {{ cost_per_customer.fingerprint_rows(columns) }} as fingerprint
 
-    from {{ aliases[input] }}
-    where {{ aliases[input] }}.cost_date is not null
-    group by {{ aliases[input] }}.cost_date
+    from {{ source }}
+    where {{ source }}.cost_date is not null
+    group by {{ source }}.cost_date
 
 ),
 {%- endfor %}
-
-usage_features_by_day as (
-
-    select
-        usage_features.cost_date,
-        {{ cost_per_customer.fingerprint_rows(feature_columns) }} as usage_features_fingerprint
-
-    from usage_features
-    where usage_features.cost_date is not null
-    group by usage_features.cost_date
-
-),
 
 {# Tags and direct placements name customers on any day: the set of known ids counts for every day. -#}
 known_customers as (
@@ -122,8 +111,8 @@ known_customers as (
 
 days as (
 
-    {%- for input in day_inputs %}
-    select {{ input }}_by_day.cost_date from {{ input }}_by_day
+    {%- for source in source_columns %}
+    select {{ source }}_by_day.cost_date from {{ source }}_by_day
     {{ "union" if not loop.last }}
     {%- endfor %}
 
@@ -133,15 +122,12 @@ fingerprinted as (
 
     select
         days.cost_date,
-        {%- for input in day_inputs %}
-        {%- if input == 'usage' %}
-        concat(
-            coalesce(usage_by_day.usage_fingerprint, 'none'), ' by feature ',
-            coalesce(usage_features_by_day.usage_features_fingerprint, 'none')
-        ) as usage_fingerprint,
-        {%- else %}
-        coalesce({{ input }}_by_day.{{ input }}_fingerprint, 'none') as {{ input }}_fingerprint,
-        {%- endif %}
+        {%- for input, sources in day_inputs.items() %}
+        concat_ws(' '
+            {%- for source in sources %},
+            coalesce({{ source }}_by_day.fingerprint, 'none')
+            {%- endfor %}
+        ) as {{ input }}_fingerprint,
         {%- endfor %}
         {{ cost_per_customer.rules_in_effect_fingerprint('days.cost_date') }} as rules_fingerprint,
         known_customers.customers_fingerprint,
@@ -149,12 +135,10 @@ fingerprinted as (
 
     from days
     cross join known_customers
-    {%- for input in day_inputs %}
-    left join {{ input }}_by_day
-        on days.cost_date = {{ input }}_by_day.cost_date
+    {%- for source in source_columns %}
+    left join {{ source }}_by_day
+        on days.cost_date = {{ source }}_by_day.cost_date
     {%- endfor %}
-    left join usage_features_by_day
-        on days.cost_date = usage_features_by_day.cost_date
 
 )
 
