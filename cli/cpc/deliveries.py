@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import csv
 import gzip
+import heapq
 import io
+import os
 import shutil
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
+from typing import TextIO
 
 #: The column holding each dated row's day (its first 10 characters), per file or folder of a
 #: generated input.
@@ -22,6 +28,11 @@ DATED_COLUMNS = {"billing": "ChargePeriodStart", "usage": "usage_date", "k8s_usa
                  "support_tickets.csv": "opened_at"}
 
 Rows = list[list[str]]
+
+#: Rows a delivery sorts in memory at a time. A longer file is sorted in runs of this many rows,
+#: each kept in a temporary file beside it, then merged: a year of 100k customers' telemetry holds
+#: tens of millions of rows, more than memory when held as Python lists.
+RUN_ROWS = 200_000
 
 
 def rewrite_csv(path: Path, change: Callable[[list[str], Rows], Rows]) -> None:
@@ -55,12 +66,44 @@ def deliver_through(source: Path, out: Path, through: date) -> Path:
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(source, out)
-    last = through.isoformat()
     for path, column in dated_files(out):
-
-        def keep(header: list[str], rows: Rows, column: str = column) -> Rows:
-            at = header.index(column)
-            return sorted((row for row in rows if row[at][:10] <= last), key=lambda row: row[at])
-
-        rewrite_csv(path, keep)
+        _keep_through(path, column, through.isoformat())
     return out
+
+
+def _keep_through(path: Path, column: str, last: str) -> None:
+    """Rewrite one dated file with its rows dated up to ``last`` (an ISO day), sorted by
+    ``column``; rows of the same value keep their order in the file (a stable sort, in runs of
+    :data:`RUN_ROWS` merged in file order, so memory stays bounded whatever the file's size)."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with tempfile.TemporaryDirectory(prefix=f".{path.name}.", dir=path.parent) as scratch, ExitStack() as runs:
+        readers: list[Iterator[list[str]]] = []
+        with opener(path, "rt", newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader)
+            key = itemgetter(header.index(column))
+            run: Rows = []
+            for row in reader:
+                if key(row)[:10] <= last:
+                    run.append(row)
+                    if len(run) == RUN_ROWS:
+                        written = _sorted_run(run, key, Path(scratch) / f"{len(readers)}.csv")
+                        readers.append(csv.reader(runs.enter_context(written)))
+                        run = []
+        run.sort(key=key)
+        # The same file name, so that a gzip header names the file as before.
+        rewritten = Path(scratch) / path.name
+        with opener(rewritten, "wt", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            # heapq.merge takes equal rows from the earlier run first: the whole is a stable sort.
+            writer.writerows(heapq.merge(*readers, run, key=key) if readers else run)
+        os.replace(rewritten, path)
+
+
+def _sorted_run(run: Rows, key: Callable[[list[str]], str], path: Path) -> TextIO:
+    """Sort ``run`` and write it to ``path``; returns the file opened for reading it back."""
+    run.sort(key=key)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(run)
+    return path.open(newline="", encoding="utf-8")
