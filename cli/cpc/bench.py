@@ -82,6 +82,7 @@ def bench_one(customers: int, days: int, file_format: str, root: Path) -> dict[s
         "generate_s": gen_wall, "generate_mib": gen_rss,
         "build_s": build_wall, "build_mib": build_rss,
         "land_s": stages.get("land", 0.0), "dbt_build_s": stages.get("dbt_build", 0.0),
+        "warehouse_gib": warehouse.stat().st_size / 2**30,
         "slowest": [(node["unique_id"].split(".")[-1][:60], node["execution_time"]) for node in slowest],
         "tests": sum(1 for node in results if node["unique_id"].startswith(("test.", "unit_test."))),
     }
@@ -230,6 +231,8 @@ def main() -> None:
         print(f"cpc build: {row['build_s']:7.1f} s  peak {row['build_mib']:7.0f} MiB "
               f"(land {row['land_s']:.1f} s, dbt build {row['dbt_build_s']:.1f} s with {row['tests']} tests; "
               f"{_rows_per_second(row, row['build_s'])} input rows/s)")
+        print(f"warehouse: {row['warehouse_gib']:.1f} GiB on disk (a build needs room for a second copy: "
+              "it builds beside the published file)")
         print("slowest dbt nodes: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in row["slowest"]))
         if args.format != "parquet":
             row["lower_bound_s"] = lower_bound(args.out / f"input-{customers}x{days}-{args.format}")

@@ -4,8 +4,9 @@ Providers re-deliver an export many times (the month-to-date bill several times 
 input folder keeps the files of earlier months. :func:`cpc.landing.land` therefore records each
 file it lands in ``<schema>._landed_files``: its path, the table it landed in, its size, the
 sha256 of its bytes, and what the landing said of it (rows, conventions, notes). The next landing
-into the same warehouse copies the rows of a file whose path, table, size and content hash are
-unchanged from the table it landed in, instead of reading the file again; every other file is read.
+into the same warehouse keeps the rows of a file whose path, table, size and content hash are
+unchanged where they are in the table it landed in, instead of reading the file again; every other
+file is read, and its rows replace the file's earlier ones.
 
 A file is read again whenever something it was read by could have changed: the landing code (the
 modules listed in :data:`_LANDING_CODE`) or the folder's input.yml (declared conventions). A
@@ -161,19 +162,21 @@ def restore(summary: Any, rel: str, details: dict[str, Any]) -> int:
     return rows
 
 
-def keep_rows(
-    con: duckdb.DuckDBPyConnection, source: str, target: str, kept: dict[str, str], before: dict[str, LandedFile]
+def merge_into(
+    con: duckdb.DuckDBPyConnection, table: str, landed: str, kept: dict[str, str], before: dict[str, LandedFile]
 ) -> None:
-    """Copy the rows of the kept files (path -> their delivery time now) from the landed table
-    ``source`` into ``target``, with ``_delivered_at`` moved where the file was touched since."""
-    if not kept:
-        return
+    """Make ``table`` (the last landing's) hold what this landing landed, in place: the rows of
+    every file but the kept ones (path -> their delivery time now) are deleted, the kept files'
+    ``_delivered_at`` moved where the file was touched since, and the rows of the files read now
+    (``landed``) inserted. Run it inside the transaction that publishes the landing: the kept
+    rows stay where they are, so a landing that reads one file of many writes only that file's rows."""
     files = ", ".join(_literal(rel) for rel in sorted(kept))
-    con.execute(f"INSERT INTO {target} SELECT * FROM {source} WHERE _source_file IN ({files})")
+    con.execute(f"DELETE FROM {table} WHERE _source_file NOT IN ({files})")
     touched = [(rel, now) for rel, now in sorted(kept.items()) if before[rel].details.get("delivered_at") != now]
     if touched:
         values = ", ".join(f"({_literal(rel)}, {_literal(now)})" for rel, now in touched)
         con.execute(
-            f"UPDATE {target} SET _delivered_at = touched.now FROM (VALUES {values}) AS touched(rel, now) "
-            f"WHERE {target}._source_file = touched.rel"
+            f"UPDATE {table} SET _delivered_at = touched.now FROM (VALUES {values}) AS touched(rel, now) "
+            f"WHERE {table}._source_file = touched.rel"
         )
+    con.execute(f"INSERT INTO {table} SELECT * FROM {landed}")

@@ -1579,7 +1579,8 @@ def land(
     tables that replace the previous tables only when every file has landed, so a failed landing
     leaves earlier landed tables untouched. A file the last landing into ``schema`` read and that
     has not changed since (same path, table, size and content; same landing code and input.yml) is
-    not read again: its rows are copied (:mod:`cpc.landed_files`, ``summary.files_kept``). Call it
+    not read again: its rows stay in the table (:mod:`cpc.landed_files`, ``summary.files_kept``),
+    and the swap deletes the other files' earlier rows and inserts the new ones. Call it
     outside an open transaction. ``on_start`` is told how many files will land, ``on_file`` each
     file as it lands (path, rows, seconds).
 
@@ -1601,11 +1602,13 @@ def land(
     if on_start is not None:
         on_start(sum(len(sources) for sources in plan.values()))
 
-    # Land into shadow tables, then swap them in with one short transaction: a failed landing
+    # Land into shadow tables, then swap them in with one transaction: a failed landing
     # leaves the tables of the previous landing untouched. (Not one big transaction: a failed
     # statement aborts a DuckDB transaction, and the CSV reader needs to retry some files.)
     # A file the last landing read, unchanged since (path, table, size, content), is not read
-    # again: its rows are copied from the table it landed in (cpc.landed_files).
+    # again: its rows stay in the table it landed in, which the swap then updates in place
+    # (cpc.landed_files.merge_into) instead of being replaced by the shadow table.
+    kept_by_table: dict[str, dict[str, str]] = {}
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
     key = landed_files.landing_key(input_dir)
     before = landed_files.previous(con, schema, key, [spec.name for spec in TABLES])
@@ -1627,7 +1630,7 @@ def land(
                 and (before[source.rel].landed_table, before[source.rel].size_bytes,
                      before[source.rel].content_sha256) == (spec.name, *fingerprints[source.rel])
             }
-            landed_files.keep_rows(con, f"{_ident(schema)}.{_ident(spec.name)}", target, kept, before)
+            kept_by_table[spec.name] = kept
             read = [source for source in plan[spec.name] if source.rel not in kept]
             files_read = _read_files(con, read, spec, target, on_file)
             total = 0
@@ -1672,7 +1675,11 @@ def land(
         con.execute("BEGIN TRANSACTION")
         try:
             for spec in TABLES:
-                con.execute(f"DROP TABLE IF EXISTS {_ident(schema)}.{_ident(spec.name)}")
+                table = f"{_ident(schema)}.{_ident(spec.name)}"
+                if kept_by_table[spec.name]:
+                    landed_files.merge_into(con, table, shadows[spec.name], kept_by_table[spec.name], before)
+                    continue
+                con.execute(f"DROP TABLE IF EXISTS {table}")
                 con.execute(f"ALTER TABLE {shadows[spec.name]} RENAME TO {_ident(spec.name)}")
             con.execute(f"DROP TABLE IF EXISTS {_ident(schema)}.{_ident(landed_files.RECORD_TABLE)}")
             con.execute(f"ALTER TABLE {record} RENAME TO {_ident(landed_files.RECORD_TABLE)}")
@@ -1693,7 +1700,9 @@ def land(
 def export_parquet(
     con: duckdb.DuckDBPyConnection, out_dir: Path, schema: str = "cpc_raw"
 ) -> dict[str, Path]:
-    """Write each landed table to ``out_dir/<table>.parquet``; return {table: path}.
+    """Write each landed table, and the landing's record of its files (``_landed_files``), to
+    ``out_dir/<table>.parquet`` (the record to ``landed_files.parquet``: Spark skips a file whose
+    name starts with ``_``); return {table: path}.
 
     Used by the Spark engine, which registers the files as tables. Row order is the landing
     order (files in path order, records in file order).
@@ -1701,9 +1710,9 @@ def export_parquet(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
-    for spec in TABLES:
-        path = out_dir / f"{spec.name}.parquet"
-        target = f"{_ident(schema)}.{_ident(spec.name)}"
+    for name in (*(spec.name for spec in TABLES), landed_files.RECORD_TABLE):
+        path = out_dir / f"{name.lstrip('_')}.parquet"
+        target = f"{_ident(schema)}.{_ident(name)}"
         try:
             con.execute(
                 f"COPY (SELECT * FROM {target}) TO {_literal(str(path.absolute()))} "
@@ -1711,9 +1720,9 @@ def export_parquet(
             )
         except duckdb.CatalogException as exc:
             raise UserError(
-                f"{schema}.{spec.name}: table not found; land the input folder first"
+                f"{schema}.{name}: table not found; land the input folder first"
             ) from exc
         except duckdb.Error as exc:
             raise UserError(f"{path}: cannot write parquet: {_duckdb_reason(exc)}") from exc
-        written[spec.name] = path
+        written[name] = path
     return written

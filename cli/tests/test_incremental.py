@@ -15,6 +15,7 @@ file and row number, so a line that moves within its file is a changed line.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ def _allocated(warehouse: Path) -> dict[str, str]:
     """The days the last build allocated, with the reason."""
     return {str(day): reason for day, reason in
             query(warehouse, "select cost_date, reprocess_reason from intermediate.int_days_to_process")}
+
+
+def _changed_days(warehouse: Path) -> list[str]:
+    """The days whose inputs the last build found changed (int_days_changed)."""
+    return sorted(str(day) for (day,) in query(warehouse, "select cost_date from intermediate.int_days_changed"))
 
 
 def _recorded_versions(warehouse: Path) -> int:
@@ -298,6 +304,23 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     assert after - before == Decimal("7.25")
 
 
+def _failing_days(warehouse: Path, check_file: str, table: str, breaking: str, days: tuple[date, ...],
+                  tmp_path: Path) -> list[tuple[str, str]]:
+    """Run a row check as the warehouse's last build compiled it (the compiled file named
+    `check_file`), on a copy with the first row of `table` broken (`breaking`, a SET clause) on each
+    of `days`; returns (failed checks, day) of each failing row, sorted."""
+    compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
+    (check,) = compiled.rglob(check_file)
+    broken = tmp_path / warehouse.stem / warehouse.name  # same name: the compiled SQL names it
+    broken.parent.mkdir()
+    shutil.copyfile(warehouse, broken)
+    with duckdb.connect(str(broken)) as con:
+        for day in days:
+            con.execute(f"update {table} set {breaking} where rowid ="
+                        f" (select min(rowid) from {table} where cost_date = ?)", [day])
+        return sorted((row[0], str(row[1])) for row in con.execute(check.read_text()).fetchall())
+
+
 def test_the_ledger_row_checks_read_the_days_the_build_allocated(deliveries: Deliveries, tmp_path: Path) -> None:
     """customer_costs_daily's row checks (valid_rows with changed_days) read the rows of the days
     the build allocated, and rows without a day: those of the days it kept were checked by the
@@ -306,19 +329,57 @@ def test_the_ledger_row_checks_read_the_days_the_build_allocated(deliveries: Del
     every_day = [(FIRST_DAY + timedelta(days=n)).isoformat() for n in range(DAYS)]
     for warehouse, read in ((deliveries.incremental, every_day[1:]), (deliveries.full, every_day)):
         assert sorted(_allocated(warehouse)) == read
-        compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
-        (check,) = compiled.rglob("valid_rows_customer_costs_dail*.sql")
-        broken = tmp_path / warehouse.stem / warehouse.name  # same name: the compiled SQL names it
-        broken.parent.mkdir()
-        shutil.copyfile(warehouse, broken)
-        with duckdb.connect(str(broken)) as con:
-            for day in (FIRST_DAY, LAST_DAY):
-                con.execute("update marts.customer_costs_daily set rule_name = null where rowid ="
-                            " (select min(rowid) from marts.customer_costs_daily where cost_date = ?)", [day])
-            failing = con.execute(check.read_text()).fetchall()
-        expected = [day.isoformat() for day in (FIRST_DAY, LAST_DAY) if day.isoformat() in read]
-        assert sorted(str(row[1]) for row in failing) == expected, failing
-        assert {row[0] for row in failing} == {"rule_name is null"}
+        failing = _failing_days(warehouse, "valid_rows_customer_costs_dail*.sql", "marts.customer_costs_daily",
+                                "rule_name = null", (FIRST_DAY, LAST_DAY), tmp_path)
+        assert failing == [("rule_name is null", day.isoformat()) for day in (FIRST_DAY, LAST_DAY)
+                           if day.isoformat() in read]
+
+
+def test_the_drivers_row_checks_read_the_days_whose_inputs_changed(deliveries: Deliveries, tmp_path: Path) -> None:
+    """int_usage_drivers_daily is rebuilt whole, but its row checks (valid_rows with
+    changed_input_days) read the days of int_days_changed: the usage fingerprint covers each of a
+    day's rows, so the other days' rows are those an earlier build checked. Run as the last builds
+    compiled them, on copies with a negative quantity on the first day and on a changed day."""
+    # The last incremental build's changed days: the late telemetry it picked up, not the first day.
+    assert LATE_DAY.isoformat() in _changed_days(deliveries.incremental)
+    assert FIRST_DAY.isoformat() not in _changed_days(deliveries.incremental)
+    for warehouse in (deliveries.incremental, deliveries.full):
+        failing = _failing_days(warehouse, "valid_rows_int_usage_drivers_d*.sql", "intermediate.int_usage_drivers_daily",
+                                "quantity = -1", (FIRST_DAY, LATE_DAY), tmp_path)
+        assert failing == [("quantity negative", day.isoformat()) for day in (FIRST_DAY, LATE_DAY)
+                           if day.isoformat() in _changed_days(warehouse)], failing
+
+
+def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries: Deliveries, tmp_path: Path) -> None:
+    """int_charges_unioned keeps the rows it parsed from a file whose landed version is unchanged.
+    Seen by changing a landed row of the billing file behind the build's back: a build of the same
+    files keeps the union's row as it was parsed before, and so does a build after the file is
+    delivered again unchanged (touched), whose rows then carry the new delivery time."""
+    warehouse = tmp_path / deliveries.incremental.name  # same name: the same parse of the project
+    shutil.copyfile(deliveries.incremental, warehouse)
+    input_dir = tmp_path / "input"
+    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    (billing,) = (path.relative_to(input_dir).as_posix() for path in (input_dir / "billing").glob("*.csv*"))
+    union = "select charge_description, cast(delivered_at as varchar) from intermediate.int_charges_unioned" \
+            f" where source_file = '{billing}' and source_row = 1"
+    staged = f"select distinct cast(delivered_at as varchar) from staging.stg_focus__charges where source_file = '{billing}'"
+    [parsed] = query(warehouse, union)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update cpc_raw.billing set charge_description = 'changed behind the build' "
+                    "where _source_file = ? and _source_row = 1", [billing])
+    again = build_ok(input_dir, warehouse, "--quiet")
+    assert f"allocated 0 of {DAYS} days: no input changed" in again.stdout
+    assert query(warehouse, union) == [parsed]
+
+    path = input_dir / billing
+    later = path.stat().st_mtime + 86_400
+    os.utime(path, (later, later))
+    build_ok(input_dir, warehouse, "--quiet")
+    [(description, delivered_at)] = query(warehouse, union)
+    assert description == parsed[0] != "changed behind the build"
+    assert [(delivered_at,)] == query(warehouse, staged) and delivered_at != parsed[1]
+    assert query(warehouse, "select count(distinct delivered_at) from intermediate.int_charges_unioned"
+                            f" where source_file = '{billing}'") == [(1,)]
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

@@ -538,11 +538,15 @@ def test_export_parquet(tmp_path: Path, con) -> None:
     make_input(tmp_path / "in", {"a.csv": BILLING_HEADER + "\n2024-01-01,2024-01-02,1,1,007\n"})
     land(tmp_path / "in", con)
     paths = export_parquet(con, tmp_path / "out")
-    assert set(paths) == ALL_TABLES
+    assert set(paths) == {*ALL_TABLES, "_landed_files"}
     for table, path in paths.items():
-        assert path == tmp_path / "out" / f"{table}.parquet" and path.exists()
-        described = rows(con, f"DESCRIBE SELECT * FROM read_parquet('{path}')")
-        assert [row[0] for row in described] == list(landed_columns(table))
+        assert path == tmp_path / "out" / f"{table.lstrip('_')}.parquet" and path.exists()
+        if table != "_landed_files":
+            described = rows(con, f"DESCRIBE SELECT * FROM read_parquet('{path}')")
+            assert [row[0] for row in described] == list(landed_columns(table))
+    # The landing's record of its files goes too: the models read it (stg_landing__files).
+    assert ("billing/a.csv", "billing") in rows(
+        con, f"SELECT source_file, landed_table FROM read_parquet('{paths['_landed_files']}')")
     assert rows(
         con, f"SELECT sub_account_id, _source_row FROM read_parquet('{paths['billing']}')"
     ) == [("007", 1)]

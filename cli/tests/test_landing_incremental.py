@@ -104,6 +104,28 @@ def test_a_changed_added_or_removed_file_lands_as_from_scratch(folder: Path, con
     assert _described(again) == _described(scratch)
 
 
+def test_a_landing_that_fails_while_updating_in_place_leaves_the_last_one(
+        folder: Path, con, monkeypatch: pytest.MonkeyPatch) -> None:
+    land(folder, con)
+    landed = _tables(con)
+    _write(folder / "billing" / "2024-01.csv", BILLING + MORE_BILLING)
+    (folder / "billing" / "2023-12.csv").unlink()
+    merge_into = landing.landed_files.merge_into
+
+    def merge_then_fail(*args, **kwargs):
+        merge_into(*args, **kwargs)  # the old rows are deleted and the new ones inserted...
+        raise duckdb.IOException("disk full")  # ...then the swap fails before it commits
+
+    monkeypatch.setattr(landing.landed_files, "merge_into", merge_then_fail)
+    with pytest.raises(duckdb.IOException, match="disk full"):
+        land(folder, con)
+    assert _tables(con) == landed
+    monkeypatch.setattr(landing.landed_files, "merge_into", merge_into)
+    again = land(folder, con)
+    assert "billing/2024-01.csv" not in again.files_kept and "customers.csv" in again.files_kept
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
 def test_a_file_of_the_same_size_with_other_content_is_read(folder: Path, con) -> None:
     land(folder, con)
     changed = BILLING.replace("10.5", "10.6")

@@ -65,3 +65,28 @@
         ) as stream_period_start,
         {{ cost_per_customer.delivery_variant_rank(alias ~ '.billing_format', alias ~ '.source_variant') }} as variant_rank
 {%- endmacro %}
+
+
+{#- The pre-hook of int_charges_unioned (kept file by file) after clear_changed_files, on an
+    incremental run (`select 1` otherwise): a kept file delivered again unchanged keeps its rows,
+    and gets the delivery time its staging rows have now (deduplication picks the latest delivery
+    by it). Reads only the kept files' delivery times. -#}
+{% macro refresh_billing_delivery_times() -%}
+    {%- set kept_files = cost_per_customer.files_kept() -%}
+    {%- if kept_files | length == 0 -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    update {{ this }}
+    set delivered_at = delivered.delivered_at
+    from (
+        {%- for model in cost_per_customer.billing_staging_models() %}
+        select source_file, max(delivered_at) as delivered_at
+        from {{ ref(model) }}
+        where not ({{ cost_per_customer.not_in_files('source_file', kept_files) }})
+        group by source_file
+        {{ "union all" if not loop.last }}
+        {%- endfor %}
+    ) as delivered
+    where {{ this.identifier }}.source_file = delivered.source_file
+        and {{ this.identifier }}.delivered_at is distinct from delivered.delivered_at
+{%- endmacro %}

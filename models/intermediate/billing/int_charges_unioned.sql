@@ -1,15 +1,30 @@
-{#- One row per landed billing row of every format, nothing filtered; see _billing__models.yml. -#}
+{#- One row per landed billing row of every format, nothing filtered; see _billing__models.yml. Kept
+    file by file (file_kept_materialization): a build reads again only the files whose landed
+    version changed, and brings the delivery time of the others up to date. -#}
+{{ config(
+    materialized=cost_per_customer.file_kept_materialization(),
+    pre_hook=["{{ cost_per_customer.clear_changed_files() }}", "{{ cost_per_customer.refresh_billing_delivery_times() }}"],
+    on_schema_change='fail'
+) }}
 {%- set columns = cost_per_customer.billing_charge_columns() -%}
+{%- set kept_files = cost_per_customer.files_kept() -%}
 with
 
 {% for model in cost_per_customer.billing_staging_models() -%}
 {{ model }} as (
 
     select * from {{ ref(model) }}
+    where {{ cost_per_customer.not_in_files('source_file', kept_files) }}
 
 ),
 
 {% endfor -%}
+file_versions as (
+
+    select * from {{ ref('int_landed_file_versions') }}
+
+),
+
 unioned as (
 
     {%- for model in cost_per_customer.billing_staging_models() %}
@@ -21,6 +36,18 @@ unioned as (
     {{ "union all" if not loop.last }}
     {%- endfor %}
 
+),
+
+versioned as (
+
+    select
+        unioned.*,
+        file_versions.file_version
+
+    from unioned
+    left join file_versions
+        on unioned.source_file = file_versions.source_file
+
 )
 
-select * from unioned
+select * from versioned

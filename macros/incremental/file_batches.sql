@@ -1,0 +1,77 @@
+{#- Tables kept file by file: a build reads again only the landed files whose version
+    (int_landed_file_versions) changed, and keeps the rows it made of the others (see
+    docs/incremental.md). Such a table has the columns source_file and file_version. -#}
+
+{#- How a table kept file by file materializes: 'incremental' on DuckDB (a pre-hook deletes the
+    rows of the files read again: clear_changed_files); a table rebuilt whole elsewhere (Spark
+    lands every file again on each build). -#}
+{% macro file_kept_materialization() -%}
+    {{ return(adapter.dispatch('file_kept_materialization', 'cost_per_customer')()) }}
+{%- endmacro %}
+
+{% macro default__file_kept_materialization() -%}
+    {{ return('table') }}
+{%- endmacro %}
+
+{% macro duckdb__file_kept_materialization() -%}
+    {{ return('incremental') }}
+{%- endmacro %}
+
+
+{#- Whether this model's table, on an incremental run, has the file_version column to keep files by
+    (a table made by an earlier version of the project may not: its build then fails on the
+    schema change, asking for --full-refresh, rather than read every file on top of its rows). -#}
+{% macro keeps_files() -%}
+    {%- if not (execute and is_incremental()) -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {{ return('file_version' in columns and 'source_file' in columns) }}
+{%- endmacro %}
+
+
+{#- The files whose rows this model's table already holds at their current version: a build leaves
+    them out of what it reads (an empty list on a full build). -#}
+{% macro files_kept() -%}
+    {%- if not cost_per_customer.keeps_files() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select distinct kept.source_file from " ~ this ~ " as kept"
+        ~ " inner join " ~ ref('int_landed_file_versions') ~ " as versions"
+        ~ " on kept.source_file = versions.source_file and kept.file_version = versions.file_version"
+        ~ " order by 1") -%}
+    {{ return(found.columns[0].values() | list) }}
+{%- endmacro %}
+
+
+{#- A filter leaving out the rows of the kept files (files_kept), for the model's reads of its
+    staging rows: `true` when none is kept. -#}
+{% macro not_in_files(source_file_column, files) -%}
+    {%- if files | length == 0 -%}
+        true
+    {%- else -%}
+        {{ source_file_column }} not in (
+            {%- for file in files %}'{{ file | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook of a table kept file by file, on an incremental run (`select 1` otherwise): delete
+    the rows of every file that is no longer landed, or whose version changed; the run inserts
+    the rows of the files read again. -#}
+{% macro clear_changed_files() -%}
+    {%- if cost_per_customer.keeps_files() -%}
+        delete from {{ this }}
+        where file_version is null
+            or not exists (
+                select 1
+                from {{ ref('int_landed_file_versions') }} as versions
+                where versions.source_file = {{ this.identifier }}.source_file
+                    and versions.file_version = {{ this.identifier }}.file_version
+            )
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
