@@ -216,6 +216,15 @@
     {%- set rules = cost_per_customer.allocation_rules() -%}
     {%- do parts.append('tag_rules=' ~ (rules | selectattr('method', 'equalto', 'tag') | list | length > 0)) -%}
     {%- do parts.append('following_rules=' ~ tojson(cost_per_customer.cost_following_rules() | map(attribute='position') | list)) -%}
+    {%- do parts.append(cost_per_customer.project_code_fingerprint()) -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{%- endmacro %}
+
+
+{#- A fingerprint of the project's own code: the checksums of its models and seeds, and of its
+    macros' text (empty at parse time). -#}
+{% macro project_code_fingerprint() -%}
+    {%- set parts = [] -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() | sort(attribute='unique_id') -%}
             {%- if node.package_name == project_name and node.resource_type in ('model', 'seed') -%}

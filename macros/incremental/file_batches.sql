@@ -20,9 +20,10 @@
 
 {#- Whether this model's table, on an incremental run, has the file_version column to keep files by
     (a table made by an earlier version of the project may not: its build then fails on the
-    schema change, asking for --full-refresh, rather than read every file on top of its rows). -#}
+    schema change, asking for --full-refresh, rather than read every file on top of its rows).
+    False without introspection (`dbt compile --no-introspect` compiles it as a full build). -#}
 {% macro keeps_files() -%}
-    {%- if not (execute and is_incremental()) -%}
+    {%- if not (execute and flags.INTROSPECT and is_incremental()) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
@@ -74,4 +75,17 @@
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A fingerprint of what the staging models make of a landed file's rows beyond the rows themselves:
+    the settings they read (the customer tag key, the default currency) and the project's code. Not
+    the allocation rules: editing them leaves staging alone. -#}
+{% macro staging_fingerprint() -%}
+    {%- set parts = [] -%}
+    {%- for name in ['cpc_customer_tag_key', 'cpc_default_currency'] -%}
+        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+    {%- endfor -%}
+    {%- do parts.append(cost_per_customer.project_code_fingerprint()) -%}
+    {{ return(local_md5(parts | join('\n'))) }}
 {%- endmacro %}

@@ -17,7 +17,7 @@ versioned as (
             cast(landed_files.size_bytes as {{ dbt.type_string() }}),
             landed_files.content_sha256,
             landed_files.landing_key,
-            '{{ cost_per_customer.settings_fingerprint() }}'
+            '{{ cost_per_customer.staging_fingerprint() }}'
         )) as file_version
 
     from landed_files
