@@ -82,7 +82,7 @@
         {%- for model in cost_per_customer.billing_staging_models() %}
         select source_file, max(delivered_at) as delivered_at
         from {{ ref(model) }}
-        where not ({{ cost_per_customer.not_in_files('source_file', kept_files) }})
+        where {{ cost_per_customer.in_files('source_file', kept_files) }}
         group by source_file
         {{ "union all" if not loop.last }}
         {%- endfor %}

@@ -46,13 +46,14 @@
 {%- endmacro %}
 
 
-{#- A filter leaving out the rows of the kept files (files_kept), for the model's reads of its
-    staging rows: `true` when none is kept. -#}
-{% macro not_in_files(source_file_column, files) -%}
+{#- A condition holding for the rows of the given files (`false` for none): a model kept file by file
+    reads its staging rows with `not` it and the kept files (files_kept), and refreshes those
+    files' rows with it. -#}
+{% macro in_files(source_file_column, files) -%}
     {%- if files | length == 0 -%}
-        true
+        false
     {%- else -%}
-        {{ source_file_column }} not in (
+        {{ source_file_column }} in (
             {%- for file in files %}'{{ file | replace("'", "''") }}'{{ ", " if not loop.last }}{% endfor -%}
         )
     {%- endif -%}

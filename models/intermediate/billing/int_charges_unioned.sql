@@ -14,7 +14,7 @@ with
 {{ model }} as (
 
     select * from {{ ref(model) }}
-    where {{ cost_per_customer.not_in_files('source_file', kept_files) }}
+    where not ({{ cost_per_customer.in_files('source_file', kept_files) }})
 
 ),
 
