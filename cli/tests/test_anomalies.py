@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -159,31 +160,43 @@ def _rows_only_in_one(left: Path, right: Path, table: str) -> tuple[int, int]:
 def test_an_incremental_build_judges_each_scope_again_from_its_first_changed_day(
     generated_build: BuiltInput, tmp_path: Path
 ) -> None:
-    """On DuckDB the baselines are incremental: a bill line restated near the end judges again only
-    the scopes it touches, from that day (reading back just the window those days need), and keeps
-    every earlier day. Delivering the original bill again restores the full build's series,
-    baselines and anomalies to the last bit."""
-    last_day = query(generated_build.warehouse, "select max(cost_date) from marts.customer_costs_daily")[0][0]
-    restated_day = (last_day - timedelta(days=2)).isoformat()
+    """On DuckDB the baselines are incremental: restated bill lines judge again only the scopes they
+    touch, from that day (reading back just the window those days need), and keep every earlier
+    day. A scope whose first changed day is among the last seven reads each judged day's trailing
+    days by a join, one changed earlier by windows: a line restated near the end and one early in
+    the month, each tagged to its own customer, take one way each. Delivering the original bill
+    again restores the full build's series, baselines and anomalies to the last bit."""
+    first_day, last_day = query(generated_build.warehouse,
+                                "select min(cost_date), max(cost_date) from marts.customer_costs_daily")[0]
+    restated_days = {(last_day - timedelta(days=2)).isoformat(), (first_day + timedelta(days=9)).isoformat()}
     restated = tmp_path / "restated"
     shutil.copytree(generated_build.input_dir, restated)
 
-    def add_five(header: list[str], rows: list[list[str]]) -> list[list[str]]:
-        start, cost = header.index("ChargePeriodStart"), header.index("EffectiveCost")
-        category, pricing = header.index("ChargeCategory"), header.index("PricingCategory")
-        line = next(row for row in rows if row[start].startswith(restated_day) and row[category] == "Usage"
-                    and row[pricing] == "Standard" and Decimal(row[cost]) > 0)
-        line[cost] = str(Decimal(line[cost]) + 5)
-        return rows
+    customers: set[str] = set()  # each line tagged to a customer of its own
 
-    (billing,) = [path for path in (restated / "billing").glob("*.csv*") if restated_day[:7] in path.name]
-    rewrite_csv(billing, add_five)
+    def add_five(day: str) -> Callable[[list[str], list[list[str]]], list[list[str]]]:
+        def rewrite(header: list[str], rows: list[list[str]]) -> list[list[str]]:
+            start, cost = header.index("ChargePeriodStart"), header.index("EffectiveCost")
+            category, pricing = header.index("ChargeCategory"), header.index("PricingCategory")
+            tags = header.index("Tags")
+            line = next(row for row in rows if row[start].startswith(day) and row[category] == "Usage"
+                        and row[pricing] == "Standard" and Decimal(row[cost]) > 0
+                        and '"customer_id"' in row[tags] and row[tags] not in customers)
+            customers.add(line[tags])
+            line[cost] = str(Decimal(line[cost]) + 5)
+            return rows
+        return rewrite
+
+    for day in sorted(restated_days):
+        (billing,) = [path for path in (restated / "billing").glob("*.csv*") if day[:7] in path.name]
+        rewrite_csv(billing, add_five(day))
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
     build_ok(restated, warehouse, "--quiet")
-    changed = query(warehouse, "select count(*), min(first_changed_date), max(first_changed_date)"
-                               " from intermediate.int_customer_cost_series_changes")[0]
-    assert changed[0] > 0 and str(changed[1]) == str(changed[2]) == restated_day, changed
+    first_changed = dict(query(warehouse, "select cast(first_changed_date as varchar), count(*)"
+                                          " from intermediate.int_customer_cost_series_changes group by 1"))
+    # The tagged lines change their customers' scopes only: a few, from each restated day.
+    assert set(first_changed) == restated_days and sum(first_changed.values()) <= 10, first_changed
     assert _rows_only_in_one(generated_build.warehouse, warehouse, "intermediate.int_customer_cost_baselines") != (0, 0)
 
     build_ok(generated_build.input_dir, warehouse, "--quiet")

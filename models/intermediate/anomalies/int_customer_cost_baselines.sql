@@ -16,6 +16,13 @@
     pre_hook="{{ cost_per_customer.delete_changed_baselines() }}",
     on_schema_change='fail',
 ) }}
+{#- A changed scope whose first changed day is among the ledger's last seven (an appended day, a
+    restated last week) has its judged days read their trailing days by a join, about
+    trailing_days rows each; the windows below compute every day read back (the week before the
+    first changed day and its trailing window too). At 10k customers x 90 days this model took
+    1.1-1.3 s of one appended day instead of 7.4-7.8 s; but judging every day by a join would take
+    103 s against the windows' 13 s. Both give the same figures to the bit. -#}
+{%- set joined_within_days = 7 %}
 -- depends_on: {{ ref('int_customer_cost_series_changes') }}
 with
 
@@ -33,6 +40,82 @@ series as (
     {%- endif %}
 
 ),
+{%- if is_incremental() %}
+
+ledger_end as (
+
+    select max(series.day_number) as last_day_number
+    from series
+
+),
+
+{# The changed scopes whose judged days each read their trailing days by a join. -#}
+joined_scopes as (
+
+    select changes.*
+    from {{ ref('int_customer_cost_series_changes') }} as changes
+    cross join ledger_end
+    where {{ cost_per_customer.day_number('changes.first_changed_date') }}
+        > ledger_end.last_day_number - {{ joined_within_days }}
+
+),
+
+windowed_series as (
+
+    select series.*
+    from series
+    left join joined_scopes
+        on series.customer_id = joined_scopes.customer_id
+        and series.currency = joined_scopes.currency
+        and series.scope = joined_scopes.scope
+    where joined_scopes.scope is null
+
+),
+
+judged_days as (
+
+    select series.*
+    from series
+    inner join joined_scopes
+        on series.customer_id = joined_scopes.customer_id
+        and series.currency = joined_scopes.currency
+        and series.scope = joined_scopes.scope
+        and series.cost_date >= joined_scopes.first_changed_date
+
+),
+
+{# What each judged day's trailing days say, as the windows below compute it. -#}
+joined_figures as (
+
+    select
+        judged_days.customer_id,
+        judged_days.currency,
+        judged_days.scope,
+        judged_days.day_number,
+        {{ cost_per_customer.percentile_cont(
+            'case when (judged_days.day_number - past.day_number) % 7 = 0 then past.observed_cost end', 0.5) }}
+            as expected_cost,
+        count(past.day_number) as history_days,
+        {{ cost_per_customer.percentile_cont('past.week_over_week_change', 0.5) }} as median_change,
+        {{ cost_per_customer.collect_values('past.week_over_week_change') }} as past_changes
+
+    from judged_days
+    left join series as past
+        on judged_days.customer_id = past.customer_id
+        and judged_days.currency = past.currency
+        and judged_days.scope = past.scope
+        and past.day_number between judged_days.day_number - {{ trailing_days }} and judged_days.day_number - 1
+    group by 1, 2, 3, 4
+
+),
+{%- else %}
+
+windowed_series as (
+
+    select * from series
+
+),
+{%- endif %}
 
 {# What the trailing days before each day say (at most trailing_days back, the day itself left
     out; by day number, so a gap in a series is not skipped over). The expected cost: their median
@@ -42,24 +125,44 @@ series as (
 history as (
 
     select
-        series.*,
-        {{ cost_per_customer.percentile_cont('series.observed_cost', 0.5) }} over past_weekdays as expected_cost,
+        windowed_series.*,
+        {{ cost_per_customer.percentile_cont('windowed_series.observed_cost', 0.5) }} over past_weekdays as expected_cost,
         count(*) over past_days as history_days,
-        {{ cost_per_customer.percentile_cont('series.week_over_week_change', 0.5) }} over past_days as median_change,
-        {{ cost_per_customer.collect_values('series.week_over_week_change') }} over past_days as past_changes
+        {{ cost_per_customer.percentile_cont('windowed_series.week_over_week_change', 0.5) }} over past_days as median_change,
+        {{ cost_per_customer.collect_values('windowed_series.week_over_week_change') }} over past_days as past_changes
 
-    from series
+    from windowed_series
     window
         past_days as (
-            partition by series.customer_id, series.currency, series.scope
-            order by series.day_number
+            partition by windowed_series.customer_id, windowed_series.currency, windowed_series.scope
+            order by windowed_series.day_number
             range between {{ trailing_days }} preceding and 1 preceding
         ),
         past_weekdays as (
-            partition by series.customer_id, series.currency, series.scope, series.day_number % 7
-            order by series.day_number
+            partition by
+                windowed_series.customer_id, windowed_series.currency, windowed_series.scope,
+                windowed_series.day_number % 7
+            order by windowed_series.day_number
             range between {{ trailing_days }} preceding and 1 preceding
         )
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        judged_days.*,
+        joined_figures.expected_cost,
+        joined_figures.history_days,
+        joined_figures.median_change,
+        joined_figures.past_changes
+
+    from judged_days
+    inner join joined_figures
+        on judged_days.customer_id = joined_figures.customer_id
+        and judged_days.currency = joined_figures.currency
+        and judged_days.scope = joined_figures.scope
+        and judged_days.day_number = joined_figures.day_number
+    {%- endif %}
 
 ),
 
@@ -136,22 +239,59 @@ scored as (
 
 ),
 
+{# The days scored, and for the scopes judged by a join the six days before the first changed one
+    as the last build left them (they did not change): a day's sustained_days counts their scores. -#}
+scores as (
+
+    select * from scored
+    {%- if is_incremental() %}
+
+    union all
+
+    select
+        kept.cost_date,
+        kept.customer_id,
+        kept.scope,
+        kept.currency,
+        kept.baseline_status,
+        kept.observed_cost,
+        kept.previous_day_cost,
+        kept.expected_cost,
+        kept.lower_band,
+        kept.upper_band,
+        kept.spread,
+        kept.score,
+        kept.history_days,
+        kept.customer_start_date,
+        kept.ledger_first_date
+
+    from {{ this }} as kept
+    inner join joined_scopes
+        on kept.customer_id = joined_scopes.customer_id
+        and kept.currency = joined_scopes.currency
+        and kept.scope = joined_scopes.scope
+        and kept.cost_date < joined_scopes.first_changed_date
+        and {{ cost_per_customer.day_number('kept.cost_date') }} >= joined_scopes.read_from_day_number + {{ trailing_days }}
+    {%- endif %}
+
+),
+
 {# A sustained rise: the days among the last seven (this one included) judged with a score of at
     least cpc_anomaly_drift_score. At least cpc_anomaly_drift_days of seven is a median score that
     high, which ordinary noise does not keep up for a week. -#}
 sustained as (
 
     select
-        scored.*,
+        scores.*,
         sum(
-            case when scored.score >= {{ var('cpc_anomaly_drift_score') }} then 1 else 0 end
+            case when scores.score >= {{ var('cpc_anomaly_drift_score') }} then 1 else 0 end
         ) over (
-            partition by scored.customer_id, scored.currency, scored.scope
-            order by scored.cost_date
+            partition by scores.customer_id, scores.currency, scores.scope
+            order by scores.cost_date
             rows between 6 preceding and current row
         ) as sustained_days
 
-    from scored
+    from scores
 
 ),
 
