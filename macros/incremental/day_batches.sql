@@ -83,22 +83,6 @@
 {%- endmacro %}
 
 
-{#- A filter keeping the days whose inputs changed since they were last allocated (int_days_changed:
-    the days to process and the days held back; every day on a full build), and with `undated` the
-    rows without a day. For the row checks of a table rebuilt whole on every build whose rows of a
-    day are what that day's input fingerprint covers (the usage drivers): the rows of the other days
-    are the rows a build checked before. In a dbt unit test it keeps every given row. -#}
-{% macro in_days_changed(date_column, undated=false) -%}
-    {%- if model.resource_type == 'unit_test' -%}
-        true
-    {%- else -%}
-        {% if undated %}({{ date_column }} is null or {% endif -%}
-        {{ date_column }} in (select days_changed.cost_date from {{ ref('int_days_changed') }} as days_changed)
-        {%- if undated %}){% endif %}
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#- The pre-hook of a model that keeps every day (day_ledger_config), on an incremental run: make
     room for the days this build allocates again. DuckDB deletes their rows, and the run inserts
     them again. On Spark the run's insert overwrites only the partitions of the days it writes

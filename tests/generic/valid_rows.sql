@@ -11,15 +11,10 @@
                        (int_days_to_process) and the rows without a day. For the ledger tables that
                        keep every day: an incremental build checks what it wrote, not the days it kept
                        (--full-refresh checks them all). Leave it out where a key could repeat across days.
-      changed_input_days  a date column: check only the rows of the days whose inputs changed
-                       (int_days_changed, held-back days included) and the rows without a day. For a
-                       table rebuilt whole whose rows of a day are covered by that day's input
-                       fingerprints (the usage drivers): its other days' rows are unchanged since a
-                       build checked them. The same caveat on keys.
     Fails with each row that breaks a check, `failed_checks` naming which (comma-separated): with a
     key, each such row by its key, and each repeated key once with `repeated_key_rows`, how many
     rows share it; without a key, each such row whole. -#}
-{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none, changed_input_days=none) %}
+{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none) %}
     {%- set where = "valid_rows on " ~ model ~ ": " -%}
     {%- for name, value in {"key": key, "required": required, "not_negative": not_negative}.items() -%}
         {%- if value is not none and (value is string or value is mapping or value | length == 0) -%}
@@ -64,19 +59,12 @@
         {%- do checks.append((column ~ " is null where required", "(" ~ condition ~ ") and " ~ column ~ " is null")) -%}
     {%- endfor -%}
     {%- set rows = model -%}
-    {%- if changed_days is not none and changed_input_days is not none -%}
-        {{ exceptions.raise_compiler_error(where ~ "give changed_days or changed_input_days, not both") }}
-    {%- endif -%}
-    {%- set day_column = changed_days if changed_days is not none else changed_input_days -%}
-    {%- if day_column is not none -%}
-        {%- if day_column is not string or not day_column -%}
-            {{ exceptions.raise_compiler_error(where ~ ("changed_days" if changed_days is not none else "changed_input_days")
-                                               ~ " must be the name of a date column, got " ~ day_column) }}
+    {%- if changed_days is not none -%}
+        {%- if changed_days is not string or not changed_days -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_days must be the name of a date column, got " ~ changed_days) }}
         {%- endif -%}
-        {%- set kept_days = cost_per_customer.in_days_to_process(day_column, undated=true) if changed_days is not none
-                            else cost_per_customer.in_days_changed(day_column, undated=true) -%}
         {%- set rows -%}
-        (select * from {{ model }} where {{ kept_days }}) as changed_rows
+        (select * from {{ model }} where {{ cost_per_customer.in_days_to_process(changed_days, undated=true) }}) as changed_rows
         {%- endset -%}
     {%- endif -%}
     {%- if not key and checks | length == 0 -%}

@@ -1,12 +1,19 @@
 {#- One row per day x service x metric x driver level x known customer x feature: the part of the
     customer's driver quantity (int_usage_drivers_daily) that each feature drove; telemetry without
-    a feature is 'unassigned'. A customer's rows add up to its quantity in int_usage_drivers_daily. -#}
+    a feature is 'unassigned'. A customer's rows add up to its quantity in int_usage_drivers_daily.
+    Kept day by day, as int_usage_drivers_daily is. -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
+) }}
 with
 
 driver_rows as (
 
     select * from {{ ref('int_usage_driver_rows') }}
     where customer_id is not null
+        and {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 

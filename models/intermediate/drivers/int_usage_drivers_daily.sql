@@ -1,12 +1,19 @@
 {#- One row per day x service x metric x driver level x customer: the telemetry quantity that drives
     usage-based allocation (see int_usage_driver_rows for the levels and service '*'). quantity is
     scaled for sampling and drives the shares; raw_quantity is the quantity as delivered and
-    sampling_variance the variance sampling leaves in quantity (0 for unsampled telemetry). -#}
+    sampling_variance the variance sampling leaves in quantity (0 for unsampled telemetry). Kept day by
+    day (day_ledger_config): a build sums again only the days it allocates. -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
+) }}
 with
 
 driver_rows as (
 
     select * from {{ ref('int_usage_driver_rows') }}
+    where {{ cost_per_customer.in_days_to_process('cost_date') }}
 
 ),
 

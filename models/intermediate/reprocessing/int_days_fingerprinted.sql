@@ -1,16 +1,13 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
 {#- Each day input: the CTEs below that hold its rows, each with the columns fingerprinted; an input
-    of several (the usage: its drivers, and the same telemetry by feature) joins their fingerprints. -#}
+    of several would join their fingerprints. -#}
 {%- set charge_columns = [] -%}
 {%- for column in ['charge_id', 'effective_cost', 'billed_cost', 'list_cost'] + cost_per_customer.candidate_columns() + ['rules_matched'] -%}
     {%- do charge_columns.append('matched.' ~ column) -%}
 {%- endfor -%}
 {%- set day_inputs = {
     'charges': {'matched': charge_columns},
-    'usage': {
-        'usage_drivers': cost_per_customer.relation_columns(ref('int_usage_drivers_daily'), 'usage_drivers'),
-        'usage_features': cost_per_customer.relation_columns(ref('int_usage_driver_features_daily'), 'usage_features'),
-    },
+    'usage': {'usage_rows': cost_per_customer.relation_columns(ref('int_usage_driver_rows'), 'usage_rows')},
     'recipients': {'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients')},
     'support': {'support_costs': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs')},
     'quarantine': {'quarantined': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), 'quarantined')},
@@ -46,17 +43,12 @@ matched as (
 
 ),
 
-usage_drivers as (
+{# The telemetry rows behind the usage drivers and their split by feature (int_usage_drivers_daily
+    and int_usage_driver_features_daily sum them, for the days to process only): each row with its
+    known customer and feature, so a customer or a feature relabelled moves the day too. -#}
+usage_rows as (
 
-    select * from {{ ref('int_usage_drivers_daily') }}
-
-),
-
-{# The same telemetry by feature: a feature relabelled with the quantities unchanged moves the
-    day's cost by feature, not its drivers, so the usage fingerprint covers both. -#}
-usage_features as (
-
-    select * from {{ ref('int_usage_driver_features_daily') }}
+    select * from {{ ref('int_usage_driver_rows') }}
 
 ),
 
