@@ -2,7 +2,10 @@
     neither quarantined nor superseded is in int_charges_allocatable, either passed through (one row, its
     own charge_id) or as lines whose EffectiveCost, BilledCost, ListCost and ContractedCost add up
     exactly to its own, all in its currency; and no row of int_charges_allocatable lacks such a parent.
-    Returns one row per charge that breaks this, with what is wrong. -#}
+    Only the charges and lines touching the span of days this build allocates are read (a line has
+    its charge's period; every charge on a full build): a split that changes changes the charges
+    fingerprint of its days, which are then allocated again. Returns one row per charge that breaks
+    this, with what is wrong. -#}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost', 'contracted_cost'] -%}
 with
 
@@ -10,12 +13,14 @@ charges as (
 
     select * from {{ ref('int_charges_deduplicated') }}
     where quarantine_reason is null and superseded_reason is null
+        and {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
 
 ),
 
 split_rows as (
 
     select * from {{ ref('int_charges_allocatable') }}
+    where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
 
 ),
 

@@ -4,7 +4,9 @@
     missing is checked by assert_bill_conserved_from_source; a Kubernetes node charge is checked as
     its split lines here, and the lines against the charge by
     assert_kubernetes_split_conserves_each_node_charge; that every day was converted, by
-    assert_charges_have_fx_rates.) Returns the charges that do not add up. -#}
+    assert_charges_have_fx_rates.) Only the charges touching the span of days this build allocates
+    are summed again (every charge on a full build): the days of the others were checked when they
+    were written. Returns the charges that do not add up. -#}
 with
 
 charges as (
@@ -16,22 +18,31 @@ charges as (
         billed_cost,
         list_cost
     from {{ ref('int_charges_with_surcharges') }}
+    where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
+
+),
+
+charge_days as (
+
+    select * from {{ ref('int_charges_prorated') }}
 
 ),
 
 days_summed as (
 
     select
-        charge_id,
-        min(source_currency) as source_currency,
-        count(distinct source_currency) as currency_count,
-        sum(effective_cost_in_source_currency) as effective_cost,
-        sum(billed_cost_in_source_currency) as billed_cost,
-        sum(list_cost_in_source_currency) as list_cost,
+        charge_days.charge_id,
+        min(charge_days.source_currency) as source_currency,
+        count(distinct charge_days.source_currency) as currency_count,
+        sum(charge_days.effective_cost_in_source_currency) as effective_cost,
+        sum(charge_days.billed_cost_in_source_currency) as billed_cost,
+        sum(charge_days.list_cost_in_source_currency) as list_cost,
         count(*) as day_count
 
-    from {{ ref('int_charges_prorated') }}
-    group by charge_id
+    from charge_days
+    inner join charges
+        on charge_days.charge_id = charges.charge_id
+    group by charge_days.charge_id
 
 )
 

@@ -330,25 +330,34 @@ def test_the_ledger_row_checks_read_the_days_the_build_allocated(deliveries: Del
                            if day.isoformat() in read]
 
 
-def test_the_drivers_are_summed_and_checked_for_the_days_allocated(deliveries: Deliveries, tmp_path: Path) -> None:
-    """int_usage_drivers_daily is kept day by day: a build sums again the days it allocates, and its
-    row checks (valid_rows with changed_days) read those days. The usage fingerprint reads the
-    telemetry rows, so the late telemetry the last build picked up moved its day. Run as the last
-    builds compiled them, on copies with a negative quantity on the first day and on the late one."""
+def test_the_drivers_and_charge_days_are_checked_for_the_days_allocated(deliveries: Deliveries, tmp_path: Path) -> None:
+    """int_usage_drivers_daily and int_charges_prorated are kept day by day: a build sums or
+    prorates again the days it allocates, and their row checks (valid_rows with changed_days) read
+    those days. The usage fingerprint reads the telemetry rows, so the late telemetry the last build
+    picked up moved its day. Run as the last builds compiled them, on copies with a row broken on
+    the first day and on the late one."""
     allocated = _allocated(deliveries.incremental)
     assert LATE_DAY.isoformat() in allocated and FIRST_DAY.isoformat() not in allocated
     for warehouse in (deliveries.incremental, deliveries.full):
-        failing = _failing_days(warehouse, "valid_rows_int_usage_drivers_d*.sql", "intermediate.int_usage_drivers_daily",
-                                "quantity = -1", (FIRST_DAY, LATE_DAY), tmp_path)
-        assert failing == [("quantity negative", day.isoformat()) for day in (FIRST_DAY, LATE_DAY)
-                           if day.isoformat() in _allocated(warehouse)], failing
+        for check, table, breaking, failed in [
+            ("valid_rows_int_usage_drivers_d*.sql", "intermediate.int_usage_drivers_daily", "quantity = -1",
+             "quantity negative"),
+            ("valid_rows_int_charges_prorate*.sql", "intermediate.int_charges_prorated", "source_currency = null",
+             "source_currency is null"),
+        ]:
+            (tmp_path / table).mkdir(exist_ok=True)
+            failing = _failing_days(warehouse, check, table, breaking, (FIRST_DAY, LATE_DAY), tmp_path / table)
+            assert failing == [(failed, day.isoformat()) for day in (FIRST_DAY, LATE_DAY)
+                               if day.isoformat() in _allocated(warehouse)], (table, failing)
 
 
 def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries: Deliveries, tmp_path: Path) -> None:
     """int_charges_unioned keeps the rows it parsed from a file whose landed version is unchanged.
     Seen by changing a landed row of the billing file behind the build's back: a build of the same
     files keeps the union's row as it was parsed before, and so does a build after the file is
-    delivered again unchanged (touched), whose rows then carry the new delivery time."""
+    delivered again unchanged (touched), whose rows then carry the new delivery time. Neither
+    allocates a day (a delivery time is not fingerprinted), so the charge-days of every day are
+    kept as they were: a charge-day changed behind the builds' back stays changed."""
     warehouse = tmp_path / deliveries.incremental.name  # same name: the same parse of the project
     shutil.copyfile(deliveries.incremental, warehouse)
     input_dir = tmp_path / "input"
@@ -358,9 +367,14 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
             f" where source_file = '{billing}' and source_row = 1"
     staged = f"select distinct cast(delivered_at as varchar) from staging.stg_focus__charges where source_file = '{billing}'"
     [parsed] = query(warehouse, union)
+    [(charge_id,)] = query(warehouse, "select min(charge_id) from intermediate.int_charges_prorated")
+    charge_days = f"select cost_date, service_name from intermediate.int_charges_prorated where charge_id = '{charge_id}'"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update cpc_raw.billing set charge_description = 'changed behind the build' "
                     "where _source_file = ? and _source_row = 1", [billing])
+        con.execute("update intermediate.int_charges_prorated set service_name = 'changed behind the build' "
+                    "where charge_id = ?", [charge_id])
+    kept_charge_days = query(warehouse, charge_days)
     again = build_ok(input_dir, warehouse, "--quiet")
     assert f"allocated 0 of {DAYS} days: no input changed" in again.stdout
     assert query(warehouse, union) == [parsed]
@@ -368,7 +382,10 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     path = input_dir / billing
     later = path.stat().st_mtime + 86_400
     os.utime(path, (later, later))
-    build_ok(input_dir, warehouse, "--quiet")
+    touched = build_ok(input_dir, warehouse, "--quiet")
+    assert f"allocated 0 of {DAYS} days: no input changed" in touched.stdout
+    assert query(warehouse, charge_days) == kept_charge_days
+    assert {name for _, name in kept_charge_days} == {"changed behind the build"}
     [(description, delivered_at)] = query(warehouse, union)
     assert description == parsed[0] != "changed behind the build"
     assert [(delivered_at,)] == query(warehouse, staged) and delivered_at != parsed[1]

@@ -83,6 +83,22 @@
 {%- endmacro %}
 
 
+{#- A filter keeping the charges whose period [start_at, end_at) touches the span from the first to
+    the last day this build allocates: a cheap cut, on the charge's own columns, before its days are
+    spread out and kept with in_days_to_process. Every charge on a full build; in a dbt unit test,
+    every given row. -#}
+{% macro touches_days_to_process(start_at, end_at) -%}
+    {%- if model.resource_type == 'unit_test' -%}
+        true
+    {%- else -%}
+        {%- set days = ref('int_days_to_process') -%}
+        (cast({{ start_at }} as date) <= (select max(days_to_process.cost_date) from {{ days }} as days_to_process)
+            and {{ cost_per_customer.period_last_day(start_at, end_at) }}
+                >= (select min(days_to_process.cost_date) from {{ days }} as days_to_process))
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- The pre-hook of a model that keeps every day (day_ledger_config), on an incremental run: make
     room for the days this build allocates again. DuckDB deletes their rows, and the run inserts
     them again. On Spark the run's insert overwrites only the partitions of the days it writes
@@ -171,11 +187,12 @@
 {%- endmacro %}
 
 
-{#- Every column of a relation, qualified by an alias (empty while dbt parses). -#}
-{% macro relation_columns(relation, alias) -%}
+{#- Every column of a relation but those named in `exclude`, qualified by an alias (the alias's
+    cost_date while dbt parses, or compiles without introspection). -#}
+{% macro relation_columns(relation, alias, exclude=[]) -%}
     {%- set names = [] -%}
-    {%- if execute -%}
-        {%- for column in adapter.get_columns_in_relation(relation) -%}
+    {%- if execute and flags.INTROSPECT -%}
+        {%- for column in adapter.get_columns_in_relation(relation) if column.name | lower not in exclude -%}
             {%- do names.append(alias ~ '.' ~ adapter.quote(column.name)) -%}
         {%- endfor -%}
     {%- endif -%}
@@ -290,9 +307,10 @@
 
 {#- Whether this build may allocate only the changed days: not on a full refresh, not on an engine
     whose ledger is rebuilt whole, and only when every incremental model and the record of the days
-    already allocated exist. -#}
+    already allocated exist (false without introspection: `dbt compile --no-introspect` compiles
+    a full build). -#}
 {% macro can_process_changed_days_only() -%}
-    {%- if not execute or flags.FULL_REFRESH or cost_per_customer.day_ledger_config().materialized != 'incremental' -%}
+    {%- if not (execute and flags.INTROSPECT) or flags.FULL_REFRESH or cost_per_customer.day_ledger_config().materialized != 'incremental' -%}
         {{ return(false) }}
     {%- endif -%}
     {%- for node in graph.nodes.values() -%}

@@ -1,4 +1,11 @@
-{#- One row per charge to allocate per UTC day it touches, its amounts prorated and converted to the reporting currency. -#}
+{#- One row per charge to allocate per UTC day it touches, its amounts prorated and converted to the
+    reporting currency. Kept day by day (day_ledger_config): a build prorates again only the charges
+    touching the days it allocates, and writes only those days. -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.day_ledger_config()
+) }}
 {%- set carried = [
     'charge_id', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',
@@ -11,6 +18,7 @@ with
 charges as (
 
     select * from {{ ref('int_charges_with_surcharges') }}
+    where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
 
 ),
 
@@ -30,13 +38,21 @@ with_last_day as (
 
 ),
 
-days as (
+every_day as (
 
     select
         with_last_day.*,
         {{ cost_per_customer.explode_days('with_last_day.charge_period_start_at', 'with_last_day.charge_period_end_at') }} as cost_date
 
     from with_last_day
+
+),
+
+{# Only the days this build allocates (every day on a full build). -#}
+days as (
+
+    select * from every_day
+    where {{ cost_per_customer.in_days_to_process('every_day.cost_date') }}
 
 ),
 

@@ -1,6 +1,6 @@
 {#- One row per customer per UTC day on which the customer is active: it has telemetry that day, or
     the day lies in [active_from, active_to) of customers.csv (a customer with neither date is active
-    on every day of the bill). The days are those the (prorated) bill covers. -#}
+    on every day of the bill). The days are those the bill's charges touch. -#}
 with
 
 customers as (
@@ -17,19 +17,22 @@ usage_rows as (
 
 ),
 
-charge_days as (
+{# The charges themselves, not their days (int_charges_prorated, kept day by day, is built from the
+    days to process, which these days decide): the first day a charge touches is its start's, the
+    last its period_last_day. -#}
+charges as (
 
-    select * from {{ ref('int_charges_prorated') }}
+    select * from {{ ref('int_charges_with_surcharges') }}
 
 ),
 
 bill_window as (
 
     select
-        min(charge_days.cost_date) as first_date,
-        max(charge_days.cost_date) as last_date
+        min(cast(charges.charge_period_start_at as date)) as first_date,
+        max({{ cost_per_customer.period_last_day('charges.charge_period_start_at', 'charges.charge_period_end_at') }}) as last_date
 
-    from charge_days
+    from charges
 
 ),
 

@@ -1,6 +1,6 @@
 {#- One row per day whose inputs changed since it was allocated (every day on a full build), with why, and whether its late telemetry is held back. -#}
 {%- set inputs = cost_per_customer.day_fingerprint_inputs() -%}
-{%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_days_processed') if execute else none -%}
+{%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_days_processed') if execute and flags.INTROSPECT else none -%}
 {%- set recorded = adapter.get_relation(
     database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
 ) if recorded_node else none -%}

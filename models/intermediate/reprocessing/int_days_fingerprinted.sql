@@ -1,12 +1,19 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
 {#- Each day input: the CTEs below that hold its rows, each with the columns fingerprinted; an input
-    of several would join their fingerprints. -#}
-{%- set charge_columns = [] -%}
-{%- for column in ['charge_id', 'effective_cost', 'billed_cost', 'list_cost'] + cost_per_customer.candidate_columns() + ['rules_matched'] -%}
-    {%- do charge_columns.append('matched.' ~ column) -%}
+    of several would join their fingerprints. A charge counts by every column, with the day's rate
+    of its currency, but: its delivery time (a file delivered again unchanged moves no day), its
+    parsed tag map (its text `tags` is there), and the floating-point measures of a Kubernetes
+    split line (share, hours: sums whose last bits vary with their order from build to build; no
+    charge-day or rule reads them, and the line's amounts count). -#}
+{%- set unfingerprinted = ['delivered_at', 'tags_map'] -%}
+{%- for column, column_type in cost_per_customer.kubernetes_split_columns() if column_type == 'double' -%}
+    {%- do unfingerprinted.append(column) -%}
 {%- endfor -%}
+{%- set charge_columns = cost_per_customer.relation_columns(
+    ref('int_charges_with_surcharges'), 'charge_days_rated', exclude=unfingerprinted
+) + ['charge_days_rated.fx_rate', 'charge_days_rated.fx_rate_date'] -%}
 {%- set day_inputs = {
-    'charges': {'matched': charge_columns},
+    'charges': {'charge_days_rated': charge_columns},
     'usage': {'usage_rows': cost_per_customer.relation_columns(ref('int_usage_driver_rows'), 'usage_rows')},
     'recipients': {'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients')},
     'support': {'support_costs': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs')},
@@ -16,30 +23,43 @@
 {%- for sources in day_inputs.values() %}{% do source_columns.update(sources) %}{% endfor -%}
 with
 
-charge_days_matched as (
+charges as (
 
-    select * from {{ ref('int_charge_days_matched') }}
+    select * from {{ ref('int_charges_with_surcharges') }}
 
 ),
 
-{# The rules a charge-day matches (and the cost it is for proportional_to_cost rules), counted only
-    on days the rule is in effect: a rule added from a date leaves earlier days as they were. -#}
-matched as (
+fx_rates as (
+
+    select * from {{ ref('int_fx_rates_daily') }}
+
+),
+
+{# Each charge (a surcharge too) on every day it touches, with that day's rate of its currency:
+    what int_charges_prorated makes of the day and the rules of int_charge_days_matched read (the
+    rules themselves count by the days they are in effect, rules_fingerprint). The charge-days
+    themselves are kept day by day, so they are not read here. -#}
+charge_days as (
 
     select
-        charge_days_matched.*,
-        concat_ws(','
-            {%- for rule in cost_per_customer.allocation_rules() %},
-            case when charge_days_matched.{{ cost_per_customer.rule_match_column(rule) }}
-                and {{ cost_per_customer.rule_in_effect(rule, 'charge_days_matched.cost_date') }} then '{{ rule.position }}' end
-            {%- endfor %}
-            {%- for rule in cost_per_customer.cost_following_rules() %},
-            case when charge_days_matched.{{ cost_per_customer.rule_basis_column(rule) }}
-                and {{ cost_per_customer.rule_in_effect(rule, 'charge_days_matched.cost_date') }} then 'basis {{ rule.position }}' end
-            {%- endfor %}
-        ) as rules_matched
+        charges.*,
+        {{ cost_per_customer.explode_days('charges.charge_period_start_at', 'charges.charge_period_end_at') }} as cost_date
 
-    from charge_days_matched
+    from charges
+
+),
+
+charge_days_rated as (
+
+    select
+        charge_days.*,
+        fx_rates.fx_rate,
+        fx_rates.rate_date as fx_rate_date
+
+    from charge_days
+    left join fx_rates
+        on charge_days.billing_currency = fx_rates.currency
+        and charge_days.cost_date = fx_rates.cost_date
 
 ),
 
