@@ -197,6 +197,10 @@ def march_average_rate() -> Decimal:
 
 def test_a_bill_in_euros_without_rates_fails_naming_the_currency(tmp_path: Path) -> None:
     input_dir = write_input(tmp_path / "input", with_fx_rates=False)
+    # Only the bill is in euros: revenue and support rates without a rate would fail their own
+    # checks first (the days to allocate read them, and the charge-days those days).
+    for name in ("revenue.csv", "support_rates.csv"):
+        (input_dir / name).write_text((input_dir / name).read_text().replace(",EUR\n", ",USD\n"))
     done = run_cpc(
         "build", "--input", str(input_dir), "--warehouse", str(tmp_path / "w.duckdb"), "--quiet"
     )
