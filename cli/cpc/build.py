@@ -51,7 +51,9 @@ class BuildResult:
     target: str
     warehouse: Path
     landed_rows: dict[str, int] = field(default_factory=dict)
-    #: The input files landed: read, and kept unchanged from the last landing (cpc.landed_files).
+    #: The input files landed: read, kept unchanged from the last landing, and of those read, the
+    #: ones re-delivered with records appended, of which only the new records were read
+    #: (cpc.landed_files).
     landed_files: dict[str, int] = field(default_factory=dict)
     rules_source: str = ""
     rules_hash: str = ""
@@ -582,7 +584,8 @@ def _land_and_build(
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
             parquet = landing.export_parquet(con, warehouse / "landed", schema=RAW_SCHEMA)
     result.landed_rows = dict(summary.table_rows)
-    result.landed_files = {"read": summary.files_read, "kept": len(summary.files_kept)}
+    result.landed_files = {"read": summary.files_read, "kept": len(summary.files_kept),
+                           "appended": len(summary.files_appended)}
     result.seconds["land"] = time.perf_counter() - started
     for line in summary.describe():
         say(line)

@@ -6,7 +6,10 @@ file it lands in ``<schema>._landed_files``: its path, the table it landed in, i
 sha256 of its bytes, and what the landing said of it (rows, conventions, notes). The next landing
 into the same warehouse keeps the rows of a file whose path, table, size and content hash are
 unchanged where they are in the table it landed in, instead of reading the file again; every other
-file is read, and its rows replace the file's earlier ones.
+file is read, and its rows replace the file's earlier ones. A CSV file whose text begins with all
+of the text the last landing read of it (the month-to-date export re-delivered with more records)
+has only its new records read: :func:`scan_text` finds where the earlier text ends, and the landing
+copies the file's earlier rows from the table and reads the records after them.
 
 A file is read again whenever something it was read by could have changed: the landing code (the
 modules listed in :data:`_LANDING_CODE`) or the folder's input.yml (declared conventions). A
@@ -17,9 +20,11 @@ file whose content is the same but whose modification time moved keeps its rows 
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import hashlib
 import json
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +45,9 @@ _LANDING_CODE = ("landing.py", "landed_files.py", "conventions.py", "formats")
 #: The first two bytes of a gzip file.
 _GZIP_MAGIC = b"\x1f\x8b"
 
+#: How much of a file's beginning may hold its header lines (as the landing's header probe).
+_HEADER_LIMIT = 16 << 20
+
 _RECORD_COLUMNS = (
     ("source_file", "VARCHAR"),
     ("landed_table", "VARCHAR"),
@@ -47,6 +55,9 @@ _RECORD_COLUMNS = (
     ("content_sha256", "VARCHAR"),
     ("landing_key", "VARCHAR"),
     ("details", "VARCHAR"),
+    ("appended_to_size_bytes", "BIGINT"),
+    ("appended_to_sha256", "VARCHAR"),
+    ("appended_after_row", "BIGINT"),
 )
 
 
@@ -60,6 +71,10 @@ class LandedFile:
     content_sha256: str
     #: What the landing said of the file (see :func:`details_of`).
     details: dict[str, Any]
+    #: When the file went on from the version the last landing read (its records appended, its
+    #: decimal mark and date order the same): that version's size and sha256, and its rows, which
+    #: are this version's first rows as they were.
+    appended_to: tuple[int, str, int] | None = None
 
 
 def delivered_at(path: Path) -> str:
@@ -94,6 +109,73 @@ def fingerprint(path: Path) -> tuple[int, str]:
     return path.stat().st_size, digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class TextScan:
+    """What one pass over a CSV file's text (decompressed) found."""
+
+    #: The text's length in bytes and its sha256: recorded, so that the next landing can tell
+    #: whether the file then begins with this text.
+    text: dict[str, Any]
+    #: Whether the file begins with the whole text the last landing read of it, which ended at a
+    #: line end, and goes on after it: the records after it were written to the ``tail`` file,
+    #: behind the file's own header lines.
+    appended: bool
+
+
+def scan_text(path: Path, earlier: dict[str, Any] | None, header_lines: int, tail: Path) -> TextScan | None:
+    """Read a CSV file's text (decompressed when gzip) once: its length and sha256 and, given the
+    ``text`` the last landing recorded of it (``earlier``), whether it goes on from that text. If
+    so, its first ``header_lines`` lines (blank lines and the header) and everything after the
+    earlier text are written to ``tail``. None when the file cannot be read (the landing then
+    reads it whole, and says what is wrong with it)."""
+    whole = hashlib.sha256()
+    prefix_size = int(earlier["bytes"]) if earlier else 0
+    prefix = hashlib.sha256()
+    state = "checking" if prefix_size > 0 else "read whole"
+    head = b""
+    head_end: int | None = None
+    position = 0
+    try:
+        with path.open("rb") as probe:
+            gzipped = probe.read(2) == _GZIP_MAGIC
+        opener = gzip.open if gzipped else open
+        with opener(path, "rb") as handle, tail.open("wb") as out:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                whole.update(block)
+                if head_end is None and len(head) < _HEADER_LIMIT:
+                    head += block
+                    head_end = _after_lines(head, header_lines)
+                if state == "checking":
+                    # Every block starts inside the earlier text until the one that reaches its end.
+                    inside = block[: prefix_size - position]
+                    prefix.update(inside)
+                    if position + len(block) >= prefix_size:
+                        goes_on = (inside.endswith(b"\n") and prefix.hexdigest() == earlier["sha256"]
+                                   and head_end is not None and head_end <= prefix_size)
+                        state = "appending" if goes_on else "read whole"
+                        if goes_on:
+                            out.write(head[:head_end])
+                            out.write(block[len(inside):])
+                elif state == "appending":
+                    out.write(block)
+                position += len(block)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return TextScan({"bytes": position, "sha256": whole.hexdigest()}, state == "appending")
+
+
+def _after_lines(data: bytes, lines: int) -> int | None:
+    """The offset just after the ``lines``-th line end (a UTF-8 byte order mark is part of the
+    first line), or None when ``data`` holds fewer."""
+    offset = 0
+    for _ in range(lines):
+        found = data.find(b"\n", offset)
+        if found < 0:
+            return None
+        offset = found + 1
+    return offset
+
+
 def previous(con: duckdb.DuckDBPyConnection, schema: str, key: str, tables: list[str]) -> dict[str, LandedFile]:
     """The files the last landing into ``schema`` recorded, by path; empty when there was none,
     when it was made by other landing code or another input.yml (``key``), or when one of the
@@ -126,16 +208,18 @@ def write_record(con: duckdb.DuckDBPyConnection, target: str, files: list[Landed
     if not files:
         return
     con.executemany(
-        f"INSERT INTO {target} VALUES (?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO {target} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [[file.source_file, file.landed_table, file.size_bytes, file.content_sha256, key,
-          json.dumps(file.details, sort_keys=True)] for file in files],
+          json.dumps(file.details, sort_keys=True), *(file.appended_to or (None, None, None))] for file in files],
     )
 
 
-def details_of(summary: Any, rel: str, delivered: str) -> dict[str, Any]:
-    """What the landing summary says of one file, to give back when the file is kept."""
+def details_of(summary: Any, rel: str, delivered: str, text: dict[str, Any] | None) -> dict[str, Any]:
+    """What the landing summary says of one file, to give back when the file is kept, and the
+    length and sha256 of its text (CSV, :func:`scan_text`)."""
     decided = summary.file_conventions.get(rel)
     return {
+        "text": text,
         "rows": summary.file_rows.get(rel, 0),
         "delivered_at": delivered,
         "unknown_columns": summary.unknown_columns.get(rel),
@@ -163,13 +247,20 @@ def restore(summary: Any, rel: str, details: dict[str, Any]) -> int:
 
 
 def merge_into(
-    con: duckdb.DuckDBPyConnection, table: str, landed: str, kept: dict[str, str], before: dict[str, LandedFile]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    landed: str,
+    kept: dict[str, str],
+    before: dict[str, LandedFile],
+    marks: dict[str, tuple[str, str | None]],
 ) -> None:
     """Make ``table`` (the last landing's) hold what this landing landed, in place: the rows of
     every file but the kept ones (path -> their delivery time now) are deleted, the kept files'
-    ``_delivered_at`` moved where the file was touched since, and the rows of the files read now
-    (``landed``) inserted. Run it inside the transaction that publishes the landing: the kept
-    rows stay where they are, so a landing that reads one file of many writes only that file's rows."""
+    ``_delivered_at`` moved where the file was touched since, the decimal mark and date order of
+    the files re-delivered with records appended (``marks``, decided again over all their rows)
+    set on their earlier rows where they changed, and the rows read now (``landed``) inserted. Run
+    it inside the transaction that publishes the landing: the kept rows stay where they are, so a
+    landing that reads one file of many, or the new records of one, writes only those rows."""
     files = ", ".join(_literal(rel) for rel in sorted(kept))
     con.execute(f"DELETE FROM {table} WHERE _source_file NOT IN ({files})")
     touched = [(rel, now) for rel, now in sorted(kept.items()) if before[rel].details.get("delivered_at") != now]
@@ -178,5 +269,11 @@ def merge_into(
         con.execute(
             f"UPDATE {table} SET _delivered_at = touched.now FROM (VALUES {values}) AS touched(rel, now) "
             f"WHERE {table}._source_file = touched.rel"
+        )
+    for rel, (mark, order) in sorted(marks.items()):
+        con.execute(
+            f"UPDATE {table} SET _decimal_mark = ?, _date_order = ? WHERE _source_file = ? "
+            "AND (_decimal_mark IS DISTINCT FROM ? OR _date_order IS DISTINCT FROM ?)",
+            [mark, order, rel, mark, order],
         )
     con.execute(f"INSERT INTO {table} SELECT * FROM {landed}")

@@ -56,6 +56,7 @@ header, an unbalanced quote, bytes that are not UTF-8, a malformed JSON line) ra
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import os
 import re
@@ -69,6 +70,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -486,6 +488,9 @@ class LandingSummary:
     #: Files the last landing into this warehouse read that have not changed since (same path,
     #: table, size and content): their rows were kept rather than read again (cpc.landed_files).
     files_kept: list[str] = field(default_factory=list)
+    #: CSV files re-delivered with records appended to the text the last landing read of them:
+    #: only the new records were read, the earlier rows copied (rows copied, by file).
+    files_appended: dict[str, int] = field(default_factory=dict)
     #: Header names that match no landed column (x_ vendor columns etc.), per file.
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
     #: Files under billing/, usage/ or k8s_usage/ that were not read, with the reason.
@@ -518,6 +523,12 @@ class LandingSummary:
             lines.append(
                 f"  kept {len(self.files_kept)} unchanged file(s) from the last landing (same path, size and "
                 f"content), read {self.files_read}"
+            )
+        if self.files_appended:
+            new = sum(self.file_rows[rel] - kept for rel, kept in self.files_appended.items())
+            lines.append(
+                f"  kept the earlier records of {len(self.files_appended)} file(s) re-delivered with "
+                f"records appended, and read only the {new:,} new ones"
             )
         empty: list[str] = []
         for spec in TABLES:
@@ -1045,10 +1056,16 @@ def _land_csv(
     spec: TableSpec,
     target: str,
     summary: LandingSummary,
+    appended: Path | None = None,
+    rows_before: int = 0,
 ) -> int:
-    """Land one CSV (optionally gzip-compressed) file; return the number of rows landed."""
+    """Land one CSV (optionally gzip-compressed) file; return the number of rows landed. Given
+    ``appended`` (the file's header lines and the records after its first ``rows_before``, as
+    plain text), land only those records, numbered on from ``rows_before``."""
     path, rel, head = source.path, source.rel, source.csv_head
     assert head is not None
+    if appended is not None:
+        head = dataclasses.replace(head, gzipped=False)
     if head.header is None:
         summary.notes.append(f"{rel} is empty (no header line); landed 0 rows")
         return 0
@@ -1065,11 +1082,10 @@ def _land_csv(
     # order even when the CSV is parsed by several threads and whatever preserve_insertion_order
     # says. So the number is the record's position in the file (header and blank lines not
     # counted). Tested on 4M rows with 1-16 threads, and in test_landing.py on 150k rows.
-    select_list += _lineage_values(
-        path, rel, "row_number() OVER ()", _variant(spec, head.header, rel)
-    )
+    row_number = "row_number() OVER ()" + (f" + {int(rows_before)}" if rows_before else "")
+    select_list += _lineage_values(path, rel, row_number, _variant(spec, head.header, rel))
 
-    with _readable_path(path) as readable:
+    with _readable_path(appended or path) as readable:
 
         def insert(null_padding: bool, parallel: bool) -> int:
             options = ", ".join(
@@ -1112,7 +1128,7 @@ def _land_csv(
                 raise _csv_error(rel, exc) from exc
         # 3. both quoted line breaks and short rows: the sequential scanner, its record count
         #    checked against Python's csv module (strict), which does report unbalanced quotes.
-        expected = _count_csv_records(path, head, rel)
+        expected = _count_csv_records(appended or path, head, rel)
         try:
             landed = insert(null_padding=True, parallel=False)
         except duckdb.Error as exc:
@@ -1307,16 +1323,79 @@ class _FileRead:
     seconds: float
     notes: list[str]
     unknown_columns: list[str] | None
+    #: A CSV file's text as read (its length and sha256, :func:`landed_files.scan_text`), else None.
+    text: dict[str, Any] | None = None
+    #: The rows copied from the last landing's read of the file when only the records appended
+    #: to it since were read, else None.
+    rows_kept: int | None = None
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """The last landing's read of a file that has changed since."""
+
+    #: The landed table holding its rows.
+    table: str
+    rows: int
+    #: Its text's length and sha256 (CSV only).
+    text: dict[str, Any]
 
 
 def _read_file(
-    con: duckdb.DuckDBPyConnection, source: _Inspected, spec: TableSpec, target: str
+    con: duckdb.DuckDBPyConnection, source: _Inspected, spec: TableSpec, target: str, earlier: _Earlier | None
 ) -> _FileRead:
-    """Land one file into ``target`` through ``con``."""
+    """Land one file into ``target`` through ``con``; a CSV file that goes on from the text the
+    last landing read of it (``earlier``) has only its new records read."""
     own = LandingSummary(input_dir=source.path.parent, schema="")
     started = time.perf_counter()
+    text: dict[str, Any] | None = None
+    if source.csv_head is not None and source.csv_head.header is not None:
+        with tempfile.TemporaryDirectory(prefix="cpc_landing_") as folder:
+            tail = Path(folder) / "appended.csv"
+            scan = landed_files.scan_text(
+                source.path, earlier.text if earlier else None, source.csv_head.skip + 1, tail
+            )
+            text = scan.text if scan else None
+            if scan is not None and scan.appended and earlier is not None:
+                rows = _land_appended(con, source, spec, target, own, tail, earlier)
+                if rows is not None:
+                    return _FileRead(rows, time.perf_counter() - started, own.notes,
+                                     own.unknown_columns.get(source.rel), text, earlier.rows)
+                own = LandingSummary(input_dir=source.path.parent, schema="")
     rows = _LANDERS[source.kind](con, source, spec, target, own)
-    return _FileRead(rows, time.perf_counter() - started, own.notes, own.unknown_columns.get(source.rel))
+    return _FileRead(rows, time.perf_counter() - started, own.notes, own.unknown_columns.get(source.rel), text)
+
+
+def _land_appended(
+    con: duckdb.DuckDBPyConnection,
+    source: _Inspected,
+    spec: TableSpec,
+    target: str,
+    summary: LandingSummary,
+    tail: Path,
+    earlier: _Earlier,
+) -> int | None:
+    """Land the records of a CSV file after the text the last landing read of it (``tail``: the
+    file's header lines, then those records), numbered on from the earlier ones, which stay in
+    the table they landed in. Returns the rows of the file, earlier and new; None, with nothing
+    landed, when the records after it do not read as a continuation (the file is then read whole,
+    which names any problem by the file's own line numbers)."""
+    head = source.csv_head
+    assert head is not None
+    held = con.execute(
+        f"SELECT count(*), max(_source_row) FROM {earlier.table} WHERE _source_file = ?", [source.rel]
+    ).fetchone()
+    if held is None or (int(held[0]), held[1]) != (earlier.rows, earlier.rows or None):
+        return None
+    try:
+        tail_head = _probe_csv(tail, source.rel)
+        if (tail_head.skip, tail_head.header, tail_head.delimiter) != (head.skip, head.header, head.delimiter):
+            return None
+        added = _land_csv(con, source, spec, target, summary, appended=tail, rows_before=earlier.rows)
+    except UserError:
+        con.execute(f"DELETE FROM {target} WHERE _source_file = ?", [source.rel])
+        return None
+    return earlier.rows + added
 
 
 def _read_files(
@@ -1325,6 +1404,7 @@ def _read_files(
     spec: TableSpec,
     target: str,
     on_file: Callable[[str, int, float], None] | None,
+    earlier: dict[str, _Earlier],
 ) -> dict[str, _FileRead]:
     """Land the files of one table that are read (not kept), several at once.
 
@@ -1339,7 +1419,7 @@ def _read_files(
     if workers <= 1:
         done: dict[str, _FileRead] = {}
         for source in sources:
-            done[source.rel] = _read_file(con, source, spec, target)
+            done[source.rel] = _read_file(con, source, spec, target, earlier.get(source.rel))
             if on_file is not None:
                 on_file(source.rel, done[source.rel].rows, done[source.rel].seconds)
         return done
@@ -1352,7 +1432,7 @@ def _read_files(
             own = con.cursor()
             connections.append(own)
         try:
-            return _read_file(own, source, spec, target)
+            return _read_file(own, source, spec, target, earlier.get(source.rel))
         finally:
             own.close()
 
@@ -1524,10 +1604,13 @@ def _apply_conventions(
     sources: list[_Inspected],
     settings: conventions.InputSettings,
     summary: LandingSummary,
+    whole: str,
 ) -> None:
-    """Decide each landed file's decimal mark and date order from its values (or input.yml) and
-    write them to its rows' ``_decimal_mark`` and ``_date_order`` where they differ from the
-    landed 'point' and NULL. Raises UserError for a file whose slash dates cannot be ordered."""
+    """Decide each landed file's decimal mark and date order from its values (or input.yml), all
+    its rows read in ``whole`` (``target``, and the earlier rows of a file re-delivered with records
+    appended), and write them to its rows' ``_decimal_mark`` and ``_date_order`` in ``target`` where
+    they differ from the landed 'point' and NULL. Raises UserError for a file whose slash dates
+    cannot be ordered."""
     files = {
         source.rel: source.csv_head.delimiter if source.csv_head else ""
         for source in sources
@@ -1537,7 +1620,7 @@ def _apply_conventions(
         return
     summary.file_delimiters.update(files)
     decided = conventions.decide(
-        con, target, files, list(spec.numeric_columns), list(spec.date_columns), settings
+        con, whole, files, list(spec.numeric_columns), list(spec.date_columns), settings
     )
     summary.file_conventions.update(decided)
     changed = [
@@ -1555,6 +1638,21 @@ def _apply_conventions(
             f"FROM (VALUES {values}) AS decided(rel, mark, date_order) "
             f"WHERE {target}._source_file = decided.rel"
         )
+
+
+def _appended_to(
+    rel: str, before: dict[str, landed_files.LandedFile], marks: dict[str, tuple[str, str | None]]
+) -> tuple[int, str, int] | None:
+    """For a file re-delivered with records appended whose decimal mark and date order are still
+    those its earlier rows were read with (``marks``: what was decided now, by appended file), the
+    size, sha256 and rows of the version the last landing read; else None."""
+    if rel not in marks:
+        return None
+    earlier = before[rel]
+    decided = earlier.details.get("conventions") or {}
+    if (decided.get("decimal_mark", "point"), decided.get("date_order")) != marks[rel]:
+        return None
+    return earlier.size_bytes, earlier.content_sha256, int(earlier.details["rows"])
 
 
 def _create_table(con: duckdb.DuckDBPyConnection, target: str, spec: TableSpec) -> None:
@@ -1609,6 +1707,7 @@ def land(
     # again: its rows stay in the table it landed in, which the swap then updates in place
     # (cpc.landed_files.merge_into) instead of being replaced by the shadow table.
     kept_by_table: dict[str, dict[str, str]] = {}
+    marks_by_table: dict[str, dict[str, tuple[str, str | None]]] = {}
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
     key = landed_files.landing_key(input_dir)
     before = landed_files.previous(con, schema, key, [spec.name for spec in TABLES])
@@ -1630,9 +1729,15 @@ def land(
                 and (before[source.rel].landed_table, before[source.rel].size_bytes,
                      before[source.rel].content_sha256) == (spec.name, *fingerprints[source.rel])
             }
-            kept_by_table[spec.name] = kept
             read = [source for source in plan[spec.name] if source.rel not in kept]
-            files_read = _read_files(con, read, spec, target, on_file)
+            earlier = {
+                source.rel: _Earlier(f"{_ident(schema)}.{_ident(spec.name)}", int(before[source.rel].details["rows"]),
+                                     before[source.rel].details["text"])
+                for source in read
+                if source.rel in before and before[source.rel].landed_table == spec.name
+                and before[source.rel].details.get("text")
+            }
+            files_read = _read_files(con, read, spec, target, on_file, earlier)
             total = 0
             # What each file says goes into the summary in the plan's order, whichever file
             # finished first.
@@ -1651,24 +1756,47 @@ def land(
                         summary.unknown_columns[source.rel] = files_read[source.rel].unknown_columns
                     if rows == 0 and source.header is not None:
                         summary.notes.append(f"{source.rel} has a header but no records; landed 0 rows")
+                    if files_read[source.rel].rows_kept is not None:
+                        summary.files_appended[source.rel] = files_read[source.rel].rows_kept
                 summary.files_landed.append(source.rel)
                 summary.file_rows[source.rel] = rows
                 summary.file_seconds[source.rel] = seconds
                 summary.file_tables[source.rel] = spec.name
                 total += rows
             summary.table_rows[spec.name] = total
-            _apply_conventions(con, target, spec, read, settings, summary)
+            # A file re-delivered with records appended keeps its earlier rows in the landed table:
+            # its conventions and line breaks are told from them and its new rows together.
+            appended = {rel: delivered[rel] for rel, read_now in files_read.items() if read_now.rows_kept is not None}
+            kept_by_table[spec.name] = {**kept, **appended}
+            whole = target
+            if appended:
+                whole = f"{_ident(_SHADOW_PREFIX + spec.name + '_whole')}"
+                con.execute(
+                    f"CREATE OR REPLACE TEMP VIEW {whole} AS SELECT * FROM {target} UNION ALL "
+                    f"SELECT * FROM {_ident(schema)}.{_ident(spec.name)} WHERE _source_file IN "
+                    f"({', '.join(_literal(rel) for rel in sorted(appended))})"
+                )
+            _apply_conventions(con, target, spec, read, settings, summary, whole)
             csv_files = {
                 source.rel
                 for source in read
                 if source.kind == "csv" and summary.file_rows[source.rel]
             }
             if csv_files:
-                _note_line_breaks(con, target, spec, csv_files, summary)
+                _note_line_breaks(con, whole, spec, csv_files, summary)
+            marks_by_table[spec.name] = {
+                rel: (summary.file_conventions[rel].decimal_mark, summary.file_conventions[rel].date_order)
+                if rel in summary.file_conventions else ("point", None)
+                for rel in appended
+            }
             landed_files.write_record(con, record, [
                 landed_files.LandedFile(
                     source.rel, spec.name, *fingerprints[source.rel],
-                    details=landed_files.details_of(summary, source.rel, delivered[source.rel]),
+                    details=landed_files.details_of(
+                        summary, source.rel, delivered[source.rel],
+                        before[source.rel].details.get("text") if source.rel in kept else files_read[source.rel].text,
+                    ),
+                    appended_to=_appended_to(source.rel, before, marks_by_table[spec.name]),
                 )
                 for source in plan[spec.name]
             ], key)
@@ -1677,7 +1805,8 @@ def land(
             for spec in TABLES:
                 table = f"{_ident(schema)}.{_ident(spec.name)}"
                 if kept_by_table[spec.name]:
-                    landed_files.merge_into(con, table, shadows[spec.name], kept_by_table[spec.name], before)
+                    landed_files.merge_into(con, table, shadows[spec.name], kept_by_table[spec.name], before,
+                                            marks_by_table[spec.name])
                     continue
                 con.execute(f"DROP TABLE IF EXISTS {table}")
                 con.execute(f"ALTER TABLE {shadows[spec.name]} RENAME TO {_ident(spec.name)}")
@@ -1688,6 +1817,11 @@ def land(
             con.execute("ROLLBACK")
             raise
     finally:
+        for spec in TABLES:
+            try:
+                con.execute(f"DROP VIEW IF EXISTS {_ident(_SHADOW_PREFIX + spec.name + '_whole')}")
+            except duckdb.Error:
+                pass
         for shadow in (*shadows.values(), record):
             try:
                 con.execute(f"DROP TABLE IF EXISTS {shadow}")

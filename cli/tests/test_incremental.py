@@ -208,9 +208,10 @@ def test_a_month_redelivered_with_one_more_day_allocates_that_day(deliveries: De
     line = f"allocated 1 of {DAYS} days (charges changed 1)"
     assert line in deliveries.outputs[f"through {LAST_DAY}"].stdout
     assert deliveries.summaries[f"through {LAST_DAY}"]["allocated_days"] == {"charges changed": 1}
-    # The month's files that grew are read again; the rest keep their rows.
+    # The month's files that grew are read again, each only from its first new record (the
+    # delivery before is the start of each); the rest keep their rows.
     landed = deliveries.summaries[f"through {LAST_DAY}"]["landed_files"]
-    assert landed["read"] >= 2 and landed["kept"] >= 1, landed
+    assert landed["appended"] == landed["read"] >= 2 and landed["kept"] >= 1, landed
 
 
 def test_the_same_files_again_allocate_nothing(deliveries: Deliveries) -> None:
@@ -391,6 +392,51 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     assert [(delivered_at,)] == query(warehouse, staged) and delivered_at != parsed[1]
     assert query(warehouse, "select count(distinct delivered_at) from intermediate.int_charges_unioned"
                             f" where source_file = '{billing}'") == [(1,)]
+
+
+def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries: Deliveries, tmp_path: Path) -> None:
+    """A billing file re-delivered with a bill line appended: the landing reads only that line, and
+    int_charges_unioned keeps the rows it parsed of the file's earlier records (seen by changing
+    one of them behind the build's back: it stays changed) and parses only the new one. The
+    file's rows then carry its new delivery time, and the day of the new line is allocated (and
+    the day of the changed row, whose fingerprint reads the row kept)."""
+    warehouse = tmp_path / deliveries.incremental.name  # same name: the same parse of the project
+    shutil.copyfile(deliveries.incremental, warehouse)
+    input_dir = tmp_path / "input"
+    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    (path,) = (input_dir / "billing").glob("*.csv*")
+    billing = path.relative_to(input_dir).as_posix()
+    [(rows,)] = query(warehouse, f"select count(*) from intermediate.int_charges_unioned where source_file = '{billing}'")
+    [(first_day,)] = query(warehouse, "select cast(cast(charge_period_start_at as date) as varchar)"
+                                      f" from intermediate.int_charges_unioned where source_file = '{billing}' and source_row = 1")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update intermediate.int_charges_unioned set charge_description = 'changed behind the build'"
+                    " where source_file = ? and source_row = 1", [billing])
+
+    def append_a_line(header, lines):
+        start, cost = header.index("ChargePeriodStart"), header.index("EffectiveCost")
+        added = list(next(line for line in lines if line[start].startswith(LAST_DAY.isoformat())))
+        added[cost] = "2.50"
+        return [*lines, added]
+
+    rewrite_csv(path, append_a_line)
+    later = path.stat().st_mtime + 86_400
+    os.utime(path, (later, later))
+    build_ok(input_dir, warehouse, "--quiet")
+    assert _summary(warehouse)["landed_files"]["appended"] == 1
+    # The new line's day; and the day of the row changed behind the build's back, whose
+    # fingerprint reads the kept row.
+    assert _allocated(warehouse) == {LAST_DAY.isoformat(): "charges changed", first_day: "charges changed"}
+    union = f"select source_row, charge_description, cast(delivered_at as varchar) from intermediate.int_charges_unioned" \
+            f" where source_file = '{billing}'"
+    parsed = {row: (description, delivered_at) for row, description, delivered_at in query(warehouse, union)}
+    assert sorted(parsed) == list(range(1, rows + 2))
+    assert parsed[1][0] == "changed behind the build"
+    staged = f"select source_row, charge_description, cast(delivered_at as varchar) from staging.stg_focus__charges" \
+             f" where source_file = '{billing}' and source_row = {rows + 1}"
+    [(_, description, delivered_at)] = query(warehouse, staged)
+    assert parsed[rows + 1] == (description, delivered_at)
+    assert {delivered for _, delivered in parsed.values()} == {delivered_at}
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

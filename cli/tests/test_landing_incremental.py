@@ -178,3 +178,66 @@ def test_a_failed_landing_keeps_the_record_of_the_last_good_one(folder: Path, co
     (folder / "billing" / "broken.csv").unlink()
     again = land(folder, con)
     assert sorted(again.files_kept) == sorted(again.files_landed)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int, int]]:
+    """Each CSV read as (file, rows it held before the records read, rows read)."""
+    seen: list[tuple[str, int, int]] = []
+    land_csv = landing._land_csv
+
+    def spy(con, source, spec, target, summary, appended=None, rows_before=0):
+        rows = land_csv(con, source, spec, target, summary, appended, rows_before)
+        seen.append((source.rel, rows_before, rows))
+        return rows
+
+    monkeypatch.setitem(landing._LANDERS, "csv", spy)
+    monkeypatch.setattr(landing, "_land_csv", spy)
+    return seen
+
+
+def test_a_file_redelivered_with_records_appended_reads_only_those(folder: Path, con, reads) -> None:
+    # The usage file's first delivery cannot tell its decimal mark ('1,000' reads two ways); the
+    # record appended to it says a comma: the earlier rows are read again by the new decision.
+    _write(folder / "usage" / "2024-01.csv.gz", "usage_date;customer_id;metric;quantity\n2024-01-01;c1;cpu;1,000\n")
+    first = land(folder, con)
+    reads.clear()
+    _write(folder / "billing" / "2024-01.csv", BILLING + MORE_BILLING)
+    _write(folder / "usage" / "2024-01.csv.gz",
+           "usage_date;customer_id;metric;quantity\n2024-01-01;c1;cpu;1,000\n2024-01-02;c2;cpu;3,25\n")
+    later = (folder / "billing" / "2024-01.csv").stat().st_mtime + 86_400  # delivered a day later
+    os.utime(folder / "billing" / "2024-01.csv", (later, later))
+    again = land(folder, con)
+    assert sorted(reads) == [("billing/2024-01.csv", 2, 1), ("usage/2024-01.csv.gz", 1, 1)]
+    assert again.files_appended == {"billing/2024-01.csv": 2, "usage/2024-01.csv.gz": 1}
+    assert ("  kept the earlier records of 2 file(s) re-delivered with records appended, and read only "
+            "the 2 new ones") in again.describe()
+    expected, scratch = _from_scratch(folder)
+    assert _tables(con) == expected
+    assert again.table_rows == scratch.table_rows and again.table_rows["billing"] == 5
+    assert _described(again) == _described(scratch) != _described(first)
+    # The next delivery appends to the text this landing read.
+    reads.clear()
+    _write(folder / "billing" / "2024-01.csv", BILLING + MORE_BILLING + MORE_BILLING.replace("01-0", "01-1"))
+    assert land(folder, con).files_appended == {"billing/2024-01.csv": 3}
+    assert reads == [("billing/2024-01.csv", 3, 1)]
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
+def test_a_file_whose_earlier_records_changed_is_read_whole(folder: Path, con, reads) -> None:
+    _write(folder / "usage" / "2024-01.csv.gz", USAGE.rstrip("\n"))  # its last line has no line end
+    land(folder, con)
+    reads.clear()
+    _write(folder / "billing" / "2024-01.csv", BILLING.replace("10.5", "10.6") + MORE_BILLING)
+    _write(folder / "usage" / "2024-01.csv.gz", USAGE + "2024-01-03;c1;cpu;1,5\n")
+    again = land(folder, con)
+    assert again.files_appended == {}
+    assert sorted(reads) == [("billing/2024-01.csv", 0, 3), ("usage/2024-01.csv.gz", 0, 3)]
+    assert _tables(con) == _from_scratch(folder)[0]
+
+
+def test_a_malformed_appended_record_is_named_by_its_line_in_the_file(folder: Path, con) -> None:
+    land(folder, con)
+    _write(folder / "billing" / "2024-01.csv", BILLING + '2024-01-03,2024-01-04,"3.10,3.10,Compute,acct\n')
+    with pytest.raises(UserError, match=r"^billing/2024-01.csv: line 4: unbalanced quote"):
+        land(folder, con)

@@ -34,15 +34,48 @@
 {#- The files whose rows this model's table already holds at their current version: a build leaves
     them out of what it reads (an empty list on a full build). -#}
 {% macro files_kept() -%}
+    {{ return(cost_per_customer.files_held_at('file_version') | map('first') | list) }}
+{%- endmacro %}
+
+
+{#- The files whose rows this model's table holds at the version their current one went on from
+    (records appended since: int_landed_file_versions.appended_to_file_version), as
+    [source_file, appended_after_row] pairs: a build keeps those rows and reads only the ones after
+    them (an empty list on a full build). -#}
+{% macro files_appended() -%}
+    {{ return(cost_per_customer.files_held_at('appended_to_file_version')) }}
+{%- endmacro %}
+
+
+{#- The files whose rows this model's table holds at the version of int_landed_file_versions'
+    given column, as [source_file, appended_after_row] pairs sorted by file (an empty list on a
+    full build): one query on the table. -#}
+{% macro files_held_at(version_column) -%}
     {%- if not cost_per_customer.keeps_files() -%}
         {{ return([]) }}
     {%- endif -%}
     {%- set found = run_query(
-        "select distinct kept.source_file from " ~ this ~ " as kept"
+        "select distinct kept.source_file, versions.appended_after_row from " ~ this ~ " as kept"
         ~ " inner join " ~ ref('int_landed_file_versions') ~ " as versions"
-        ~ " on kept.source_file = versions.source_file and kept.file_version = versions.file_version"
+        ~ " on kept.source_file = versions.source_file and kept.file_version = versions." ~ version_column
         ~ " order by 1") -%}
-    {{ return(found.columns[0].values() | list) }}
+    {{ return(found.rows | map('list') | list) }}
+{%- endmacro %}
+
+
+{#- A condition holding for the rows a model kept file by file already holds of the files that went
+    on from the version it holds (files_appended: their rows up to appended_after_row), `false`
+    for none: the model reads its staging rows with `not` it. -#}
+{% macro in_rows_appended_to(source_file_column, source_row_column, appended) -%}
+    {%- if appended | length == 0 -%}
+        false
+    {%- else -%}
+        (
+            {%- for file, last_row in appended %}
+            ({{ source_file_column }} = '{{ file | replace("'", "''") }}' and {{ source_row_column }} <= {{ last_row | int }}){{ " or" if not loop.last }}
+            {%- endfor %}
+        )
+    {%- endif -%}
 {%- endmacro %}
 
 
@@ -71,11 +104,44 @@
                 select 1
                 from {{ ref('int_landed_file_versions') }} as versions
                 where versions.source_file = {{ this.identifier }}.source_file
-                    and versions.file_version = {{ this.identifier }}.file_version
+                    and (
+                        versions.file_version = {{ this.identifier }}.file_version
+                        or versions.appended_to_file_version = {{ this.identifier }}.file_version
+                    )
             )
     {%- else -%}
         select 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook after clear_changed_files: the rows of a file that went on from the version this
+    table holds (records appended since) are its current version's first rows: they take its
+    file_version (`select 1` on a full build). -#}
+{% macro keep_rows_of_appended_files() -%}
+    {%- if cost_per_customer.keeps_files() -%}
+        update {{ this }}
+        set file_version = versions.file_version
+        from {{ ref('int_landed_file_versions') }} as versions
+        where {{ this.identifier }}.source_file = versions.source_file
+            and {{ this.identifier }}.file_version = versions.appended_to_file_version
+    {%- else -%}
+        select 1
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The version of a landed file (int_landed_file_versions) with the given size and content hash
+    columns of ``relation`` (stg_landing__files): an md5 of its table, size, content hash and
+    landing key, and of staging_fingerprint. -#}
+{% macro landed_file_version(relation, size_column, sha256_column) -%}
+    md5(concat_ws('|',
+        {{ relation }}.landed_table,
+        cast({{ relation }}.{{ size_column }} as {{ dbt.type_string() }}),
+        {{ relation }}.{{ sha256_column }},
+        {{ relation }}.landing_key,
+        '{{ cost_per_customer.staging_fingerprint() }}'
+    ))
 {%- endmacro %}
 
 

@@ -1,13 +1,19 @@
 {#- One row per landed billing row of every format, nothing filtered; see _billing__models.yml. Kept
     file by file (file_kept_materialization): a build reads again only the files whose landed
-    version changed, and brings the delivery time of the others up to date. -#}
+    version changed, and of a file re-delivered with records appended only the new rows; it brings
+    the delivery time of the others up to date. -#}
 {{ config(
     materialized=cost_per_customer.file_kept_materialization(),
-    pre_hook=["{{ cost_per_customer.clear_changed_files() }}", "{{ cost_per_customer.refresh_billing_delivery_times() }}"],
+    pre_hook=[
+        "{{ cost_per_customer.clear_changed_files() }}",
+        "{{ cost_per_customer.keep_rows_of_appended_files() }}",
+        "{{ cost_per_customer.refresh_billing_delivery_times() }}"
+    ],
     on_schema_change='fail'
 ) }}
 {%- set columns = cost_per_customer.billing_charge_columns() -%}
 {%- set kept_files = cost_per_customer.files_kept() -%}
+{%- set appended_files = cost_per_customer.files_appended() -%}
 with
 
 {% for model in cost_per_customer.billing_staging_models() -%}
@@ -15,6 +21,7 @@ with
 
     select * from {{ ref(model) }}
     where not ({{ cost_per_customer.in_files('source_file', kept_files) }})
+        and not ({{ cost_per_customer.in_rows_appended_to('source_file', 'source_row', appended_files) }})
 
 ),
 

@@ -12,13 +12,12 @@ versioned as (
 
     select
         landed_files.source_file,
-        md5(concat_ws('|',
-            landed_files.landed_table,
-            cast(landed_files.size_bytes as {{ dbt.type_string() }}),
-            landed_files.content_sha256,
-            landed_files.landing_key,
-            '{{ cost_per_customer.staging_fingerprint() }}'
-        )) as file_version
+        {{ cost_per_customer.landed_file_version('landed_files', 'size_bytes', 'content_sha256') }} as file_version,
+        case
+            when landed_files.appended_to_sha256 is not null
+                then {{ cost_per_customer.landed_file_version('landed_files', 'appended_to_size_bytes', 'appended_to_sha256') }}
+        end as appended_to_file_version,
+        landed_files.appended_after_row
 
     from landed_files
 

@@ -15,7 +15,10 @@ renamed as (
         source_files.size_bytes,
         source_files.content_sha256,
         source_files.landing_key,
-        source_files.details as landing_details
+        source_files.details as landing_details,
+        source_files.appended_to_size_bytes,
+        source_files.appended_to_sha256,
+        source_files.appended_after_row
 
     from source_files
 
