@@ -150,8 +150,11 @@ def scan_text(path: Path, earlier: dict[str, Any] | None, header_lines: int, tai
                     inside = block[: prefix_size - position]
                     prefix.update(inside)
                     if position + len(block) >= prefix_size:
+                        # The header lines must end where the landing's probe ends them: a
+                        # carriage return alone would end a line there, and not here.
                         goes_on = (inside.endswith(b"\n") and prefix.hexdigest() == earlier["sha256"]
-                                   and head_end is not None and head_end <= prefix_size)
+                                   and head_end is not None and head_end <= prefix_size
+                                   and b"\r" not in head[:head_end].replace(b"\r\n", b"\n"))
                         state = "appending" if goes_on else "read whole"
                         if goes_on:
                             out.write(head[:head_end])

@@ -489,7 +489,7 @@ class LandingSummary:
     #: table, size and content): their rows were kept rather than read again (cpc.landed_files).
     files_kept: list[str] = field(default_factory=list)
     #: CSV files re-delivered with records appended to the text the last landing read of them:
-    #: only the new records were read, the earlier rows copied (rows copied, by file).
+    #: only the new records were read, the earlier rows kept in place (their number, by file).
     files_appended: dict[str, int] = field(default_factory=dict)
     #: Header names that match no landed column (x_ vendor columns etc.), per file.
     unknown_columns: dict[str, list[str]] = field(default_factory=dict)
@@ -1325,8 +1325,8 @@ class _FileRead:
     unknown_columns: list[str] | None
     #: A CSV file's text as read (its length and sha256, :func:`landed_files.scan_text`), else None.
     text: dict[str, Any] | None = None
-    #: The rows copied from the last landing's read of the file when only the records appended
-    #: to it since were read, else None.
+    #: The rows of the last landing's read of the file, kept in the landed table, when only the
+    #: records appended to it since were read; else None.
     rows_kept: int | None = None
 
 

@@ -241,3 +241,19 @@ def test_a_malformed_appended_record_is_named_by_its_line_in_the_file(folder: Pa
     _write(folder / "billing" / "2024-01.csv", BILLING + '2024-01-03,2024-01-04,"3.10,3.10,Compute,acct\n')
     with pytest.raises(UserError, match=r"^billing/2024-01.csv: line 4: unbalanced quote"):
         land(folder, con)
+
+
+@pytest.mark.parametrize(("line_end", "goes_on"), [("\n", True), ("\r\n", True), ("\r", False)])
+def test_a_header_ended_by_a_carriage_return_alone_is_read_whole(tmp_path: Path, line_end: str, goes_on: bool) -> None:
+    # The header probe ends a line at a carriage return alone; the text scan finds header lines by
+    # their line feeds, so such a header would not be where the probe put it.
+    earlier = f"ChargePeriodStart,EffectiveCost{line_end}2024-01-01,1\n".encode()
+    path = tmp_path / "billing.csv"
+    path.write_bytes(earlier)
+    recorded = landing.landed_files.scan_text(path, None, 1, tmp_path / "tail.csv")
+    assert recorded is not None and not recorded.appended
+    path.write_bytes(earlier + b"2024-01-02,2\n")
+    scan = landing.landed_files.scan_text(path, recorded.text, 1, tmp_path / "tail.csv")
+    assert scan is not None and scan.appended is goes_on
+    if goes_on:
+        assert (tmp_path / "tail.csv").read_bytes() == f"ChargePeriodStart,EffectiveCost{line_end}2024-01-02,2\n".encode()
