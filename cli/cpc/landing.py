@@ -1714,6 +1714,10 @@ def land(
     shadows = {
         spec.name: f"{_ident(schema)}.{_ident(_SHADOW_PREFIX + spec.name)}" for spec in TABLES
     }
+    # The landed tables, and the temporary views of a table's rows being read and the kept rows of
+    # its files re-delivered with records appended (their conventions are decided over both).
+    live = {spec.name: f"{_ident(schema)}.{_ident(spec.name)}" for spec in TABLES}
+    whole_views = {spec.name: _ident(_SHADOW_PREFIX + spec.name + "_whole") for spec in TABLES}
     record = f"{_ident(schema)}.{_ident(_SHADOW_PREFIX + landed_files.RECORD_TABLE)}"
     try:
         landed_files.create_record(con, record)
@@ -1731,7 +1735,7 @@ def land(
             }
             read = [source for source in plan[spec.name] if source.rel not in kept]
             earlier = {
-                source.rel: _Earlier(f"{_ident(schema)}.{_ident(spec.name)}", int(before[source.rel].details["rows"]),
+                source.rel: _Earlier(live[spec.name], int(before[source.rel].details["rows"]),
                                      before[source.rel].details["text"])
                 for source in read
                 if source.rel in before and before[source.rel].landed_table == spec.name
@@ -1770,10 +1774,10 @@ def land(
             kept_by_table[spec.name] = {**kept, **appended}
             whole = target
             if appended:
-                whole = f"{_ident(_SHADOW_PREFIX + spec.name + '_whole')}"
+                whole = whole_views[spec.name]
                 con.execute(
                     f"CREATE OR REPLACE TEMP VIEW {whole} AS SELECT * FROM {target} UNION ALL "
-                    f"SELECT * FROM {_ident(schema)}.{_ident(spec.name)} WHERE _source_file IN "
+                    f"SELECT * FROM {live[spec.name]} WHERE _source_file IN "
                     f"({', '.join(_literal(rel) for rel in sorted(appended))})"
                 )
             _apply_conventions(con, target, spec, read, settings, summary, whole)
@@ -1803,7 +1807,7 @@ def land(
         con.execute("BEGIN TRANSACTION")
         try:
             for spec in TABLES:
-                table = f"{_ident(schema)}.{_ident(spec.name)}"
+                table = live[spec.name]
                 if kept_by_table[spec.name]:
                     landed_files.merge_into(con, table, shadows[spec.name], kept_by_table[spec.name], before,
                                             marks_by_table[spec.name])
@@ -1817,9 +1821,9 @@ def land(
             con.execute("ROLLBACK")
             raise
     finally:
-        for spec in TABLES:
+        for view in whole_views.values():
             try:
-                con.execute(f"DROP VIEW IF EXISTS {_ident(_SHADOW_PREFIX + spec.name + '_whole')}")
+                con.execute(f"DROP VIEW IF EXISTS {view}")
             except duckdb.Error:
                 pass
         for shadow in (*shadows.values(), record):
