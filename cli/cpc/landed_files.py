@@ -43,10 +43,11 @@ _PACKAGE = Path(__file__).resolve().parent
 _LANDING_CODE = ("landing.py", "landed_files.py", "conventions.py", "formats")
 
 #: The first two bytes of a gzip file.
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 
-#: How much of a file's beginning may hold its header lines (as the landing's header probe).
-_HEADER_LIMIT = 16 << 20
+#: How much of a file's beginning may hold its header lines (the landing's header probe reads no
+#: further).
+HEADER_LIMIT = 16 << 20
 
 _RECORD_COLUMNS = (
     ("source_file", "VARCHAR"),
@@ -101,7 +102,7 @@ def fingerprint(path: Path) -> tuple[int, str]:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         head = handle.read(10)
-        if head[:2] == _GZIP_MAGIC and len(head) == 10:
+        if head[:2] == GZIP_MAGIC and len(head) == 10:
             head = head[:4] + head[8:]
         digest.update(head)
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -122,8 +123,10 @@ class TextScan:
     appended: bool
 
 
-def scan_text(path: Path, earlier: dict[str, Any] | None, header_lines: int, tail: Path) -> TextScan | None:
-    """Read a CSV file's text (decompressed when gzip) once: its length and sha256 and, given the
+def scan_text(
+    path: Path, gzipped: bool, earlier: dict[str, Any] | None, header_lines: int, tail: Path
+) -> TextScan | None:
+    """Read a CSV file's text (decompressed when ``gzipped``) once: its length and sha256 and, given the
     ``text`` the last landing recorded of it (``earlier``), whether it goes on from that text. If
     so, its first ``header_lines`` lines (blank lines and the header) and everything after the
     earlier text are written to ``tail``. None when the file cannot be read (the landing then
@@ -135,14 +138,12 @@ def scan_text(path: Path, earlier: dict[str, Any] | None, header_lines: int, tai
     head = b""
     head_end: int | None = None
     position = 0
+    opener = gzip.open if gzipped else open
     try:
-        with path.open("rb") as probe:
-            gzipped = probe.read(2) == _GZIP_MAGIC
-        opener = gzip.open if gzipped else open
         with opener(path, "rb") as handle, tail.open("wb") as out:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 whole.update(block)
-                if head_end is None and len(head) < _HEADER_LIMIT:
+                if head_end is None and len(head) < HEADER_LIMIT:
                     head += block
                     head_end = _after_lines(head, header_lines)
                 if state == "checking":

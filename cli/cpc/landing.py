@@ -620,8 +620,6 @@ def _readable_path(path: Path) -> Iterator[str]:
 # --------------------------------------------------------------------------------------------
 
 _PROBE_CHUNK = 1 << 16
-_PROBE_LIMIT = 16 << 20
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True)
@@ -641,11 +639,11 @@ def _probe_csv(path: Path, rel: str) -> _CsvHead:
     """Detect gzip by content, find the header line and parse it (csv module, RFC 4180)."""
     try:
         with path.open("rb") as fh:
-            gzipped = fh.read(2) == _GZIP_MAGIC
+            gzipped = fh.read(2) == landed_files.GZIP_MAGIC
         opener = gzip.open if gzipped else open
         data = b""
         with opener(path, "rb") as fh:
-            while len(data) < _PROBE_LIMIT:
+            while len(data) < landed_files.HEADER_LIMIT:
                 chunk = fh.read(_PROBE_CHUNK)
                 if not chunk:
                     break
@@ -669,9 +667,9 @@ def _probe_csv(path: Path, rel: str) -> _CsvHead:
     skip = 0
     for index, raw in enumerate(lines):
         if raw.strip():
-            complete = index < len(lines) - 1 or len(data) < _PROBE_LIMIT
+            complete = index < len(lines) - 1 or len(data) < landed_files.HEADER_LIMIT
             if not complete:
-                raise UserError(f"{rel}: header line longer than {_PROBE_LIMIT >> 20} MiB")
+                raise UserError(f"{rel}: header line longer than {landed_files.HEADER_LIMIT >> 20} MiB")
             try:
                 text = raw.rstrip(b"\r").decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -709,12 +707,12 @@ def _probe_json(path: Path, rel: str) -> tuple[bool, bool]:
     gzipped = False
     try:
         with path.open("rb") as fh:
-            gzipped = fh.read(2) == _GZIP_MAGIC
+            gzipped = fh.read(2) == landed_files.GZIP_MAGIC
         opener = gzip.open if gzipped else open
         start = b""
         read = 0
         with opener(path, "rb") as fh:
-            while not start and read < _PROBE_LIMIT:
+            while not start and read < landed_files.HEADER_LIMIT:
                 chunk = fh.read(_PROBE_CHUNK)
                 if not chunk:
                     break
@@ -1353,7 +1351,7 @@ def _read_file(
         with tempfile.TemporaryDirectory(prefix="cpc_landing_") as folder:
             tail = Path(folder) / "appended.csv"
             scan = landed_files.scan_text(
-                source.path, earlier.text if earlier else None, source.csv_head.skip + 1, tail
+                source.path, source.csv_head.gzipped, earlier.text if earlier else None, source.csv_head.skip + 1, tail
             )
             text = scan.text if scan else None
             if scan is not None and scan.appended and earlier is not None:

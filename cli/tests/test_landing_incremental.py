@@ -250,10 +250,10 @@ def test_a_header_ended_by_a_carriage_return_alone_is_read_whole(tmp_path: Path,
     earlier = f"ChargePeriodStart,EffectiveCost{line_end}2024-01-01,1\n".encode()
     path = tmp_path / "billing.csv"
     path.write_bytes(earlier)
-    recorded = landing.landed_files.scan_text(path, None, 1, tmp_path / "tail.csv")
+    recorded = landing.landed_files.scan_text(path, False, None, 1, tmp_path / "tail.csv")
     assert recorded is not None and not recorded.appended
     path.write_bytes(earlier + b"2024-01-02,2\n")
-    scan = landing.landed_files.scan_text(path, recorded.text, 1, tmp_path / "tail.csv")
+    scan = landing.landed_files.scan_text(path, False, recorded.text, 1, tmp_path / "tail.csv")
     assert scan is not None and scan.appended is goes_on
     if goes_on:
         assert (tmp_path / "tail.csv").read_bytes() == f"ChargePeriodStart,EffectiveCost{line_end}2024-01-02,2\n".encode()
