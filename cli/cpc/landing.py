@@ -570,15 +570,26 @@ def _duckdb_reason(exc: BaseException) -> str:
     return _one_line(re.sub(r"^[A-Za-z ]*Error:\s*", "", first.strip()))
 
 
+#: The decimal mark and date order every row lands with, until its file's are decided from its
+#: values (:func:`_apply_conventions`): what a file without decimal commas or slash dates keeps.
+LANDED_MARKS: tuple[str, str | None] = ("point", None)
+
+
+def _marks(found: conventions.FileConventions | None) -> tuple[str, str | None]:
+    """A file's decided decimal mark and date order (LANDED_MARKS when none was decided)."""
+    return (found.decimal_mark, found.date_order) if found else LANDED_MARKS
+
+
 def _lineage_values(path: Path, rel: str, row_number: str, variant: str | None) -> list[str]:
     """SQL for the lineage columns, in LINEAGE_COLUMNS order: ``_source_file``, ``_source_row``
     (the given expression), ``_delivered_at`` (the file's modification time, UTC ISO 8601),
     ``_source_variant``, and the file's conventions ``_decimal_mark`` and ``_date_order``, landed
-    as 'point' and NULL and set once the file's values are read (:func:`_apply_conventions`)."""
+    as LANDED_MARKS and set once the file's values are read (:func:`_apply_conventions`)."""
     modified = landed_files.delivered_at(path)
     variant_sql = _literal(variant) if variant is not None else "CAST(NULL AS VARCHAR)"
-    return [_literal(rel), row_number, _literal(modified), variant_sql, "'point'",
-            "CAST(NULL AS VARCHAR)"]
+    mark, date_order = LANDED_MARKS
+    return [_literal(rel), row_number, _literal(modified), variant_sql, _literal(mark),
+            _literal(date_order) if date_order else "CAST(NULL AS VARCHAR)"]
 
 
 def _data_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -1607,7 +1618,7 @@ def _apply_conventions(
     """Decide each landed file's decimal mark and date order from its values (or input.yml), all
     its rows read in ``whole`` (``target``, and the earlier rows of a file re-delivered with records
     appended), and write them to its rows' ``_decimal_mark`` and ``_date_order`` in ``target`` where
-    they differ from the landed 'point' and NULL. Raises UserError for a file whose slash dates
+    they differ from LANDED_MARKS. Raises UserError for a file whose slash dates
     cannot be ordered."""
     files = {
         source.rel: source.csv_head.delimiter if source.csv_head else ""
@@ -1623,7 +1634,7 @@ def _apply_conventions(
     summary.file_conventions.update(decided)
     changed = [
         (rel, found) for rel, found in decided.items()
-        if (found.decimal_mark, found.date_order) != ("point", None)
+        if _marks(found) != LANDED_MARKS
     ]
     if changed:
         values = ", ".join(
@@ -1648,7 +1659,8 @@ def _appended_to(
         return None
     earlier = before[rel]
     decided = earlier.details.get("conventions") or {}
-    if (decided.get("decimal_mark", "point"), decided.get("date_order")) != marks[rel]:
+    held = (decided.get("decimal_mark", LANDED_MARKS[0]), decided.get("date_order", LANDED_MARKS[1]))
+    if held != marks[rel]:
         return None
     return earlier.size_bytes, earlier.content_sha256, int(earlier.details["rows"])
 
@@ -1786,11 +1798,7 @@ def land(
             }
             if csv_files:
                 _note_line_breaks(con, whole, spec, csv_files, summary)
-            marks_by_table[spec.name] = {
-                rel: (summary.file_conventions[rel].decimal_mark, summary.file_conventions[rel].date_order)
-                if rel in summary.file_conventions else ("point", None)
-                for rel in appended
-            }
+            marks_by_table[spec.name] = {rel: _marks(summary.file_conventions.get(rel)) for rel in appended}
             landed_files.write_record(con, record, [
                 landed_files.LandedFile(
                     source.rel, spec.name, *fingerprints[source.rel],
