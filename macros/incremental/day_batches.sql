@@ -74,12 +74,46 @@
         {%- if whole_months -%}
             {%- set kept = cost_per_customer.month_start(date_column) ~ ' in (' ~ cost_per_customer.months_to_process() ~ ')' -%}
         {%- else -%}
-            {%- set kept = date_column ~ ' in (select days_to_process.cost_date from ' ~ ref('int_days_to_process') ~ ' as days_to_process)' -%}
+            {%- set kept = date_column ~ ' in (' ~ cost_per_customer.days_to_process_list() ~ ')' -%}
         {%- endif -%}
         {% if undated %}({{ date_column }} is null or {% endif -%}
         {{ kept }}
         {%- if undated %}){% endif %}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- The days this build allocates, as the list `in (...)` takes: the query of int_days_to_process;
+    on DuckDB, when a build allocates a month's days or fewer (an incremental build), their dates
+    written out instead. DuckDB pushes a written-out list down to the scans of the kept tables,
+    under views and joins, and the query it applies after them: an appended day's pool members
+    took 0.3 s instead of 2.4 s at 10k × 90. The list is read when the model is compiled, which
+    dbt does as the model's turn comes, after int_days_to_process is built. -#}
+{% macro days_to_process_list() -%}
+    {{ return(adapter.dispatch('days_to_process_list', 'cost_per_customer')()) }}
+{%- endmacro %}
+
+{% macro default__days_to_process_list() -%}
+    {{ return('select days_to_process.cost_date from ' ~ ref('int_days_to_process') ~ ' as days_to_process') }}
+{%- endmacro %}
+
+{% macro duckdb__days_to_process_list() -%}
+    {%- set query = cost_per_customer.default__days_to_process_list() -%}
+    {%- if not (execute and flags.INTROSPECT) or load_relation(ref('int_days_to_process')) is none -%}
+        {{ return(query) }}
+    {%- endif -%}
+    {%- set most = 31 -%}
+    {%- set days = run_query(
+        'select distinct cast(listed.cost_date as varchar) from (' ~ query ~ ') as listed order by 1 limit ' ~ (most + 1)
+    ).columns[0].values() -%}
+    {%- if days | length == 0 or days | length > most -%}
+        {{ return(query) }}
+    {%- endif -%}
+    {%- set dates = [] -%}
+    {%- for day in days -%}
+        {%- do dates.append("cast('" ~ day ~ "' as date)") -%}
+    {%- endfor -%}
+    {{ return(dates | join(', ')) }}
 {%- endmacro %}
 
 
