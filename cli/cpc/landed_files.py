@@ -43,7 +43,7 @@ _PACKAGE = Path(__file__).resolve().parent
 _LANDING_CODE = ("landing.py", "landed_files.py", "conventions.py", "formats")
 
 #: The first two bytes of a gzip file.
-GZIP_MAGIC = b"\x1f\x8b"
+_GZIP_MAGIC = b"\x1f\x8b"
 
 #: How much of a file's beginning may hold its header lines (the landing's header probe reads no
 #: further).
@@ -96,13 +96,19 @@ def landing_key(input_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def is_gzip(path: Path) -> bool:
+    """Whether a file is gzip-compressed, told by its first two bytes whatever its name."""
+    with path.open("rb") as handle:
+        return handle.read(2) == _GZIP_MAGIC
+
+
 def fingerprint(path: Path) -> tuple[int, str]:
     """The file's size in bytes and the sha256 of its bytes. A gzip file's header time (bytes 4 to
     7) is left out: the same data compressed again at another time is the same file."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         head = handle.read(10)
-        if head[:2] == GZIP_MAGIC and len(head) == 10:
+        if head[:2] == _GZIP_MAGIC and len(head) == 10:
             head = head[:4] + head[8:]
         digest.update(head)
         for block in iter(lambda: handle.read(1 << 20), b""):

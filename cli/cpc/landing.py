@@ -649,8 +649,7 @@ class _CsvHead:
 def _probe_csv(path: Path, rel: str) -> _CsvHead:
     """Detect gzip by content, find the header line and parse it (csv module, RFC 4180)."""
     try:
-        with path.open("rb") as fh:
-            gzipped = fh.read(2) == landed_files.GZIP_MAGIC
+        gzipped = landed_files.is_gzip(path)
         opener = gzip.open if gzipped else open
         data = b""
         with opener(path, "rb") as fh:
@@ -717,8 +716,7 @@ def _probe_json(path: Path, rel: str) -> tuple[bool, bool]:
     """(gzip-compressed, empty) for a JSON lines file; checks it starts like JSON records."""
     gzipped = False
     try:
-        with path.open("rb") as fh:
-            gzipped = fh.read(2) == landed_files.GZIP_MAGIC
+        gzipped = landed_files.is_gzip(path)
         opener = gzip.open if gzipped else open
         start = b""
         read = 0
