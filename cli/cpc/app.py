@@ -24,6 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Markdown: a paragraph of a help text reflows to the terminal (the source line breaks are not kept).
+    rich_markup_mode="markdown",
 )
 console = Console()
 if not console.is_terminal and "COLUMNS" not in os.environ:

@@ -187,7 +187,10 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     held_back_quantity["reprocessed"] = _driver_quantity(warehouse, LATE_DAY)
     watch("reprocessed")
 
-    full = root / "full.duckdb"
+    # Named as the incremental warehouse (in a folder of its own), so that its build reuses the
+    # dbt parse of the builds before it (cpc.parse_cache keys a parse by the warehouse's file name).
+    full = root / "full" / warehouse.name
+    full.parent.mkdir()
     shutil.copyfile(warehouse, full)
     outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
     steps["full refresh"] = _allocated(full)
@@ -307,7 +310,7 @@ def _failing_days(warehouse: Path, check_file: str, table: str, breaking: str, d
     of `days`; returns (failed checks, day) of each failing row, sorted."""
     compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
     (check,) = compiled.rglob(check_file)
-    broken = tmp_path / warehouse.stem / warehouse.name  # same name: the compiled SQL names it
+    broken = tmp_path / warehouse.parent.name / warehouse.name  # same name: the compiled SQL names it
     broken.parent.mkdir()
     shutil.copyfile(warehouse, broken)
     with duckdb.connect(str(broken)) as con:
