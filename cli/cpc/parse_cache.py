@@ -56,9 +56,13 @@ def slot(target: str, warehouse_name: str, dbt_vars: dict[str, Any] | None) -> P
 
 
 def reuse(cached: Path, target_path: Path) -> None:
-    """Put the cached parse in ``target_path`` for dbt to check and use (nothing when there is
-    none, or it cannot be copied: dbt then parses in full, as before)."""
+    """Put the cached parse in ``target_path`` for dbt to check and use. When there is none, remove
+    the parse the folder holds from an earlier build: dbt would take it whatever project folder it
+    was made in (it keeps the paths of that folder's seeds and files), so after the project moved
+    a build would look for its seeds where they were. dbt then parses in full."""
     if not cached.is_file():
+        with suppress(OSError):
+            (target_path / PARSE_FILE).unlink(missing_ok=True)
         return
     with suppress(OSError):
         target_path.mkdir(parents=True, exist_ok=True)
