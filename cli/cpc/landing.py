@@ -81,6 +81,7 @@ from cpc.formats import focus as focus_format
 from cpc.formats.base import match_key
 from cpc.sql_text import identifier as _ident
 from cpc.sql_text import literal as _literal
+from cpc.sql_text import literal_or_null as _literal_or_null
 
 __all__ = [
     "BILLING_COLUMNS",
@@ -586,10 +587,9 @@ def _lineage_values(path: Path, rel: str, row_number: str, variant: str | None) 
     ``_source_variant``, and the file's conventions ``_decimal_mark`` and ``_date_order``, landed
     as LANDED_MARKS and set once the file's values are read (:func:`_apply_conventions`)."""
     modified = landed_files.delivered_at(path)
-    variant_sql = _literal(variant) if variant is not None else "CAST(NULL AS VARCHAR)"
     mark, date_order = LANDED_MARKS
-    return [_literal(rel), row_number, _literal(modified), variant_sql, _literal(mark),
-            _literal(date_order) if date_order else "CAST(NULL AS VARCHAR)"]
+    return [_literal(rel), row_number, _literal(modified), _literal_or_null(variant), _literal(mark),
+            _literal_or_null(date_order)]
 
 
 def _data_suffix(name: str, suffixes: tuple[str, ...]) -> str | None:
@@ -1636,8 +1636,7 @@ def _apply_conventions(
     ]
     if changed:
         values = ", ".join(
-            f"({_literal(rel)}, {_literal(found.decimal_mark)}, "
-            + (_literal(found.date_order) if found.date_order else "CAST(NULL AS VARCHAR)") + ")"
+            f"({_literal(rel)}, {_literal(found.decimal_mark)}, {_literal_or_null(found.date_order)})"
             for rel, found in changed
         )
         con.execute(

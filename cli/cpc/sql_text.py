@@ -11,3 +11,8 @@ def identifier(name: str) -> str:
 def literal(text: str) -> str:
     """``text`` as an SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
+
+
+def literal_or_null(text: str | None) -> str:
+    """``text`` as an SQL string literal, or NULL typed as text when there is none."""
+    return "CAST(NULL AS VARCHAR)" if text is None else literal(text)

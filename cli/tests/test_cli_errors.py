@@ -280,9 +280,8 @@ sys.stdin.read()
 print(state(), flush=True)
 """
 
-#: A reader connecting, reading and disconnecting in a loop (a tenth of a second apart: each round
-#: opens the file and reads three tables, and reading back to back took half a core from the builds
-#: it watches) until the file argv[2] appears; prints
+#: A reader connecting, reading and disconnecting in a loop until the file argv[2] appears, a tenth
+#: of a second apart (back to back, its rounds took half a core from the builds it watches); prints
 #: each distinct (builds recorded, customers, cost) state it saw and every error. A connection
 #: that fails while a build replaces the file (its device, inode or change time differ after the
 #: attempt) is printed as "raced": DuckDB opens the file by its path three times while connecting
