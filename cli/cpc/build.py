@@ -100,13 +100,17 @@ def run_dbt(
     *,
     warehouse: Path,
     target: str,
-    dbt_vars: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
     quiet: bool = False,
     published: Path | None = None,
     on_event: Callable[[Any], None] | None = None,
 ) -> Any:
     """Invoke dbt in-process on this project; returns dbt's result object (raises UserError on failure).
 
+    ``settings``: the project settings to build with (:meth:`cpc.rules.RuleSet.to_dbt_vars`), given
+    to the models in the environment variable CPC_SETTINGS (macro ``setting``), not as ``--vars``:
+    dbt parses the whole project again when its vars change, and the parse never reads that
+    variable. Without them, dbt_project.yml's vars.
     ``published``: the warehouse whose dbt folders to use when ``warehouse`` is a build's working
     file (see :mod:`cpc.publish`). ``on_event``: also called with each of dbt's events (progress)."""
     from dbt.cli.main import dbtRunner
@@ -121,19 +125,18 @@ def run_dbt(
         "--target-path", str(target_path),
         "--log-path", str(log_path),
     ]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
     if quiet:
         command = ["--quiet", *command]
     # DuckDB builds run from the warehouse's folder with its file name as the profile's path, so
     # that dbt's parse of the project, which depends on that path, carries over to every warehouse
     # of the same name (cpc.parse_cache).
     duckdb_target = target == "duckdb"
-    cached_parse = parse_cache.slot(target, warehouse.name if duckdb_target else "", dbt_vars)
+    cached_parse = parse_cache.slot(target, warehouse.name if duckdb_target else "")
     parse_cache.reuse(cached_parse, target_path)
     with _working_directory(warehouse.parent if duckdb_target else None):
         try:
-            with _environment(CPC_WAREHOUSE=warehouse.name if duckdb_target else None):
+            with _environment(CPC_WAREHOUSE=warehouse.name if duckdb_target else None,
+                              CPC_SETTINGS=json.dumps(settings, sort_keys=True) if settings else None):
                 callbacks = [_no_errors_printed_after_interrupt, *([on_event] if on_event else [])]
                 result = dbtRunner(callbacks=callbacks).invoke(command)
         finally:
@@ -336,10 +339,13 @@ def _working_directory(folder: Path | None) -> Iterator[None]:
 
 @contextmanager
 def _environment(**values: str | None) -> Iterator[None]:
+    """Set these environment variables for the block (None: unset), then restore them."""
     old = {key: os.environ.get(key) for key in values}
     try:
         for key, value in values.items():
-            if value is not None:
+            if value is None:
+                os.environ.pop(key, None)
+            else:
                 os.environ[key] = value
         yield
     finally:
@@ -608,11 +614,11 @@ def _land_and_build(
         verb = ["build"] if unit_tests else ["build", "--exclude-resource-type", "unit_test"]
         if full_refresh:
             verb.append("--full-refresh")
-        dbt_vars = ruleset.to_dbt_vars()
+        settings = ruleset.to_dbt_vars()
         if reprocess_from is not None:
-            dbt_vars["cpc_reprocess_from"] = reprocess_from.isoformat()
+            settings["cpc_reprocess_from"] = reprocess_from.isoformat()
         dbt_result = run_dbt(verb, warehouse=building, target=target,
-                             dbt_vars=dbt_vars, quiet=quiet, published=warehouse,
+                             settings=settings, quiet=quiet, published=warehouse,
                              on_event=progress.dbt_event if progress else None)
         built_query = _built_query(building, spark_session)
         over_limit = _months_over_limit(built_query, ruleset.max_unattributed_share)

@@ -6,11 +6,13 @@ line vars, profile connection (for DuckDB, the warehouse's path as the profile g
 project files. A new warehouse has an empty target folder, so every first build parsed in full.
 
 This keeps a copy of each parse in a cache slot named by what decides it (project folder, dbt
-version, target, warehouse file name, vars), puts the slot's copy in the target folder before
-dbt runs and keeps the folder's copy after it. dbt still checks the copy it is given, file by
-file, and parses again whatever differs, so a stale slot costs a parse and never a wrong result.
+version, target, warehouse file name), puts the slot's copy in the target folder before dbt runs
+and keeps the folder's copy after it. dbt still checks the copy it is given, file by file, and
+parses again whatever differs, so a stale slot costs a parse and never a wrong result.
 (For the connection to match, :func:`cpc.build.run_dbt` runs DuckDB builds from the warehouse's
-folder with the file name as the profile's path.)
+folder with the file name as the profile's path.) cpc gives dbt no vars: the rules reach the
+models in an environment variable that only running a node reads (macro ``setting``), so the
+parse does not depend on them and inputs with different rules share a slot.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ import shutil
 import tempfile
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
 
 from cpc import PROJECT_DIR
 
@@ -46,12 +47,11 @@ def cache_dir() -> Path:
     return Path(base) / "cost-per-customer" / "dbt-parse"
 
 
-def slot(target: str, warehouse_name: str, dbt_vars: dict[str, Any] | None) -> Path:
-    """The cache file for a parse of this project on ``target`` with these vars."""
+def slot(target: str, warehouse_name: str) -> Path:
+    """The cache file for a parse of this project on ``target`` for warehouses of this file name."""
     from dbt.version import __version__ as dbt_version
 
-    key = json.dumps([str(PROJECT_DIR), dbt_version, target, warehouse_name, dbt_vars or {}],
-                     sort_keys=True, default=str)
+    key = json.dumps([str(PROJECT_DIR), dbt_version, target, warehouse_name])
     return cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.msgpack"
 
 

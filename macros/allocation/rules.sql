@@ -6,7 +6,7 @@
 {%- endmacro %}
 
 {% macro default__allocation_rules() -%}
-    {%- set rules = var('cpc_rules') -%}
+    {%- set rules = cost_per_customer.setting('cpc_rules') -%}
     {%- set methods = var('cpc_allocation_methods') -%}
     {%- if rules is string or rules is mapping or rules | length == 0 -%}
         {{ exceptions.raise_compiler_error("var cpc_rules must be a non-empty list of rules, got: " ~ rules) }}
@@ -135,7 +135,7 @@
     {{ return(adapter.dispatch('surcharges', 'cost_per_customer')()) }}
 {%- endmacro %}
 {% macro default__surcharges() -%}
-    {%- set surcharges = var('cpc_surcharges', []) -%}
+    {%- set surcharges = cost_per_customer.setting('cpc_surcharges', []) -%}
     {%- if surcharges is string or surcharges is mapping -%}
         {{ exceptions.raise_compiler_error("var cpc_surcharges must be a list of surcharges, got: " ~ surcharges) }}
     {%- endif -%}
@@ -170,7 +170,7 @@
     {{ return(adapter.dispatch('rule_tag_columns', 'cost_per_customer')(tags_map_column, tag_keys)) }}
 {%- endmacro %}
 {% macro default__rule_tag_columns(tags_map_column, tag_keys) -%}
-    {%- for tag in (var('cpc_rule_tag_keys', []) if tag_keys is none else tag_keys) %}
+    {%- for tag in (cost_per_customer.setting('cpc_rule_tag_keys', []) if tag_keys is none else tag_keys) %}
         {{ cost_per_customer.map_tag_value(tags_map_column, tag.key) }} as {{ tag.column }},
     {%- endfor %}
 {%- endmacro %}

@@ -59,7 +59,7 @@ quarantine_texts as (
         {%- for raw in ['charge_period_start', 'charge_period_end'] + amounts %}
         {{ cost_per_customer.clean_text(raw ~ '_raw') }} as {{ raw }}_checked_text,
         {%- endfor %}
-        {{ cost_per_customer.tag_values('tags_map', var('cpc_customer_tag_key', 'customer_id')) }} as customer_tag_values
+        {{ cost_per_customer.tag_values('tags_map', cost_per_customer.setting('cpc_customer_tag_key', 'customer_id')) }} as customer_tag_values
 
     from {{ typed_cte }}
 
@@ -120,7 +120,7 @@ classified as (
             {%- endfor %}
             when not checked.has_valid_tags then concat('{{ names.tags }}', {{ cost_per_customer.tags_problem('checked.tags') }})
             when {{ cost_per_customer.distinct_tag_values('checked.customer_tag_values') }} > 1
-                then '{{ names.tags }} give the customer tag {{ var('cpc_customer_tag_key', 'customer_id') }} two different values'
+                then '{{ names.tags }} give the customer tag {{ cost_per_customer.setting('cpc_customer_tag_key', 'customer_id') }} two different values'
         end as quarantine_reason{{ "," if not loop.last }}
         {%- elif column == 'customer_tag' %}
         {{ cost_per_customer.first_tag_value('checked.customer_tag_values') }} as customer_tag{{ "," if not loop.last }}

@@ -7,7 +7,7 @@
     {{ return(adapter.dispatch('reporting_currency', 'cost_per_customer')()) }}
 {%- endmacro %}
 {% macro default__reporting_currency() -%}
-    {%- set configured = var('cpc_reporting_currency', none) or var('cpc_default_currency', 'USD') -%}
+    {%- set configured = cost_per_customer.setting('cpc_reporting_currency', none) or var('cpc_default_currency', 'USD') -%}
     {%- set code = (configured | string | trim | upper) -%}
     {%- if not modules.re.fullmatch('[A-Z]{3}', code) -%}
         {{ exceptions.raise_compiler_error("var cpc_reporting_currency must be a 3-letter currency code such as USD or EUR, got: " ~ configured) }}
@@ -22,7 +22,7 @@
     {{ return(adapter.dispatch('fx_max_gap_days', 'cost_per_customer')()) }}
 {%- endmacro %}
 {% macro default__fx_max_gap_days() -%}
-    {%- set configured = var('cpc_fx_max_gap_days', 7) -%}
+    {%- set configured = cost_per_customer.setting('cpc_fx_max_gap_days', 7) -%}
     {%- if configured is boolean or configured is not number or configured != (configured | int) or configured < 0 -%}
         {{ exceptions.raise_compiler_error("var cpc_fx_max_gap_days must be a whole number of days >= 0, got: " ~ configured) }}
     {%- endif -%}

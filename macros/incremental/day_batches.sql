@@ -246,7 +246,7 @@
     {%- for name in ['cpc_customer_tag_key', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
                      'cpc_default_currency', 'cpc_fx_max_gap_days', 'cpc_kubernetes_cpu_hourly_price',
                      'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle'] -%}
-        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+        {%- do parts.append(name ~ '=' ~ tojson(cost_per_customer.setting(name))) -%}
     {%- endfor -%}
     {%- set rules = cost_per_customer.allocation_rules() -%}
     {%- do parts.append('tag_rules=' ~ (rules | selectattr('method', 'equalto', 'tag') | list | length > 0)) -%}
@@ -363,7 +363,7 @@
 {#- The first day `cpc build --reprocess-from DATE` allocates again (var cpc_reprocess_from), as
     YYYY-MM-DD text, or none. -#}
 {% macro reprocess_from() -%}
-    {%- set day = var('cpc_reprocess_from', none) -%}
+    {%- set day = cost_per_customer.setting('cpc_reprocess_from', none) -%}
     {%- if day is none or day == '' -%}
         {{ return(none) }}
     {%- endif -%}

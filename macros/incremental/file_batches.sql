@@ -151,7 +151,7 @@
 {% macro staging_fingerprint() -%}
     {%- set parts = [] -%}
     {%- for name in ['cpc_customer_tag_key', 'cpc_default_currency'] -%}
-        {%- do parts.append(name ~ '=' ~ tojson(var(name, none))) -%}
+        {%- do parts.append(name ~ '=' ~ tojson(cost_per_customer.setting(name))) -%}
     {%- endfor -%}
     {%- do parts.append(cost_per_customer.project_code_fingerprint()) -%}
     {{ return(local_md5(parts | join('\n'))) }}

@@ -13,9 +13,9 @@
 
 {% macro default__kubernetes_settings() -%}
     {%- set settings = {
-        'cpu_hourly_price': var('cpc_kubernetes_cpu_hourly_price'),
-        'ram_gib_hourly_price': var('cpc_kubernetes_ram_gib_hourly_price'),
-        'share_idle': var('cpc_kubernetes_share_idle'),
+        'cpu_hourly_price': cost_per_customer.setting('cpc_kubernetes_cpu_hourly_price'),
+        'ram_gib_hourly_price': cost_per_customer.setting('cpc_kubernetes_ram_gib_hourly_price'),
+        'share_idle': cost_per_customer.setting('cpc_kubernetes_share_idle'),
     } -%}
     {%- set share_idle_modes = var('cpc_kubernetes_share_idle_modes') -%}
     {%- for key in ['cpu_hourly_price', 'ram_gib_hourly_price'] -%}

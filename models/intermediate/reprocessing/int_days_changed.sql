@@ -64,7 +64,7 @@ changed as (
         compared.reprocess_reason,
         (
             compared.reprocess_reason = 'usage changed'
-            and {{ cost_per_customer.days_between('compared.cost_date', 'latest_day.cost_date') }} > {{ var('cpc_lookback_days') }}
+            and {{ cost_per_customer.days_between('compared.cost_date', 'latest_day.cost_date') }} > {{ cost_per_customer.setting('cpc_lookback_days') }}
             {%- if cost_per_customer.reprocess_from() %}
             and compared.cost_date < cast('{{ cost_per_customer.reprocess_from() }}' as date)
             {%- endif %}

@@ -1,5 +1,7 @@
 {#- One row per day this build allocates, with why: the changed days but those held back, and with --reprocess-from every day from its date. -#}
 {%- set reprocess_from = cost_per_customer.reprocess_from() -%}
+{#- The parse does not see --reprocess-from (macro setting): the ref it may need is declared. -#}
+-- depends_on: {{ ref('int_days_fingerprinted') }}
 with
 
 changed as (

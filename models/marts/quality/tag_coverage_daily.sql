@@ -58,7 +58,7 @@ final as (
         summed.cost_date,
         summed.billing_account_id,
         summed.service_name,
-        '{{ var("cpc_customer_tag_key", "customer_id") | replace("'", "''") }}' as customer_tag_key,
+        '{{ cost_per_customer.setting("cpc_customer_tag_key", "customer_id") | replace("'", "''") }}' as customer_tag_key,
         summed.currency,
         cast(summed.effective_cost as {{ cost_per_customer.money_type() }}) as effective_cost,
         cast(summed.tagged_cost as {{ cost_per_customer.money_type() }}) as tagged_cost,

@@ -24,7 +24,7 @@ charge_keys as (
     select
         bill_charges.charge_id,
         {{ cost_per_customer.explode_list(
-            cost_per_customer.near_miss_tag_keys('bill_charges.tags_map', var('cpc_customer_tag_key', 'customer_id'))
+            cost_per_customer.near_miss_tag_keys('bill_charges.tags_map', cost_per_customer.setting('cpc_customer_tag_key', 'customer_id'))
         ) }} as tag_key
 
     from bill_charges
@@ -55,7 +55,7 @@ final as (
         keyed_days.billing_account_id,
         keyed_days.service_name,
         keyed_days.tag_key,
-        '{{ var("cpc_customer_tag_key", "customer_id") | replace("'", "''") }}' as customer_tag_key,
+        '{{ cost_per_customer.setting("cpc_customer_tag_key", "customer_id") | replace("'", "''") }}' as customer_tag_key,
         keyed_days.currency,
         cast(sum(keyed_days.effective_cost) as {{ cost_per_customer.money_type() }}) as untagged_cost,
         cast(count(distinct keyed_days.charge_id) as bigint) as charge_count

@@ -1,8 +1,8 @@
 {#- One row per UTC day x usage rule x service x metric x level (service; region or resource where
     the bill and the telemetry both carry it): the telemetry behind the rule next to the billed
     quantity in the same unit, their ratio and whether they drift apart; see _quality__models.yml. -#}
-{%- set units = var('cpc_reconciliation_units', {}) or {} -%}
-{%- set tolerance = var('cpc_reconciliation_tolerance', 0.1) -%}
+{%- set units = cost_per_customer.setting('cpc_reconciliation_units', {}) or {} -%}
+{%- set tolerance = cost_per_customer.setting('cpc_reconciliation_tolerance', 0.1) -%}
 with
 
 pools as (
