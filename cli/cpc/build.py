@@ -128,8 +128,8 @@ def run_dbt(
     if quiet:
         command = ["--quiet", *command]
     # DuckDB builds run from the warehouse's folder with its file name as the profile's path, so
-    # that dbt's parse of the project, which depends on that path, carries over to every warehouse
-    # of the same name (cpc.parse_cache).
+    # that dbt's parse of the project, which depends on that path, carries over to every file of
+    # the same name (cpc.parse_cache): every build's working file is cpc.duckdb (cpc.publish).
     duckdb_target = target == "duckdb"
     cached_parse = parse_cache.slot(target, warehouse.name if duckdb_target else "")
     parse_cache.reuse(cached_parse, target_path)

@@ -1,9 +1,12 @@
 """Build a DuckDB warehouse beside the one readers use, then publish it in one step.
 
 `cpc build` never writes the file readers open. It copies the published warehouse ``W`` (when
-there is one) into a working folder beside it, ``.W.build/``, under the same file name (so DuckDB
-names the database as before and every view keeps resolving), lands and builds that copy, and on
-success renames it over ``W``. The rename is atomic on one file system, so:
+there is one) into a working folder beside it, ``.W.build/``, as ``cpc.duckdb`` whatever ``W`` is
+called, lands and builds that copy, and on success renames it over ``W``. DuckDB names a database
+after its file, so every build's database is ``cpc``: dbt's parse of the project, which records
+that name in every node, then carries over from one warehouse to the next (:mod:`cpc.parse_cache`).
+A view keeps resolving under the published name: DuckDB stores a reference to its own database
+without the database's name. The rename is atomic on one file system, so:
 
 - a reader connected before the swap keeps reading the file it opened, the previous marts, until
   it reconnects; a reader connecting after it sees the new build; none sees a half-built one;
@@ -42,9 +45,13 @@ def working_folder(warehouse: Path) -> Path:
     return warehouse.with_name(f".{warehouse.name}.build")
 
 
+#: The working file's name, the same for every warehouse (so is the database name dbt parses with).
+WORKING_NAME = "cpc.duckdb"
+
+
 def working_file(warehouse: Path) -> Path:
-    """The file a build of ``warehouse`` writes: the same name, in the working folder."""
-    return working_folder(warehouse) / warehouse.name
+    """The file a build of ``warehouse`` writes: :data:`WORKING_NAME` in the working folder."""
+    return working_folder(warehouse) / WORKING_NAME
 
 
 def _working_copy_error(warehouse: Path, exc: OSError) -> UserError:

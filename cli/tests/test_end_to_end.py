@@ -545,7 +545,9 @@ def test_user_errors_end_with_one_clear_line(tmp_path: Path, setup: str, expecte
 
 def test_redelivered_and_restated_billing_counts_once(tmp_path: Path) -> None:
     """A month re-delivered in a newer folder with one charge restated replaces the old delivery;
-    an identical copy of a file in the same folder counts once; nothing else changes."""
+    an identical copy of a file in the same folder counts once; nothing else changes. Both arrive
+    after a first build, as they would: the incremental build supersedes the January rows it had
+    kept; when the newer folder goes away again, they count again."""
     input_dir = tmp_path / "input"
     done = run_cpc(
         "generate", "--customers", "30", "--days", "35", "--seed", "5",
@@ -554,6 +556,9 @@ def test_redelivered_and_restated_billing_counts_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     original_bill = raw_generated_input_cost(input_dir)
     january, february = sorted((input_dir / "billing").glob("*.csv"))
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_ok(input_dir, warehouse, "--quiet")
+    assert not query(warehouse, "select 1 from marts.superseded_billing_rows")
     # Re-delivery of January, written later, with its first charge restated up by 100.
     with january.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -570,7 +575,6 @@ def test_redelivered_and_restated_billing_counts_once(tmp_path: Path) -> None:
     # An identical copy of February beside it.
     shutil.copyfile(february, february.with_name("copy-of-" + february.name))
 
-    warehouse = tmp_path / "warehouse.duckdb"
     build_ok(input_dir, warehouse)
     allocated, unattributed = marts_total(warehouse)
     # The restated charge is a USD one (the first row: shared EC2 in us-east-1); the euro rows
@@ -589,6 +593,14 @@ def test_redelivered_and_restated_billing_counts_once(tmp_path: Path) -> None:
     )
     assert periods[0][1] == 2 and periods[0][2].startswith("billing/redelivered")
     assert periods[1][1] == 1
+
+    # The newer folder withdrawn: the first delivery of January counts again, to the cent.
+    shutil.rmtree(redelivered.parent)
+    build_ok(input_dir, warehouse, "--quiet")
+    allocated, unattributed = marts_total(warehouse)
+    assert abs(allocated + unattributed - original_bill) <= Decimal("1e-6")
+    assert dict(query(warehouse, "select superseded_reason, count(*) from marts.superseded_billing_rows group by 1")) \
+        == {"duplicate_file": _data_rows(february)}
 
 
 def _data_rows(path: Path) -> int:

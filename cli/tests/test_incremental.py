@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import Completed, build_ok, query, run_cpc
+from cpc import publish
 from cpc.build import dbt_paths
 from cpc.deliveries import deliver_through, rewrite_csv
 from cpc.fingerprint import compare
@@ -187,10 +188,7 @@ def deliveries(tmp_path_factory: pytest.TempPathFactory) -> Deliveries:
     held_back_quantity["reprocessed"] = _driver_quantity(warehouse, LATE_DAY)
     watch("reprocessed")
 
-    # Named as the incremental warehouse (in a folder of its own), so that its build reuses the
-    # dbt parse of the builds before it (cpc.parse_cache keys a parse by the warehouse's file name).
-    full = root / "full" / warehouse.name
-    full.parent.mkdir()
+    full = root / "full.duckdb"
     shutil.copyfile(warehouse, full)
     outputs["full refresh"] = build_ok(restated, full, "--full-refresh")
     steps["full refresh"] = _allocated(full)
@@ -310,7 +308,8 @@ def _failing_days(warehouse: Path, check_file: str, table: str, breaking: str, d
     of `days`; returns (failed checks, day) of each failing row, sorted."""
     compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
     (check,) = compiled.rglob(check_file)
-    broken = tmp_path / warehouse.parent.name / warehouse.name  # same name: the compiled SQL names it
+    # Named as a build's working file: the compiled SQL names its database (cpc.publish).
+    broken = tmp_path / warehouse.stem / publish.WORKING_NAME
     broken.parent.mkdir()
     shutil.copyfile(warehouse, broken)
     with duckdb.connect(str(broken)) as con:
@@ -359,10 +358,11 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     """int_charges_unioned keeps the rows it parsed from a file whose landed version is unchanged.
     Seen by changing a landed row of the billing file behind the build's back: a build of the same
     files keeps the union's row as it was parsed before, and so does a build after the file is
-    delivered again unchanged (touched), whose rows then carry the new delivery time. Neither
+    delivered again unchanged (touched), whose rows then carry the new delivery time (in
+    int_charges_deduplicated too, which keeps its rows of the file as well). Neither
     allocates a day (a delivery time is not fingerprinted), so the charge-days of every day are
     kept as they were: a charge-day changed behind the builds' back stays changed."""
-    warehouse = tmp_path / deliveries.incremental.name  # same name: the same parse of the project
+    warehouse = tmp_path / deliveries.incremental.name
     shutil.copyfile(deliveries.incremental, warehouse)
     input_dir = tmp_path / "input"
     shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
@@ -393,17 +393,19 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     [(description, delivered_at)] = query(warehouse, union)
     assert description == parsed[0] != "changed behind the build"
     assert [(delivered_at,)] == query(warehouse, staged) and delivered_at != parsed[1]
-    assert query(warehouse, "select count(distinct delivered_at) from intermediate.int_charges_unioned"
-                            f" where source_file = '{billing}'") == [(1,)]
+    for model in ("int_charges_unioned", "int_charges_deduplicated"):
+        assert query(warehouse, f"select distinct cast(delivered_at as varchar) from intermediate.{model}"
+                                f" where source_file = '{billing}'") == [(delivered_at,)], model
 
 
 def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries: Deliveries, tmp_path: Path) -> None:
     """A billing file re-delivered with a bill line appended: the landing reads only that line, and
     int_charges_unioned keeps the rows it parsed of the file's earlier records (seen by changing
-    one of them behind the build's back: it stays changed) and parses only the new one. The
-    file's rows then carry its new delivery time, and the day of the new line is allocated (and
-    the day of the changed row, whose fingerprint reads the row kept)."""
-    warehouse = tmp_path / deliveries.incremental.name  # same name: the same parse of the project
+    one of them behind the build's back: it stays changed) and parses only the new one;
+    int_charges_deduplicated likewise keeps the rows it made of them (the change does not reach
+    it) and flags only the new one. The file's rows then carry its new delivery time in both, and
+    only the day of the new line is allocated."""
+    warehouse = tmp_path / deliveries.incremental.name
     shutil.copyfile(deliveries.incremental, warehouse)
     input_dir = tmp_path / "input"
     shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
@@ -427,9 +429,10 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     os.utime(path, (later, later))
     build_ok(input_dir, warehouse, "--quiet")
     assert _summary(warehouse)["landed_files"]["appended"] == 1
-    # The new line's day; and the day of the row changed behind the build's back, whose
-    # fingerprint reads the kept row.
-    assert _allocated(warehouse) == {LAST_DAY.isoformat(): "charges changed", first_day: "charges changed"}
+    # The new line's day only: the row changed behind the build's back is kept as deduplication
+    # made it, and the day fingerprints read the deduplicated rows.
+    assert _allocated(warehouse) == {LAST_DAY.isoformat(): "charges changed"}
+    assert first_day != LAST_DAY.isoformat()
     union = f"select source_row, charge_description, cast(delivered_at as varchar) from intermediate.int_charges_unioned" \
             f" where source_file = '{billing}'"
     parsed = {row: (description, delivered_at) for row, description, delivered_at in query(warehouse, union)}
@@ -440,6 +443,13 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     [(_, description, delivered_at)] = query(warehouse, staged)
     assert parsed[rows + 1] == (description, delivered_at)
     assert {delivered for _, delivered in parsed.values()} == {delivered_at}
+    deduplicated = {row: (description, delivered, reason) for row, description, delivered, reason in query(
+        warehouse, "select source_row, charge_description, cast(delivered_at as varchar), superseded_reason"
+                   f" from intermediate.int_charges_deduplicated where source_file = '{billing}'")}
+    assert sorted(deduplicated) == list(range(1, rows + 2))
+    assert deduplicated[1][0] != "changed behind the build"
+    assert deduplicated[rows + 1] == (description, delivered_at, None)
+    assert {delivered for _, delivered, _ in deduplicated.values()} == {delivered_at}
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

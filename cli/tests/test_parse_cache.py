@@ -1,5 +1,5 @@
 """A new warehouse reuses dbt's parse of the project from an earlier warehouse's build, also when its
-rules differ; a parse made in the project's old folder is never taken."""
+name and rules differ; a parse made in the project's old folder is never taken."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cpc import PROJECT_DIR
+from cpc import PROJECT_DIR, publish
 
 # dbt runs in a child process: it keeps global state (flags, events) in the process that runs it.
 PARSE = """
@@ -37,32 +37,38 @@ def _parse(warehouse: str, cwd: Path, cache: Path, project: Path = PROJECT_DIR, 
     return log.read_text()
 
 
-def _manifest_nodes(folder: Path) -> dict:
-    manifest = json.loads((folder / "warehouse.dbt" / "target" / "manifest.json").read_text())
+def _manifest_nodes(working: Path) -> dict:
+    manifest = json.loads((working.parent / "cpc.dbt" / "target" / "manifest.json").read_text())
     return {key: (node["database"], node["schema"], node["relation_name"], node["checksum"]["checksum"])
             for key, node in manifest["nodes"].items() if node["resource_type"] == "model"}
 
 
-def test_a_new_warehouse_reuses_the_parse_whatever_its_rules_and_a_moved_project_parses_again(tmp_path: Path) -> None:
+def test_a_new_warehouse_reuses_the_parse_whatever_its_name_and_rules_and_a_moved_project_parses_again(
+        tmp_path: Path) -> None:
     cache = tmp_path / "cache"
-    for folder in ("first", "second", "other"):
-        (tmp_path / folder).mkdir()
-    first = _parse("first/warehouse.duckdb", tmp_path, cache)  # a relative path, as users give it
+    # dbt runs on a build's working file (cpc.publish), named alike for every warehouse.
+    first_file = publish.working_file(Path("first") / "warehouse.duckdb")  # relative, as users give it
+    second_file = publish.working_file(tmp_path / "second" / "sales.duckdb")
+    other_file = publish.working_file(Path("other") / "costs.duckdb")
+    for working in (first_file, second_file, other_file):
+        (tmp_path / working).parent.mkdir(parents=True)
+    first = _parse(str(first_file), tmp_path, cache)
     assert "Starting full parse" in first
     assert len(list((cache / "dbt-parse").glob("*.msgpack"))) == 1
 
-    # Another folder, the same file name and vars: dbt takes the cached parse, and the manifest is
-    # the one a full parse gives (the database is named after the file, as DuckDB names it).
-    second = _parse(str(tmp_path / "second" / "warehouse.duckdb"), tmp_path, cache)
+    # Another folder, another warehouse name, the same vars: dbt takes the cached parse, and the
+    # manifest is the one a full parse gives (the database is named after the working file, as
+    # DuckDB names it).
+    second = _parse(str(second_file), tmp_path, cache)
     assert "Unable to do partial parsing" not in second
     assert "Partial parsing enabled" in second
-    nodes = _manifest_nodes(tmp_path / "second")
-    assert nodes == _manifest_nodes(tmp_path / "first")
-    assert {database for database, *_ in nodes.values()} == {"warehouse"}
+    nodes = _manifest_nodes(second_file)
+    assert nodes == _manifest_nodes(tmp_path / first_file)
+    assert {database for database, *_ in nodes.values()} == {"cpc"}
 
     # Other settings (another allocation.yml) take the same parse, all of it: cpc gives them in the
     # environment, which the parse does not read (it would parse the project again for other --vars).
-    other = _parse("other/warehouse.duckdb", tmp_path, cache, cpc_lookback_days=3, cpc_customer_tag_key="tenant")
+    other = _parse(str(other_file), tmp_path, cache, cpc_lookback_days=3, cpc_customer_tag_key="tenant")
     assert "Partial parsing enabled, no changes found, skipping parsing" in other
     assert len(list((cache / "dbt-parse").glob("*.msgpack"))) == 1
 
@@ -72,10 +78,11 @@ def test_a_new_warehouse_reuses_the_parse_whatever_its_rules_and_a_moved_project
     moved = tmp_path / "moved-project"
     shutil.copytree(PROJECT_DIR, moved, ignore=shutil.ignore_patterns(
         ".git", ".venv", ".*_cache", ".hypothesis", "target", "logs", "demo", "bench-results*"))
-    (tmp_path / "first" / "warehouse.dbt" / "logs" / "dbt.log").unlink()  # dbt appends to it
-    again = _parse("first/warehouse.duckdb", tmp_path, cache, project=moved)
+    dbt_folder = (tmp_path / first_file).parent / "cpc.dbt"
+    (dbt_folder / "logs" / "dbt.log").unlink()  # dbt appends to it
+    again = _parse(str(first_file), tmp_path, cache, project=moved)
     assert "Starting full parse" in again
-    manifest = json.loads((tmp_path / "first" / "warehouse.dbt" / "target" / "manifest.json").read_text())
+    manifest = json.loads((dbt_folder / "target" / "manifest.json").read_text())
     seeds = [node for node in manifest["nodes"].values() if node["resource_type"] == "seed"]
     assert seeds and {node["root_path"] for node in seeds} == {str(moved)}
 

@@ -18,12 +18,30 @@
 {%- endmacro %}
 
 
+{#- The config of a table kept file by file: file_kept_materialization, and the pre-hooks of an
+    incremental run, in order: clear_changed_files, keep_rows_of_appended_files, then the
+    model's own refresh of the rows it keeps (a macro of this package, by name), e.g. their
+    delivery time. -#}
+{% macro file_kept_config(refresh_kept_rows) -%}
+    {{ return({
+        'materialized': cost_per_customer.file_kept_materialization(),
+        'pre_hook': [
+            '{{ cost_per_customer.clear_changed_files() }}',
+            '{{ cost_per_customer.keep_rows_of_appended_files() }}',
+            '{{ cost_per_customer.' ~ refresh_kept_rows ~ '() }}',
+        ],
+        'on_schema_change': 'fail',
+    }) }}
+{%- endmacro %}
+
+
 {#- Whether this model's table, on an incremental run, has the file_version column to keep files by
     (a table made by an earlier version of the project may not: its build then fails on the
     schema change, asking for --full-refresh, rather than read every file on top of its rows).
-    False without introspection (`dbt compile --no-introspect` compiles it as a full build). -#}
+    False without introspection (`dbt compile --no-introspect` compiles it as a full build), and in
+    a dbt unit test (the model's logic on the rows it is given: there is no table). -#}
 {% macro keeps_files() -%}
-    {%- if not (execute and flags.INTROSPECT and is_incremental()) -%}
+    {%- if model.resource_type == 'unit_test' or not (execute and flags.INTROSPECT and is_incremental()) -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}

@@ -1,9 +1,18 @@
-{#- One row per landed billing row, with whether it counts; see _billing__models.yml. -#}
+{#- One row per landed billing row, with whether it counts; see _billing__models.yml. Kept file by
+    file (file_kept_materialization), as int_charges_unioned is: a build flags only the rows of the
+    files it read again (of a file with records appended, the new rows), and decides again for
+    the rows it keeps whether they count (pre-hook refresh_kept_charges). -#}
+{{ config(**cost_per_customer.file_kept_config('refresh_kept_charges')) }}
+{%- set kept_files = cost_per_customer.files_kept() -%}
+{%- set appended_files = cost_per_customer.files_appended() %}
+-- depends_on: {{ ref('int_landed_file_versions') }}
 with
 
 charges as (
 
     select * from {{ ref('int_charges_unioned') }}
+    where not ({{ cost_per_customer.in_files('source_file', kept_files) }})
+        and not ({{ cost_per_customer.in_rows_appended_to('source_file', 'source_row', appended_files) }})
 
 ),
 
@@ -55,41 +64,11 @@ flagged as (
         {%- for column in cost_per_customer.deduplicated_charge_columns() if column not in ['superseded_reason', 'superseded_by'] %}
         keyed.{{ column }},
         {%- endfor %}
-        case
-            {# Commitment purchases and refunds exist only in the actual-cost export (EffectiveCost 0:
-               the amortized rows carry it), so they are kept beside the amortized export. #}
-            when keyed.delivery_id <> winning_deliveries.winning_delivery_id
-                and keyed.variant_rank > winning_deliveries.winning_variant_rank
-                and keyed.charge_category = 'Purchase' and keyed.commitment_discount_id is not null
-                then null
-            when keyed.delivery_id <> winning_deliveries.winning_delivery_id
-                and keyed.variant_rank > winning_deliveries.winning_variant_rank
-                then 'amortized_export_preferred'
-            when keyed.delivery_id <> winning_deliveries.winning_delivery_id then 'restated'
-            when duplicate_files.source_file is not null then 'duplicate_file'
-            when keyed.source_file <> repeated_line_items.first_file then 'duplicate_line_item'
-        end as superseded_reason,
-        case
-            when keyed.delivery_id <> winning_deliveries.winning_delivery_id
-                and keyed.variant_rank > winning_deliveries.winning_variant_rank
-                and keyed.charge_category = 'Purchase' and keyed.commitment_discount_id is not null
-                then null
-            when keyed.delivery_id <> winning_deliveries.winning_delivery_id then winning_deliveries.winning_delivery_id
-            when duplicate_files.source_file is not null then duplicate_files.original_file
-            when keyed.source_file <> repeated_line_items.first_file then repeated_line_items.first_file
-        end as superseded_by
+        {{ cost_per_customer.superseded_columns('keyed') }},
+        keyed.file_version
 
     from keyed
-    inner join winning_deliveries
-        on keyed.billing_format = winning_deliveries.billing_format
-        and keyed.stream_account_id = winning_deliveries.stream_account_id
-        and keyed.stream_period_start = winning_deliveries.stream_period_start
-    left join duplicate_files
-        on keyed.source_file = duplicate_files.source_file
-    left join repeated_line_items
-        on keyed.billing_format = repeated_line_items.billing_format
-        and keyed.delivery_id = repeated_line_items.delivery_id
-        and keyed.line_item_id = repeated_line_items.line_item_id
+    {{ cost_per_customer.superseded_lookups('keyed', 'winning_deliveries', 'duplicate_files', 'repeated_line_items') }}
 
 )
 

@@ -2,15 +2,7 @@
     file by file (file_kept_materialization): a build reads again only the files whose landed
     version changed, and of a file re-delivered with records appended only the new rows; it brings
     the delivery time of the others up to date. -#}
-{{ config(
-    materialized=cost_per_customer.file_kept_materialization(),
-    pre_hook=[
-        "{{ cost_per_customer.clear_changed_files() }}",
-        "{{ cost_per_customer.keep_rows_of_appended_files() }}",
-        "{{ cost_per_customer.refresh_billing_delivery_times() }}"
-    ],
-    on_schema_change='fail'
-) }}
+{{ config(**cost_per_customer.file_kept_config('refresh_billing_delivery_times')) }}
 {%- set columns = cost_per_customer.billing_charge_columns() -%}
 {%- set kept_files = cost_per_customer.files_kept() -%}
 {%- set appended_files = cost_per_customer.files_appended() -%}
