@@ -8,12 +8,13 @@ project files. A new warehouse has an empty target folder, so every first build 
 This keeps a copy of each parse in a cache slot named by what decides it (project folder, dbt
 version, target, warehouse file name), puts the slot's copy in the target folder before dbt runs
 and keeps the folder's copy after it. A build writes a working file of one name whatever the
-warehouse is called (:mod:`cpc.publish`), so every DuckDB build of the project shares one slot.
-dbt still checks the copy it is given, file by file, and parses again whatever differs, so a
-stale slot costs a parse and never a wrong result. (For the connection to match, :func:`cpc.build.run_dbt` runs DuckDB builds from the warehouse's
-folder with the file name as the profile's path.) cpc gives dbt no vars: the rules reach the
-models in an environment variable that only running a node reads (macro ``setting``), so the
-parse does not depend on them and inputs with different rules share a slot.
+warehouse is called (:mod:`cpc.publish`), so every DuckDB build of the project shares one slot. dbt
+still checks the copy it is given, file by file, and parses again whatever differs, so a stale slot
+costs a parse and never a wrong result. (For the connection to match, :func:`cpc.build.run_dbt`
+runs DuckDB builds from the warehouse's folder with the file name as the profile's path.) cpc gives
+dbt no vars: the rules reach the models in an environment variable that only running a node reads
+(macro ``setting``), so the parse does not depend on them and inputs with different rules share a
+slot.
 """
 
 from __future__ import annotations
