@@ -196,6 +196,55 @@
 {%- endmacro %}
 
 
+{#- On an incremental build of int_customer_cost_series: {first_date, read_from} as YYYY-MM-DD
+    text, the first day to process (9999-12-31 when there is none) and the seventh ledger day
+    before it, which the series' previous-day and week-before values read back to; none on any
+    other build. The ledger keeps every day before first_date as it was, so a scope's series before
+    it changes only with the scope's start or settings (int_customer_cost_series_scopes). -#}
+{% macro series_recompute_window() -%}
+    {%- if not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "with first_day as (select coalesce(min(days.cost_date), cast('9999-12-31' as date)) as first_date"
+        ~ " from " ~ ref('int_days_to_process') ~ " as days),"
+        ~ " days_back as (select distinct ledger.cost_date from " ~ ref('customer_costs_daily') ~ " as ledger"
+        ~ " cross join first_day where ledger.cost_date < first_day.first_date order by 1 desc limit 7)"
+        ~ " select cast(first_day.first_date as " ~ dbt.type_string() ~ "),"
+        ~ " cast(coalesce((select min(days_back.cost_date) from days_back), first_day.first_date) as "
+        ~ dbt.type_string() ~ ") from first_day"
+    ) -%}
+    {{ return({'first_date': found.rows[0][0], 'read_from': found.rows[0][1]}) }}
+{%- endmacro %}
+
+
+{#- The pre-hook of int_customer_cost_series on an incremental build: remove the days from the first
+    day to process, and every day of a scope whose start, ledger start or settings differ from
+    int_customer_cost_series_scopes (or that is gone); the model writes them again. A series built
+    by an earlier version of the project (without settings_fingerprint) is left for the model's
+    schema check, which asks for a full refresh. -#}
+{% macro delete_changed_series() -%}
+    {%- set window = cost_per_customer.series_recompute_window() -%}
+    {%- if window is none
+          or 'settings_fingerprint' not in adapter.get_columns_in_relation(this) | map(attribute='name') | list -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    delete from {{ this }}
+    where {{ this.identifier }}.cost_date >= cast('{{ window.first_date }}' as date)
+        or not exists (
+            select 1
+            from {{ ref('int_customer_cost_series_scopes') }} as scopes
+            where scopes.customer_id = {{ this.identifier }}.customer_id
+                and scopes.currency = {{ this.identifier }}.currency
+                and scopes.scope = {{ this.identifier }}.scope
+                and scopes.scope_first_date = {{ this.identifier }}.scope_first_date
+                and scopes.customer_start_date = {{ this.identifier }}.customer_start_date
+                and scopes.ledger_first_date = {{ this.identifier }}.ledger_first_date
+                and scopes.settings_fingerprint = {{ this.identifier }}.settings_fingerprint
+        )
+{%- endmacro %}
+
+
 {#- Aggregate fingerprint of the rows of a group: their count and the sum of a 64-bit hash of the
     given columns, as text. Equal inputs give equal fingerprints whatever the row order; a changed,
     added or removed row changes it (short of a 64-bit hash collision). -#}

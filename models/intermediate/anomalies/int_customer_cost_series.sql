@@ -1,36 +1,98 @@
-{#- One row per customer x scope x day from the scope's first day with cost to the ledger's last
-    day, zero-filled: the series the anomaly baselines read; see _anomalies__models.yml. -#}
+{#- One row per customer x scope x day from the scope's start (int_customer_cost_series_scopes) to
+    the ledger's last day, zero-filled: the series the anomaly baselines read; see
+    _anomalies__models.yml. Incremental where the baselines are (DuckDB): the days from the first
+    day to process are computed again, and the whole series of a scope whose start or settings
+    changed (pre-hook delete_changed_series); the days before are kept. -#}
+{{ config(
+    materialized=cost_per_customer.anomaly_baselines_materialization(),
+    pre_hook="{{ cost_per_customer.delete_changed_series() }}",
+    on_schema_change='fail',
+) }}
+{%- set window = cost_per_customer.series_recompute_window() %}
+-- depends_on: {{ ref('int_days_to_process') }}
 with
 
-ledger as (
+scopes as (
 
-    select * from {{ ref('customer_costs_daily') }}
-
-),
-
-{# The cost the customer's consumption drives (cpc_anomaly_charge_categories): purchases, taxes,
-    credits and support tickets arrive as lumps by nature and are not watched. -#}
-watched as (
-
-    select * from ledger
-    where charge_category in (
-        {%- for category in var('cpc_anomaly_charge_categories') %}
-        '{{ category }}'{{ ',' if not loop.last }}
-        {%- endfor %}
-    )
-
-),
-
-customers as (
-
-    select * from {{ ref('customers') }}
+    select * from {{ ref('int_customer_cost_series_scopes') }}
 
 ),
 
 ledger_days as (
 
     select distinct ledger.cost_date
-    from ledger
+    from {{ ref('customer_costs_daily') }} as ledger
+
+),
+{%- if window %}
+
+{# The scopes without a kept row (new, or deleted by the pre-hook) whose series starts before the
+    first day to process: computed from their start. -#}
+stored_scopes as (
+
+    select distinct
+        stored.customer_id,
+        stored.currency,
+        stored.scope
+
+    from {{ this }} as stored
+
+),
+
+recomputed as (
+
+    select
+        scopes.customer_id,
+        scopes.currency,
+        scopes.scope
+
+    from scopes
+    left join stored_scopes
+        on scopes.customer_id = stored_scopes.customer_id
+        and scopes.currency = stored_scopes.currency
+        and scopes.scope = stored_scopes.scope
+    where stored_scopes.scope is null
+        and scopes.series_start_date < cast('{{ window.first_date }}' as date)
+
+),
+
+recomputed_customers as (
+
+    select distinct
+        recomputed.customer_id,
+        recomputed.currency
+
+    from recomputed
+
+),
+{%- endif %}
+
+{# On an incremental build, the ledger from the seventh ledger day before the first day to
+    process (the day before and the week before read back that far), and every day of the
+    customers of a recomputed scope. -#}
+ledger as (
+
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    {%- if window %}
+    where ledger.cost_date >= cast('{{ window.read_from }}' as date)
+
+    union all
+
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    inner join recomputed_customers
+        on ledger.customer_id = recomputed_customers.customer_id
+        and ledger.currency = recomputed_customers.currency
+    where ledger.cost_date < cast('{{ window.read_from }}' as date)
+    {%- endif %}
+
+),
+
+watched as (
+
+    select * from ledger
+    where {{ cost_per_customer.is_watched_charge('ledger.charge_category') }}
 
 ),
 
@@ -73,82 +135,44 @@ daily as (
 
 ),
 
-scope_first_days as (
-
-    select
-        daily.customer_id,
-        daily.currency,
-        daily.scope,
-        min(daily.cost_date) as scope_first_date
-
-    from daily
-    group by 1, 2, 3
-
-),
-
-{# A customer starts on its first day of watched cost, or on its active_from day when that is
-    later (cost placed on it before its window, by a fixed rule say, is not its own usage). -#}
-customer_starts as (
-
-    select
-        scope_first_days.customer_id,
-        scope_first_days.currency,
-        case
-            when customers.active_from_date > scope_first_days.scope_first_date then customers.active_from_date
-            else scope_first_days.scope_first_date
-        end as customer_start_date
-
-    from scope_first_days
-    inner join customers
-        on scope_first_days.customer_id = customers.customer_id
-    where scope_first_days.scope = 'total'
-
-),
-
-ledger_window as (
-
-    select min(ledger_days.cost_date) as ledger_first_date
-    from ledger_days
-
-),
-
-{# Every day of the ledger from the scope's first day (and the customer's start) on; a day
-    without cost is 0. -#}
+{# Every day of the ledger from the scope's start on; a day without cost is 0. -#}
 spine as (
 
     select
         ledger_days.cost_date,
-        scope_first_days.customer_id,
-        scope_first_days.currency,
-        scope_first_days.scope,
-        scope_first_days.scope_first_date,
-        customer_starts.customer_start_date
+        scopes.customer_id,
+        scopes.currency,
+        scopes.scope,
+        scopes.scope_first_date,
+        scopes.customer_start_date,
+        scopes.ledger_first_date,
+        scopes.settings_fingerprint
+        {%- if window %},
+        recomputed.scope is not null as is_recomputed
+        {%- endif %}
 
-    from scope_first_days
-    inner join customer_starts
-        on scope_first_days.customer_id = customer_starts.customer_id
-        and scope_first_days.currency = customer_starts.currency
+    from scopes
     inner join ledger_days
-        on scope_first_days.scope_first_date <= ledger_days.cost_date
-        and customer_starts.customer_start_date <= ledger_days.cost_date
+        on scopes.series_start_date <= ledger_days.cost_date
+    {%- if window %}
+    left join recomputed
+        on scopes.customer_id = recomputed.customer_id
+        and scopes.currency = recomputed.currency
+        and scopes.scope = recomputed.scope
+    where ledger_days.cost_date >= cast('{{ window.read_from }}' as date)
+        or recomputed.scope is not null
+    {%- endif %}
 
 ),
 
 series as (
 
     select
-        spine.cost_date,
-        spine.customer_id,
-        spine.scope,
-        spine.currency,
+        spine.*,
         {{ cost_per_customer.day_number('spine.cost_date') }} as day_number,
-        cast(coalesce(daily.observed_cost, 0) as {{ cost_per_customer.money_type() }}) as observed_cost,
-        spine.scope_first_date,
-        spine.customer_start_date,
-        ledger_window.ledger_first_date
+        cast(coalesce(daily.observed_cost, 0) as {{ cost_per_customer.money_type() }}) as observed_cost
 
     from spine
-    cross join ledger_window
     left join daily
         on spine.cost_date = daily.cost_date
         and spine.customer_id = daily.customer_id
@@ -192,9 +216,14 @@ final as (
         end as week_over_week_change,
         with_previous.scope_first_date,
         with_previous.customer_start_date,
-        with_previous.ledger_first_date
+        with_previous.ledger_first_date,
+        with_previous.settings_fingerprint
 
     from with_previous
+    {%- if window %}
+    where with_previous.cost_date >= cast('{{ window.first_date }}' as date)
+        or with_previous.is_recomputed
+    {%- endif %}
 
 )
 
