@@ -153,6 +153,7 @@ def run_dbt(
     with _working_directory(warehouse.parent if duckdb_target else None):
         try:
             with _environment(CPC_WAREHOUSE=warehouse.name if duckdb_target else None,
+                              CPC_DUCKDB_FSYNC_MODE=publishing.WORKING_FSYNC_MODE if duckdb_target else None,
                               CPC_SETTINGS=json.dumps(settings, sort_keys=True) if settings else None):
                 callbacks = [_no_errors_printed_after_interrupt, *([on_event] if on_event else [])]
                 result = dbtRunner(callbacks=callbacks).invoke(command)
@@ -599,7 +600,7 @@ def _land_and_build(
         {"on_start": progress.landing, "on_file": progress.landed} if progress else {}
     )
     if target == "duckdb":
-        with store.connect_duckdb(building, config=LANDING_CONFIG) as con:
+        with store.connect_duckdb(building, config={**LANDING_CONFIG, "fsync_mode": publishing.WORKING_FSYNC_MODE}) as con:
             summary = landing.land(input_dir, con, schema=RAW_SCHEMA, **landing_progress)
             rules.check_references(ruleset, **landed_references(con), where=ruleset.source)
     else:

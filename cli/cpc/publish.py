@@ -17,7 +17,10 @@ without the database's name. The rename is atomic on one file system, so:
   holding ``W`` open for writing does, with one line naming it (nothing could be published
   without losing what it writes);
 - a build that fails or is stopped removes its working folder and leaves the last good marts
-  published; a killed one leaves the folder, which the next build clears.
+  published; a killed one leaves the folder, which the next build clears;
+- so the working file need not reach the disk while it is built: DuckDB writes it without
+  syncing each commit (:data:`WORKING_FSYNC_MODE`), and :func:`publish` syncs it once before the
+  rename. A machine that stops mid-build leaves a working folder the next build clears.
 
 Spark warehouses (a folder with its metastore) are built in place.
 
@@ -38,6 +41,10 @@ import duckdb
 
 from cpc import warehouse as store
 from cpc.errors import UserError
+
+#: DuckDB's fsync_mode for a build's working file: no sync at each commit (it is synced once, when
+#: published). The dbt profile reads it from CPC_DUCKDB_FSYNC_MODE.
+WORKING_FSYNC_MODE = "NONE"
 
 
 def working_folder(warehouse: Path) -> Path:
@@ -118,6 +125,7 @@ def publish(working: Path, warehouse: Path) -> None:
     if working.with_name(working.name + ".wal").exists():
         store.connect_duckdb(working).close()
     try:
+        _sync(working)  # its content is on the disk before its name is
         os.replace(working, warehouse)
     except OSError as exc:
         raise UserError(
@@ -125,9 +133,13 @@ def publish(working: Path, warehouse: Path) -> None:
             "the published warehouse is unchanged"
         ) from exc
     with suppress(OSError):
-        # The directory entry is durable once the folder is synced.
-        fd = os.open(warehouse.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        _sync(warehouse.parent)  # the directory entry is durable once the folder is synced
+
+
+def _sync(path: Path) -> None:
+    """Flush a file's (or a folder's) content to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

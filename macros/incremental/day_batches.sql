@@ -202,7 +202,7 @@
     other build. The ledger keeps every day before first_date as it was, so a scope's series before
     it changes only with the scope's start or settings (int_customer_cost_series_scopes). -#}
 {% macro series_recompute_window() -%}
-    {%- if not is_incremental() -%}
+    {%- if not (execute and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set found = run_query(
