@@ -200,9 +200,10 @@
     text, the first day to process (9999-12-31 when there is none) and the seventh ledger day
     before it, which the series' previous-day and week-before values read back to; none on any
     other build. The ledger keeps every day before first_date as it was, so a scope's series before
-    it changes only with the scope's start or settings (int_customer_cost_series_scopes). -#}
+    it changes only with the scope's start or settings (int_customer_cost_series_scopes). None
+    without introspection too (as days_to_process_list: the templater that lints the SQL). -#}
 {% macro series_recompute_window() -%}
-    {%- if not (execute and is_incremental()) -%}
+    {%- if not (execute and flags.INTROSPECT and is_incremental()) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set found = run_query(
