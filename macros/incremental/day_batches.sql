@@ -43,9 +43,9 @@
 {%- endmacro %}
 
 
-{#- How the anomaly baselines materialize: incremental where a scope's days can be deleted from
-    its first changed one (DuckDB), a table rebuilt whole elsewhere (a Spark partition by day
-    would hold every scope, changed or not). -#}
+{#- How the anomaly series and baselines materialize: incremental where a scope's days can be
+    deleted from its first changed one (DuckDB), a table rebuilt whole elsewhere (a Spark partition
+    by day would hold every scope, changed or not). -#}
 {% macro anomaly_baselines_materialization() -%}
     {{ return(adapter.dispatch('anomaly_baselines_materialization', 'cost_per_customer')()) }}
 {%- endmacro %}
