@@ -43,18 +43,19 @@
 {%- endmacro %}
 
 
-{#- How the anomaly series and baselines materialize: incremental where a scope's days can be
-    deleted from its first changed one (DuckDB), a table rebuilt whole elsewhere (a Spark partition
-    by day would hold every scope, changed or not). -#}
-{% macro anomaly_baselines_materialization() -%}
-    {{ return(adapter.dispatch('anomaly_baselines_materialization', 'cost_per_customer')()) }}
+{#- How a model kept by deleting the rows it writes again materializes: incremental where a
+    pre-hook can delete them (DuckDB; the anomaly series and baselines by scope from its first
+    changed day, the surcharges by charge), a table rebuilt whole elsewhere (a Spark partition by
+    day would hold every scope, changed or not, and a charge spans days). -#}
+{% macro kept_by_delete_materialization() -%}
+    {{ return(adapter.dispatch('kept_by_delete_materialization', 'cost_per_customer')()) }}
 {%- endmacro %}
 
-{% macro default__anomaly_baselines_materialization() -%}
+{% macro default__kept_by_delete_materialization() -%}
     {{ return('table') }}
 {%- endmacro %}
 
-{% macro duckdb__anomaly_baselines_materialization() -%}
+{% macro duckdb__kept_by_delete_materialization() -%}
     {{ return('incremental') }}
 {%- endmacro %}
 
@@ -129,6 +130,21 @@
         (cast({{ start_at }} as date) <= (select max(days_to_process.cost_date) from {{ days }} as days_to_process)
             and {{ cost_per_customer.period_last_day(start_at, end_at) }}
                 >= (select min(days_to_process.cost_date) from {{ days }} as days_to_process))
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The pre-hook of a model that keeps a row per charge (int_surcharges), on an incremental run:
+    remove the rows of the charges whose period touches the span of the days this build allocates
+    (touches_days_to_process, on the stored rows' own periods); the run writes the charges that
+    touch it now. A charge that changed, appeared or went away changed the charges of its days, so
+    they are allocated again and it is inside the span. -#}
+{% macro clear_charges_touching_days_to_process() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
+    {%- else -%}
+        select 1
     {%- endif -%}
 {%- endmacro %}
 

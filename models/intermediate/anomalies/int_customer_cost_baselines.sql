@@ -12,7 +12,7 @@
 {#- Incremental where the ledger is (DuckDB): a scope's days from its first changed one are judged
     again (int_customer_cost_series_changes), the others kept. -#}
 {{ config(
-    materialized=cost_per_customer.anomaly_baselines_materialization(),
+    materialized=cost_per_customer.kept_by_delete_materialization(),
     pre_hook="{{ cost_per_customer.delete_changed_baselines() }}",
     on_schema_change='fail',
 ) }}

@@ -4,7 +4,7 @@
     day to process are computed again, and the whole series of a scope whose start or settings
     changed (pre-hook delete_changed_series); the days before are kept. -#}
 {{ config(
-    materialized=cost_per_customer.anomaly_baselines_materialization(),
+    materialized=cost_per_customer.kept_by_delete_materialization(),
     pre_hook="{{ cost_per_customer.delete_changed_series() }}",
     on_schema_change='fail',
 ) }}

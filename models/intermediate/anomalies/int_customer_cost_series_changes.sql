@@ -3,7 +3,7 @@
     _anomalies__models.yml. It reads int_customer_cost_baselines as the last build left it (no ref:
     the baselines read this model). -#}
 {%- set stored = none -%}
-{%- if execute and not flags.FULL_REFRESH and cost_per_customer.anomaly_baselines_materialization() == 'incremental' -%}
+{%- if execute and not flags.FULL_REFRESH and cost_per_customer.kept_by_delete_materialization() == 'incremental' -%}
     {%- set stored = adapter.get_relation(database=this.database, schema=this.schema, identifier='int_customer_cost_baselines') -%}
     {%- if stored is not none and 'settings_fingerprint' not in adapter.get_columns_in_relation(stored) | map(attribute='name') | list -%}
         {#- Built by an earlier version of the project: every day counts as changed (the baselines

@@ -19,10 +19,11 @@ usage_rows as (
 
 {# The charges themselves, not their days (int_charges_prorated, kept day by day, is built from the
     days to process, which these days decide): the first day a charge touches is its start's, the
-    last its period_last_day. -#}
+    last its period_last_day. A surcharge spans its charge's period, so the bill's own charges
+    give the window. -#}
 charges as (
 
-    select * from {{ ref('int_charges_with_surcharges') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 

@@ -4,13 +4,15 @@
     of its currency, but: its delivery time (a file delivered again unchanged moves no day), its
     parsed tag map (its text `tags` is there), and the floating-point measures of a Kubernetes
     split line (share, hours: sums whose last bits vary with their order from build to build; no
-    charge-day or rule reads them, and the line's amounts count). -#}
+    charge-day or rule reads them, and the line's amounts count). The surcharges derived from the
+    charges are not read: they follow from a charge and the surcharges in effect (rules_fingerprint),
+    and int_surcharges derives them again for the days this fingerprint finds changed. -#}
 {%- set unfingerprinted = ['delivered_at', 'tags_map'] -%}
 {%- for column, column_type in cost_per_customer.kubernetes_split_columns() if column_type == 'double' -%}
     {%- do unfingerprinted.append(column) -%}
 {%- endfor -%}
 {%- set charge_columns = cost_per_customer.relation_columns(
-    ref('int_charges_with_surcharges'), 'charge_days_rated', exclude=unfingerprinted
+    ref('int_charges_allocatable'), 'charge_days_rated', exclude=unfingerprinted
 ) + ['charge_days_rated.fx_rate', 'charge_days_rated.fx_rate_date'] -%}
 {%- set day_inputs = {
     'charges': {'charge_days_rated': charge_columns},
@@ -25,7 +27,7 @@ with
 
 charges as (
 
-    select * from {{ ref('int_charges_with_surcharges') }}
+    select * from {{ ref('int_charges_allocatable') }}
 
 ),
 
@@ -35,7 +37,7 @@ fx_rates as (
 
 ),
 
-{# Each charge (a surcharge too) on every day it touches, with that day's rate of its currency:
+{# Each charge on every day it touches, with that day's rate of its currency:
     what int_charges_prorated makes of the day and the rules of int_charge_days_matched read (the
     rules themselves count by the days they are in effect, rules_fingerprint). The charge-days
     themselves are kept day by day, so they are not read here. -#}

@@ -1,15 +1,28 @@
-{#- One row per charge and surcharge that applies to it; see _surcharges__models.yml. -#}
+{#- One row per charge and surcharge that applies to it; see _surcharges__models.yml. Kept by
+    charge where rows can be deleted (DuckDB): an incremental build derives again only the charges
+    touching the days it allocates (a charge's surcharges follow from the charge and the
+    surcharges in effect, both of which decide which days are allocated), after its pre-hook
+    removed their rows. -#}
+{{ config(
+    materialized=cost_per_customer.kept_by_delete_materialization(),
+    pre_hook="{{ cost_per_customer.clear_charges_touching_days_to_process() }}",
+    on_schema_change='fail',
+) }}
 {%- set surcharges = cost_per_customer.surcharges() -%}
 {#- Only the tags the surcharges read: editing the rules must not change how charges are surcharged. -#}
 {%- set tag_keys = [] -%}
 {%- for surcharge in surcharges %}{% for tag in surcharge.get('tag_keys', []) %}{% if tag not in tag_keys %}{% do tag_keys.append(tag) %}{% endif %}{% endfor %}{% endfor -%}
 {%- set split_columns = cost_per_customer.kubernetes_split_columns() -%}
 {%- set amounts = ['effective_cost', 'billed_cost', 'list_cost'] -%}
+-- depends_on: {{ ref('int_days_to_process') }}
 with
 
 charges as (
 
     select * from {{ ref('int_charges_allocatable') }}
+    {%- if is_incremental() %}
+    where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
+    {%- endif %}
 
 ),
 
@@ -58,6 +71,10 @@ surcharged as (
         concat(matched.charge_id, '+', matched.surcharge_name) as charge_id,
         {%- elif column == 'pool_name' %}
         matched.surcharge_name as pool_name,
+        {%- elif column == 'delivered_at' %}
+        {#- Derived by the build, not delivered: no delivery time (a charge's changes with every
+            delivery of its file, which does not change the charge's days). #}
+        cast(null as {{ dbt.type_timestamp() }}) as delivered_at,
         {%- elif column == 'cost_category' %}
         coalesce(matched.surcharge_category, matched.cost_category) as cost_category,
         {%- elif column in amounts %}
