@@ -104,6 +104,18 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
+def rows_only_in_one(left: Path, right: Path, table: str, exclude: tuple[str, ...] = ()) -> tuple[int, int]:
+    """Rows of a table found in one warehouse and not the other (EXCEPT ALL, both ways), leaving
+    out the ``exclude`` columns."""
+    columns = f"* exclude ({', '.join(exclude)})" if exclude else "*"
+    counts = query(left, f"attach '{right}' as other (read_only);"
+                         f" select (select count(*) from (select {columns} from {table} except all"
+                         f" select {columns} from other.{table})),"
+                         f" (select count(*) from (select {columns} from other.{table} except all"
+                         f" select {columns} from {table}))")
+    return counts[0]
+
+
 @dataclass
 class BuiltInput:
     input_dir: Path

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import BuiltInput, build_ok, query, run_cpc
+from conftest import BuiltInput, build_ok, query, rows_only_in_one, run_cpc
 from cpc import PROJECT_DIR, truth
 from cpc.deliveries import rewrite_csv
 from cpc.rules.project import project_vars
@@ -149,14 +149,6 @@ def test_the_documented_settings_are_the_project_defaults() -> None:
     assert documented == defaults
 
 
-def _rows_only_in_one(left: Path, right: Path, table: str) -> tuple[int, int]:
-    """Rows of a table found in one warehouse and not the other (EXCEPT ALL, both ways)."""
-    counts = query(left, f"attach '{right}' as other (read_only);"
-                         f" select (select count(*) from (select * from {table} except all select * from other.{table})),"
-                         f" (select count(*) from (select * from other.{table} except all select * from {table}))")
-    return counts[0]
-
-
 def test_an_incremental_build_judges_each_scope_again_from_its_first_changed_day(
     generated_build: BuiltInput, tmp_path: Path
 ) -> None:
@@ -197,9 +189,9 @@ def test_an_incremental_build_judges_each_scope_again_from_its_first_changed_day
                                           " from intermediate.int_customer_cost_series_changes group by 1"))
     # The tagged lines change their customers' scopes only: a few, from each restated day.
     assert set(first_changed) == restated_days and sum(first_changed.values()) <= 10, first_changed
-    assert _rows_only_in_one(generated_build.warehouse, warehouse, "intermediate.int_customer_cost_baselines") != (0, 0)
+    assert rows_only_in_one(generated_build.warehouse, warehouse, "intermediate.int_customer_cost_baselines") != (0, 0)
 
     build_ok(generated_build.input_dir, warehouse, "--quiet")
     for table in ("intermediate.int_customer_cost_series", "intermediate.int_customer_cost_baselines",
                   "marts.customer_cost_anomalies"):
-        assert _rows_only_in_one(generated_build.warehouse, warehouse, table) == (0, 0), table
+        assert rows_only_in_one(generated_build.warehouse, warehouse, table) == (0, 0), table

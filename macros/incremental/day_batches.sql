@@ -60,6 +60,14 @@
 {%- endmacro %}
 
 
+{#- Whether this run is incremental, asked only where dbt may introspect: is_incremental() looks
+    the model's table up, which a compile without introspection (`dbt compile --no-introspect`, the
+    templater that lints the SQL) cannot; there the model compiles as a full build. -#}
+{% macro is_incremental_introspected() -%}
+    {{ return(execute and flags.INTROSPECT and is_incremental()) }}
+{%- endmacro %}
+
+
 {#- A filter keeping the days this build allocates: every day on a full build, the changed ones on
     an incremental one. `undated`: rows without a day too (a build writes them again every time).
     `whole_months`: every day of the months that hold such a day (months_to_process), for a mart
@@ -217,9 +225,9 @@
     before it, which the series' previous-day and week-before values read back to; none on any
     other build. The ledger keeps every day before first_date as it was, so a scope's series before
     it changes only with the scope's start or settings (int_customer_cost_series_scopes). None
-    without introspection too (as days_to_process_list: the templater that lints the SQL). -#}
+    without introspection too (is_incremental_introspected). -#}
 {% macro series_recompute_window() -%}
-    {%- if not (execute and flags.INTROSPECT and is_incremental()) -%}
+    {%- if not cost_per_customer.is_incremental_introspected() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set found = run_query(

@@ -41,7 +41,7 @@
     False without introspection (`dbt compile --no-introspect` compiles it as a full build), and in
     a dbt unit test (the model's logic on the rows it is given: there is no table). -#}
 {% macro keeps_files() -%}
-    {%- if model.resource_type == 'unit_test' or not (execute and flags.INTROSPECT and is_incremental()) -%}
+    {%- if model.resource_type == 'unit_test' or not cost_per_customer.is_incremental_introspected() -%}
         {{ return(false) }}
     {%- endif -%}
     {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}

@@ -20,8 +20,7 @@ with
 charges as (
 
     select * from {{ ref('int_charges_allocatable') }}
-    {#- (Asking whether the run is incremental looks the table up: only where dbt may introspect.) #}
-    {%- if execute and flags.INTROSPECT and is_incremental() %}
+    {%- if cost_per_customer.is_incremental_introspected() %}
     where {{ cost_per_customer.touches_days_to_process('charge_period_start_at', 'charge_period_end_at') }}
     {%- endif %}
 
