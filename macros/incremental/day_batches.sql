@@ -45,8 +45,9 @@
 
 {#- How a model kept by deleting the rows it writes again materializes: incremental where a
     pre-hook can delete them (DuckDB; the anomaly series and baselines by scope from its first
-    changed day, the surcharges by charge), a table rebuilt whole elsewhere (a Spark partition by
-    day would hold every scope, changed or not, and a charge spans days). -#}
+    changed day, the forecasts by customer from the first day to process, the surcharges by
+    charge), a table rebuilt whole elsewhere (a Spark partition by day would hold every scope,
+    changed or not, and a charge spans days). -#}
 {% macro kept_by_delete_materialization() -%}
     {{ return(adapter.dispatch('kept_by_delete_materialization', 'cost_per_customer')()) }}
 {%- endmacro %}
@@ -220,26 +221,37 @@
 {%- endmacro %}
 
 
-{#- On an incremental build of int_customer_cost_series: {first_date, read_from} as YYYY-MM-DD
-    text, the first day to process (9999-12-31 when there is none) and the seventh ledger day
-    before it, which the series' previous-day and week-before values read back to; none on any
-    other build. The ledger keeps every day before first_date as it was, so a scope's series before
-    it changes only with the scope's start or settings (int_customer_cost_series_scopes). None
-    without introspection too (is_incremental_introspected). -#}
-{% macro series_recompute_window() -%}
+{#- On an incremental build, the first day this build allocates as YYYY-MM-DD text (9999-12-31
+    when it allocates none): a model kept from that day on computes again the days from it. None on
+    any other build, and without introspection (is_incremental_introspected). -#}
+{% macro first_day_to_process() -%}
     {%- if not cost_per_customer.is_incremental_introspected() -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set found = run_query(
-        "with first_day as (select coalesce(min(days.cost_date), cast('9999-12-31' as date)) as first_date"
-        ~ " from " ~ ref('int_days_to_process') ~ " as days),"
-        ~ " days_back as (select distinct ledger.cost_date from " ~ ref('customer_costs_daily') ~ " as ledger"
-        ~ " cross join first_day where ledger.cost_date < first_day.first_date order by 1 desc limit 7)"
-        ~ " select cast(first_day.first_date as " ~ dbt.type_string() ~ "),"
-        ~ " cast(coalesce((select min(days_back.cost_date) from days_back), first_day.first_date) as "
-        ~ dbt.type_string() ~ ") from first_day"
+        "select cast(coalesce(min(days.cost_date), cast('9999-12-31' as date)) as " ~ dbt.type_string() ~ ")"
+        ~ " from " ~ ref('int_days_to_process') ~ " as days"
     ) -%}
-    {{ return({'first_date': found.rows[0][0], 'read_from': found.rows[0][1]}) }}
+    {{ return(found.rows[0][0]) }}
+{%- endmacro %}
+
+
+{#- On an incremental build of int_customer_cost_series: {first_date, read_from} as YYYY-MM-DD
+    text, the first day to process (first_day_to_process) and the seventh ledger day before it,
+    which the series' previous-day and week-before values read back to; none on any other build.
+    The ledger keeps every day before first_date as it was, so a scope's series before it changes
+    only with the scope's start or settings (int_customer_cost_series_scopes). -#}
+{% macro series_recompute_window() -%}
+    {%- set first_date = cost_per_customer.first_day_to_process() -%}
+    {%- if first_date is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set found = run_query(
+        "select cast(min(days_back.cost_date) as " ~ dbt.type_string() ~ ") from ("
+        ~ " select distinct ledger.cost_date from " ~ ref('customer_costs_daily') ~ " as ledger"
+        ~ " where ledger.cost_date < cast('" ~ first_date ~ "' as date) order by 1 desc limit 7) as days_back"
+    ) -%}
+    {{ return({'first_date': first_date, 'read_from': found.rows[0][0] or first_date}) }}
 {%- endmacro %}
 
 
@@ -266,6 +278,37 @@
                 and scopes.customer_start_date = {{ this.identifier }}.customer_start_date
                 and scopes.ledger_first_date = {{ this.identifier }}.ledger_first_date
                 and scopes.settings_fingerprint = {{ this.identifier }}.settings_fingerprint
+        )
+{%- endmacro %}
+
+
+{#- The pre-hook of int_customer_cost_forecasts on an incremental build: remove the days from the
+    first day to process (first_day_to_process), and every day of a customer whose series no longer
+    starts on the first day it holds (int_customer_cost_forecast_starts: a budget or a first day of
+    cost moved its start) or that is gone; the model writes them again. -#}
+{% macro delete_changed_forecasts() -%}
+    {%- set first_date = cost_per_customer.first_day_to_process() -%}
+    {%- if first_date is none -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    delete from {{ this }}
+    where {{ this.identifier }}.cost_date >= cast('{{ first_date }}' as date)
+        or exists (
+            select 1
+            from (
+                select
+                    stored.customer_id,
+                    stored.currency,
+                    min(stored.cost_date) as first_stored_date
+                from {{ this }} as stored
+                group by stored.customer_id, stored.currency
+            ) as stored_starts
+            left join {{ ref('int_customer_cost_forecast_starts') }} as starts
+                on stored_starts.customer_id = starts.customer_id
+                and stored_starts.currency = starts.currency
+            where stored_starts.customer_id = {{ this.identifier }}.customer_id
+                and stored_starts.currency = {{ this.identifier }}.currency
+                and starts.series_first_date is distinct from stored_starts.first_stored_date
         )
 {%- endmacro %}
 
@@ -314,12 +357,15 @@
     allocated again. The rules and surcharges count by the days they are in effect
     (rules_in_effect_fingerprint); only what they decide for every day is here: whether any rule
     places by tag (the 'untagged' reason), the positions of the proportional_to_cost rules (the
-    ledger's columns) and the tag keys the predicates read. -#}
+    ledger's columns) and the tag keys the predicates read. With them the forecasts' trailing
+    days (cpc_forecast_trailing_days), which decide every kept day's forecast
+    (int_customer_cost_forecasts): a change is rare, and computes every day again. -#}
 {% macro settings_fingerprint() -%}
     {%- set parts = [] -%}
     {%- for name in ['cpc_customer_tag_key', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
                      'cpc_default_currency', 'cpc_fx_max_gap_days', 'cpc_kubernetes_cpu_hourly_price',
-                     'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle'] -%}
+                     'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle',
+                     'cpc_forecast_trailing_days'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(cost_per_customer.setting(name))) -%}
     {%- endfor -%}
     {%- set rules = cost_per_customer.allocation_rules() -%}

@@ -1,21 +1,88 @@
 {#- One row per customer x day: the month's cost to date and a month-end forecast from the
-    customer's weekday pattern over the trailing days; see _budgets__models.yml and docs/budgets.md. -#}
+    customer's weekday pattern over the trailing days; see _budgets__models.yml and docs/budgets.md.
+    Incremental where the anomaly series is (DuckDB): the days from the first day to process are
+    computed again, and every day of a customer whose series start moved (pre-hook
+    delete_changed_forecasts); the days before are kept. -#}
+{{ config(
+    materialized=cost_per_customer.kept_by_delete_materialization(),
+    pre_hook="{{ cost_per_customer.delete_changed_forecasts() }}",
+    on_schema_change='fail',
+) }}
 {%- set trailing_days = var('cpc_forecast_trailing_days') | int -%}
 {%- if trailing_days < 7 -%}
     {{ exceptions.raise_compiler_error(
         "int_customer_cost_forecasts: cpc_forecast_trailing_days (" ~ trailing_days ~ ") must be at least 7") }}
 {%- endif %}
+{#- On an incremental build, the days from first_date are computed again. Their cost to date reads
+    back to the first of first_date's month, and their trailing windows to trailing_days - 1 days
+    before it: the ledger is read from the earlier of the two (read_from). -#}
+{%- set first_date = cost_per_customer.first_day_to_process() %}
+{%- if first_date is not none %}
+    {%- set first_day = modules.datetime.date.fromisoformat(first_date) %}
+    {%- set read_from = [first_day.replace(day=1), first_day - modules.datetime.timedelta(days=trailing_days - 1)] | min %}
+{%- endif %}
+-- depends_on: {{ ref('int_days_to_process') }}
 with
 
-ledger as (
+starts as (
 
-    select * from {{ ref('customer_costs_daily') }}
+    select * from {{ ref('int_customer_cost_forecast_starts') }}
 
 ),
 
-budgets as (
+ledger_days as (
 
-    select * from {{ ref('int_customer_budgets_monthly') }}
+    select distinct ledger.cost_date
+    from {{ ref('customer_costs_daily') }} as ledger
+
+),
+{%- if first_date is not none %}
+
+{# The customers without a kept row (new, or deleted by the pre-hook) whose series starts before
+    first_date: computed from their start. -#}
+stored_customers as (
+
+    select distinct
+        stored.customer_id,
+        stored.currency
+
+    from {{ this }} as stored
+
+),
+
+recomputed as (
+
+    select
+        starts.customer_id,
+        starts.currency
+
+    from starts
+    left join stored_customers
+        on starts.customer_id = stored_customers.customer_id
+        and starts.currency = stored_customers.currency
+    where stored_customers.customer_id is null
+        and starts.series_first_date < cast('{{ first_date }}' as date)
+
+),
+{%- endif %}
+
+{# On an incremental build, the ledger from read_from, and every day of a recomputed customer. -#}
+ledger as (
+
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    {%- if first_date is not none %}
+    where ledger.cost_date >= cast('{{ read_from }}' as date)
+
+    union all
+
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    inner join recomputed
+        on ledger.customer_id = recomputed.customer_id
+        and ledger.currency = recomputed.currency
+    where ledger.cost_date < cast('{{ read_from }}' as date)
+    {%- endif %}
 
 ),
 
@@ -32,47 +99,6 @@ daily as (
 
 ),
 
-ledger_days as (
-
-    select distinct daily.cost_date
-    from daily
-
-),
-
-{# A customer's series starts on its first day of cost, or on the first day of a month it has a
-    budget for, whichever is earlier. -#}
-start_candidates as (
-
-    select
-        daily.customer_id,
-        daily.currency,
-        daily.cost_date as start_date
-
-    from daily
-
-    union all
-
-    select
-        budgets.customer_id,
-        budgets.currency,
-        budgets.budget_month as start_date
-
-    from budgets
-
-),
-
-starts as (
-
-    select
-        start_candidates.customer_id,
-        start_candidates.currency,
-        min(start_candidates.start_date) as start_date
-
-    from start_candidates
-    group by 1, 2
-
-),
-
 series as (
 
     select
@@ -86,10 +112,19 @@ series as (
     from starts
     inner join ledger_days
         on starts.start_date <= ledger_days.cost_date
+    {%- if first_date is not none %}
+    left join recomputed
+        on starts.customer_id = recomputed.customer_id
+        and starts.currency = recomputed.currency
+    {%- endif %}
     left join daily
         on ledger_days.cost_date = daily.cost_date
         and starts.customer_id = daily.customer_id
         and starts.currency = daily.currency
+    {%- if first_date is not none %}
+    where ledger_days.cost_date >= cast('{{ read_from }}' as date)
+        or recomputed.customer_id is not null
+    {%- endif %}
 
 ),
 
@@ -164,6 +199,13 @@ final as (
         cast(forecast.forecast_month_end_cost as {{ cost_per_customer.money_type() }}) as forecast_month_end_cost
 
     from forecast
+    {%- if first_date is not none %}
+    left join recomputed
+        on forecast.customer_id = recomputed.customer_id
+        and forecast.currency = recomputed.currency
+    where forecast.cost_date >= cast('{{ first_date }}' as date)
+        or recomputed.customer_id is not null
+    {%- endif %}
 
 )
 
