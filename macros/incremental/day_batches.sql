@@ -255,6 +255,25 @@
 {%- endmacro %}
 
 
+{#- What a model kept from a day on (the anomaly series, the forecasts) reads of the ledger on an
+    incremental build: the days from read_from (YYYY-MM-DD), and every earlier day of the customers
+    (customer_id, currency) of the relation or CTE `recomputed`, whose rows it computes whole. -#}
+{% macro ledger_read_back(read_from, recomputed) -%}
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    where ledger.cost_date >= cast('{{ read_from }}' as date)
+
+    union all
+
+    select ledger.*
+    from {{ ref('customer_costs_daily') }} as ledger
+    inner join {{ recomputed }}
+        on ledger.customer_id = {{ recomputed }}.customer_id
+        and ledger.currency = {{ recomputed }}.currency
+    where ledger.cost_date < cast('{{ read_from }}' as date)
+{%- endmacro %}
+
+
 {#- The pre-hook of int_customer_cost_series on an incremental build: remove the days from the first
     day to process, and every day of a scope whose start, ledger start or settings differ from
     int_customer_cost_series_scopes (or that is gone); the model writes them again. A series built

@@ -72,19 +72,11 @@ recomputed_customers as (
     customers of a recomputed scope. -#}
 ledger as (
 
-    select ledger.*
-    from {{ ref('customer_costs_daily') }} as ledger
     {%- if window %}
-    where ledger.cost_date >= cast('{{ window.read_from }}' as date)
-
-    union all
-
+    {{ cost_per_customer.ledger_read_back(window.read_from, 'recomputed_customers') }}
+    {%- else %}
     select ledger.*
     from {{ ref('customer_costs_daily') }} as ledger
-    inner join recomputed_customers
-        on ledger.customer_id = recomputed_customers.customer_id
-        and ledger.currency = recomputed_customers.currency
-    where ledger.cost_date < cast('{{ window.read_from }}' as date)
     {%- endif %}
 
 ),

@@ -69,19 +69,11 @@ recomputed as (
 {# On an incremental build, the ledger from read_from, and every day of a recomputed customer. -#}
 ledger as (
 
-    select ledger.*
-    from {{ ref('customer_costs_daily') }} as ledger
     {%- if first_date is not none %}
-    where ledger.cost_date >= cast('{{ read_from }}' as date)
-
-    union all
-
+    {{ cost_per_customer.ledger_read_back(read_from, 'recomputed') }}
+    {%- else %}
     select ledger.*
     from {{ ref('customer_costs_daily') }} as ledger
-    inner join recomputed
-        on ledger.customer_id = recomputed.customer_id
-        and ledger.currency = recomputed.currency
-    where ledger.cost_date < cast('{{ read_from }}' as date)
     {%- endif %}
 
 ),
