@@ -2,9 +2,9 @@
 {%- set categories = cost_per_customer.cost_categories() -%}
 with
 
-ledger as (
+monthly_sums as (
 
-    select * from {{ ref('customer_costs_daily') }}
+    select * from {{ ref('int_customer_costs_summed_monthly') }}
 
 ),
 
@@ -29,24 +29,22 @@ monthly_revenue as (
 monthly_costs as (
 
     select
-        {{ cost_per_customer.month_start('ledger.cost_date') }} as cost_month,
-        ledger.customer_id,
-        ledger.currency,
-        sum(ledger.allocated_cost) as total_cost,
+        monthly_sums.month as cost_month,
+        monthly_sums.customer_id,
+        monthly_sums.currency,
+        monthly_sums.total_cost,
         {%- for category in categories %}
-        sum(case when ledger.cost_category = '{{ category }}' then ledger.allocated_cost else 0 end) as {{ category }}_cost,
+        monthly_sums.{{ category }}_cost,
         {%- endfor %}
-        sum(case when ledger.surcharge_name is not null then ledger.allocated_cost else 0 end) as surcharge_cost,
-        count(distinct ledger.cost_date) as days_with_cost,
+        monthly_sums.surcharge_cost,
+        monthly_sums.days_with_cost,
         {#- The 95 % band sampled telemetry leaves around the month's cost (its days and pools were
             sampled independently, so their variances add). #}
-        round(1.96 * sqrt(sum(ledger.cost_sampling_variance)), 2) as sampling_error
+        round(1.96 * sqrt(monthly_sums.cost_sampling_variance), 2) as sampling_error
 
-    from ledger
-    group by 1, 2, 3
+    from monthly_sums
 
 ),
-
 
 joined as (
 

@@ -1,9 +1,9 @@
 {#- One row per customer per month per region of the charges behind the cost; see _costs__models.yml. -#}
 with
 
-ledger as (
+by_region as (
 
-    select * from {{ ref('customer_costs_daily') }}
+    select * from {{ ref('int_customer_region_costs_summed_monthly') }}
 
 ),
 
@@ -19,27 +19,10 @@ billing_months as (
 
 ),
 
-by_region as (
-
-    select
-        {{ cost_per_customer.month_start('ledger.cost_date') }} as cost_month,
-        ledger.customer_id,
-        ledger.region_id,
-        ledger.currency,
-        sum(ledger.allocated_cost) as total_cost,
-        sum(case when ledger.cost_category = 'network' then ledger.allocated_cost else 0 end) as network_cost,
-        sum(case when ledger.surcharge_name is not null then ledger.allocated_cost else 0 end) as surcharge_cost,
-        count(distinct ledger.cost_date) as days_with_cost
-
-    from ledger
-    group by 1, 2, 3, 4
-
-),
-
 with_shares as (
 
     select
-        by_region.cost_month as month,
+        by_region.month,
         by_region.customer_id,
         customers.segment,
         customers.region_id as customer_home_region_id,
@@ -49,11 +32,11 @@ with_shares as (
         cast(by_region.network_cost as {{ cost_per_customer.money_type() }}) as network_cost,
         cast(by_region.surcharge_cost as {{ cost_per_customer.money_type() }}) as surcharge_cost,
         case
-            when sum(by_region.total_cost) over (partition by by_region.cost_month, by_region.customer_id, by_region.currency) <> 0
+            when sum(by_region.total_cost) over (partition by by_region.month, by_region.customer_id, by_region.currency) <> 0
                 then cast(by_region.total_cost as double)
                     / cast(
                         sum(by_region.total_cost) over (
-                            partition by by_region.cost_month, by_region.customer_id, by_region.currency
+                            partition by by_region.month, by_region.customer_id, by_region.currency
                         ) as double
                     )
         end as share_of_customer_month,
@@ -64,7 +47,7 @@ with_shares as (
     inner join customers
         on by_region.customer_id = customers.customer_id
     left join billing_months
-        on by_region.cost_month = billing_months.month
+        on by_region.month = billing_months.month
 
 )
 
