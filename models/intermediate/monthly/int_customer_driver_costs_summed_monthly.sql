@@ -1,0 +1,117 @@
+{#- One row per month x customer x usage-driven pool family (service x driver metric) x currency in
+    which the ledger allocated the customer usage cost of the family: its driver volume (each
+    driver once a day, however many of the customer's pools it split) and the cost allocated to it,
+    which customer_marginal_costs_monthly prices at the margin. Incremental by month: a build sums
+    again only the months that hold a day it allocates and keeps the others. -#}
+{{ config(
+    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
+    on_schema_change='fail',
+    **cost_per_customer.month_ledger_config()
+) }}
+-- depends_on: {{ ref('int_days_to_process') }}
+with
+
+ledger as (
+
+    select * from {{ ref('customer_costs_daily') }}
+    where allocation_method = 'usage'
+        and {{ cost_per_customer.in_days_to_process('cost_date', whole_months=true) }}
+
+),
+
+pools as (
+
+    select * from {{ ref('int_cost_pools') }}
+    where allocation_method = 'usage'
+        and {{ cost_per_customer.in_days_to_process('cost_date', whole_months=true) }}
+
+),
+
+ledger_drivers as (
+
+    select
+        ledger.cost_date,
+        ledger.customer_id,
+        ledger.service_name,
+        ledger.driver_metric,
+        ledger.currency,
+        pools.driver_service,
+        pools.driver_level,
+        pools.driver_value,
+        ledger.driver_quantity,
+        ledger.allocated_cost
+
+    from ledger
+    inner join pools
+        on ledger.pool_id = pools.pool_id
+
+),
+
+{# A driver's quantity once a day, however many of the customer's pools it split. -#}
+daily_volumes as (
+
+    select
+        ledger_drivers.cost_date,
+        ledger_drivers.customer_id,
+        ledger_drivers.service_name,
+        ledger_drivers.driver_metric,
+        ledger_drivers.currency,
+        max(ledger_drivers.driver_quantity) as driver_quantity
+
+    from ledger_drivers
+    group by 1, 2, 3, 4, 5, ledger_drivers.driver_service, ledger_drivers.driver_level, ledger_drivers.driver_value
+
+),
+
+monthly_volumes as (
+
+    select
+        daily_volumes.customer_id,
+        daily_volumes.service_name,
+        daily_volumes.driver_metric,
+        daily_volumes.currency,
+        {{ cost_per_customer.month_start('daily_volumes.cost_date') }} as month,
+        sum(daily_volumes.driver_quantity) as driver_quantity
+
+    from daily_volumes
+    group by 1, 2, 3, 4, 5
+
+),
+
+monthly_costs as (
+
+    select
+        ledger_drivers.customer_id,
+        ledger_drivers.service_name,
+        ledger_drivers.driver_metric,
+        ledger_drivers.currency,
+        {{ cost_per_customer.month_start('ledger_drivers.cost_date') }} as month,
+        sum(ledger_drivers.allocated_cost) as allocated_cost
+
+    from ledger_drivers
+    group by 1, 2, 3, 4, 5
+
+),
+
+final as (
+
+    select
+        monthly_costs.customer_id,
+        monthly_costs.service_name,
+        monthly_costs.driver_metric,
+        monthly_costs.currency,
+        cast(monthly_volumes.driver_quantity as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(monthly_costs.allocated_cost as {{ cost_per_customer.money_type() }}) as allocated_cost,
+        monthly_costs.month
+
+    from monthly_costs
+    inner join monthly_volumes
+        on monthly_costs.customer_id = monthly_volumes.customer_id
+        and monthly_costs.service_name = monthly_volumes.service_name
+        and monthly_costs.driver_metric = monthly_volumes.driver_metric
+        and monthly_costs.currency = monthly_volumes.currency
+        and monthly_costs.month = monthly_volumes.month
+
+)
+
+select * from final
