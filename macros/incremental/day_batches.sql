@@ -255,12 +255,14 @@
 {%- endmacro %}
 
 
-{#- What a model kept from a day on (the anomaly series, the forecasts) reads of the ledger on an
-    incremental build: the days from read_from (YYYY-MM-DD), and every earlier day of the customers
-    (customer_id, currency) of the relation or CTE `recomputed`, whose rows it computes whole. -#}
+{#- What a model kept from a day on (the anomaly series, the forecasts) reads of the ledger: on an
+    incremental build (read_from given, YYYY-MM-DD) the days from read_from, and every earlier day
+    of the customers (customer_id, currency) of the relation or CTE `recomputed`, whose rows it
+    computes whole; the whole ledger when read_from is none. -#}
 {% macro ledger_read_back(read_from, recomputed) -%}
     select ledger.*
     from {{ ref('customer_costs_daily') }} as ledger
+    {%- if read_from is not none %}
     where ledger.cost_date >= cast('{{ read_from }}' as date)
 
     union all
@@ -271,6 +273,7 @@
         on ledger.customer_id = {{ recomputed }}.customer_id
         and ledger.currency = {{ recomputed }}.currency
     where ledger.cost_date < cast('{{ read_from }}' as date)
+    {%- endif %}
 {%- endmacro %}
 
 

@@ -72,12 +72,7 @@ recomputed_customers as (
     customers of a recomputed scope. -#}
 ledger as (
 
-    {%- if window %}
-    {{ cost_per_customer.ledger_read_back(window.read_from, 'recomputed_customers') }}
-    {%- else %}
-    select ledger.*
-    from {{ ref('customer_costs_daily') }} as ledger
-    {%- endif %}
+    {{ cost_per_customer.ledger_read_back(window.read_from if window else none, 'recomputed_customers') }}
 
 ),
 

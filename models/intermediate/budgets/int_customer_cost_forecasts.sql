@@ -69,12 +69,7 @@ recomputed as (
 {# On an incremental build, the ledger from read_from, and every day of a recomputed customer. -#}
 ledger as (
 
-    {%- if first_date is not none %}
-    {{ cost_per_customer.ledger_read_back(read_from, 'recomputed') }}
-    {%- else %}
-    select ledger.*
-    from {{ ref('customer_costs_daily') }} as ledger
-    {%- endif %}
+    {{ cost_per_customer.ledger_read_back(read_from if first_date is not none else none, 'recomputed') }}
 
 ),
 

@@ -47,8 +47,9 @@ ledger_drivers as (
 
 ),
 
-{# A driver's quantity once a day, however many of the customer's pools it split. -#}
-daily_volumes as (
+{# A driver's quantity once a day, however many of the customer's pools it split; the cost of
+    all of them. -#}
+daily_drivers as (
 
     select
         ledger_drivers.cost_date,
@@ -56,39 +57,26 @@ daily_volumes as (
         ledger_drivers.service_name,
         ledger_drivers.driver_metric,
         ledger_drivers.currency,
-        max(ledger_drivers.driver_quantity) as driver_quantity
+        max(ledger_drivers.driver_quantity) as driver_quantity,
+        sum(ledger_drivers.allocated_cost) as allocated_cost
 
     from ledger_drivers
     group by 1, 2, 3, 4, 5, ledger_drivers.driver_service, ledger_drivers.driver_level, ledger_drivers.driver_value
 
 ),
 
-monthly_volumes as (
+monthly as (
 
     select
-        daily_volumes.customer_id,
-        daily_volumes.service_name,
-        daily_volumes.driver_metric,
-        daily_volumes.currency,
-        {{ cost_per_customer.month_start('daily_volumes.cost_date') }} as month,
-        sum(daily_volumes.driver_quantity) as driver_quantity
+        daily_drivers.customer_id,
+        daily_drivers.service_name,
+        daily_drivers.driver_metric,
+        daily_drivers.currency,
+        {{ cost_per_customer.month_start('daily_drivers.cost_date') }} as month,
+        sum(daily_drivers.driver_quantity) as driver_quantity,
+        sum(daily_drivers.allocated_cost) as allocated_cost
 
-    from daily_volumes
-    group by 1, 2, 3, 4, 5
-
-),
-
-monthly_costs as (
-
-    select
-        ledger_drivers.customer_id,
-        ledger_drivers.service_name,
-        ledger_drivers.driver_metric,
-        ledger_drivers.currency,
-        {{ cost_per_customer.month_start('ledger_drivers.cost_date') }} as month,
-        sum(ledger_drivers.allocated_cost) as allocated_cost
-
-    from ledger_drivers
+    from daily_drivers
     group by 1, 2, 3, 4, 5
 
 ),
@@ -96,21 +84,15 @@ monthly_costs as (
 final as (
 
     select
-        monthly_costs.customer_id,
-        monthly_costs.service_name,
-        monthly_costs.driver_metric,
-        monthly_costs.currency,
-        cast(monthly_volumes.driver_quantity as {{ cost_per_customer.money_type() }}) as driver_quantity,
-        cast(monthly_costs.allocated_cost as {{ cost_per_customer.money_type() }}) as allocated_cost,
-        monthly_costs.month
+        monthly.customer_id,
+        monthly.service_name,
+        monthly.driver_metric,
+        monthly.currency,
+        cast(monthly.driver_quantity as {{ cost_per_customer.money_type() }}) as driver_quantity,
+        cast(monthly.allocated_cost as {{ cost_per_customer.money_type() }}) as allocated_cost,
+        monthly.month
 
-    from monthly_costs
-    inner join monthly_volumes
-        on monthly_costs.customer_id = monthly_volumes.customer_id
-        and monthly_costs.service_name = monthly_volumes.service_name
-        and monthly_costs.driver_metric = monthly_volumes.driver_metric
-        and monthly_costs.currency = monthly_volumes.currency
-        and monthly_costs.month = monthly_volumes.month
+    from monthly
 
 )
 

@@ -28,9 +28,9 @@ with_shares as (
         customers.region_id as customer_home_region_id,
         by_region.region_id,
         by_region.currency,
-        cast(by_region.total_cost as {{ cost_per_customer.money_type() }}) as total_cost,
-        cast(by_region.network_cost as {{ cost_per_customer.money_type() }}) as network_cost,
-        cast(by_region.surcharge_cost as {{ cost_per_customer.money_type() }}) as surcharge_cost,
+        by_region.total_cost,
+        by_region.network_cost,
+        by_region.surcharge_cost,
         case
             when sum(by_region.total_cost) over (partition by by_region.month, by_region.customer_id, by_region.currency) <> 0
                 then cast(by_region.total_cost as double)
