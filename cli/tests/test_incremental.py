@@ -308,22 +308,36 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     assert after - before == Decimal("7.25")
 
 
-def _failing_days(warehouse: Path, check_file: str, table: str, breaking: str, days: tuple[date, ...],
-                  tmp_path: Path) -> list[tuple[str, str]]:
+def _failing_rows(warehouse: Path, check_file: str, breaking: list[str], tmp_path: Path) -> list[tuple]:
     """Run a row check as the warehouse's last build compiled it (the compiled file named
-    `check_file`), on a copy with the first row of `table` broken (`breaking`, a SET clause) on each
-    of `days`; returns (failed checks, day) of each failing row, sorted."""
+    `check_file`), on a copy changed by the `breaking` statements; returns its failing rows, sorted."""
     compiled = dbt_paths(warehouse, "duckdb")[0] / "compiled"
     (check,) = compiled.rglob(check_file)
     # Named as a build's working file: the compiled SQL names its database (cpc.publish).
     broken = tmp_path / warehouse.stem / publish.WORKING_NAME
-    broken.parent.mkdir()
+    broken.parent.mkdir(parents=True)
     shutil.copyfile(warehouse, broken)
     with duckdb.connect(str(broken)) as con:
-        for day in days:
-            con.execute(f"update {table} set {breaking} where rowid ="
-                        f" (select min(rowid) from {table} where cost_date = ?)", [day])
-        return sorted((row[0], str(row[1])) for row in con.execute(check.read_text()).fetchall())
+        for statement in breaking:
+            con.execute(statement)
+        return sorted(con.execute(check.read_text()).fetchall())
+
+
+def _failing_days(warehouse: Path, check_file: str, table: str, breaking: str, days: tuple[date, ...],
+                  tmp_path: Path) -> list[tuple[str, str]]:
+    """_failing_rows with the first row of `table` broken (`breaking`, a SET clause) on each of
+    `days`; returns (failed checks, day) of each failing row."""
+    statements = [f"update {table} set {breaking} where rowid = (select min(rowid) from {table} where cost_date = '{day}')"
+                  for day in days]
+    return sorted((row[0], str(row[1])) for row in _failing_rows(warehouse, check_file, statements, tmp_path))
+
+
+def _repeated_keys(warehouse: Path, check_file: str, table: str, where: str, tmp_path: Path) -> list[tuple]:
+    """_failing_rows with the rows of `table` that `where` selects inserted again: the keys the check
+    reports repeated."""
+    failing = _failing_rows(warehouse, check_file, [f"insert into {table} select * from {table} where {where}"], tmp_path)
+    assert all(row[0].endswith("repeated") for row in failing), failing
+    return [tuple(row[1:-1]) for row in failing]
 
 
 def test_the_ledger_row_checks_read_the_days_the_build_allocated(deliveries: Deliveries, tmp_path: Path) -> None:
@@ -411,7 +425,8 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     one of them behind the build's back: it stays changed) and parses only the new one;
     int_charges_deduplicated likewise keeps the rows it made of them (the change does not reach
     it) and flags only the new one. The file's rows then carry its new delivery time in both, and
-    only the day of the new line is allocated."""
+    only the day of the new line is allocated. The data tests of the staging views and of the union
+    (valid_rows changed_files) check the rows the build read."""
     warehouse = tmp_path / deliveries.incremental.name
     shutil.copyfile(deliveries.incremental, warehouse)
     input_dir = tmp_path / "input"
@@ -457,6 +472,23 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     assert deduplicated[1][0] != "changed behind the build"
     assert deduplicated[rows + 1] == (description, delivered_at, None)
     assert {delivered for _, delivered, _ in deduplicated.values()} == {delivered_at}
+
+    # The row checks of the staging views and of the union read what the build read: the appended
+    # line, not the file's earlier records (the build that read them checked them), and no
+    # telemetry (no file of it changed). Seen by landing those records again, or inserting the
+    # union's rows again: a check reports a repeated key only where it reads.
+    lines = f"_source_file = '{billing}' and _source_row in (1, {rows + 1})"
+    checks = tmp_path / "checks"
+    assert _repeated_keys(warehouse, "valid_rows_stg_focus__charges_*.sql", "cpc_raw.billing", lines,
+                          checks / "staged") == [(billing, rows + 1)]
+    assert _repeated_keys(warehouse, "valid_rows_int_charges_unioned_*.sql", "intermediate.int_charges_unioned",
+                          lines.replace("_source", "source"), checks / "union") == [(f"{billing}:{rows + 1}",)]
+    assert _repeated_keys(warehouse, "valid_rows_stg_telemetry__usag*.sql", "cpc_raw.usage", "_source_row = 1",
+                          checks / "usage") == []
+    # A full refresh checks every file.
+    usage_keys = _repeated_keys(deliveries.full, "valid_rows_stg_telemetry__usag*.sql", "cpc_raw.usage",
+                                "_source_row = 1", checks / "full")
+    assert usage_keys and all(row == 1 for _, row in usage_keys)
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

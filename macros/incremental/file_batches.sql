@@ -65,19 +65,51 @@
 {%- endmacro %}
 
 
-{#- The files whose rows this model's table holds at the version of int_landed_file_versions'
-    given column, as [source_file, appended_after_row] pairs sorted by file (an empty list on a
-    full build): one query on the table. -#}
-{% macro files_held_at(version_column) -%}
-    {%- if not cost_per_customer.keeps_files() -%}
-        {{ return([]) }}
+{#- The files whose rows a table holds at the version of int_landed_file_versions' given column,
+    as [source_file, appended_after_row] pairs sorted by file: one query on the table. The table is
+    this model's (an empty list on a full build), or the given relation with the columns
+    source_file and file_version (int_files_processed: files_checked). -#}
+{% macro files_held_at(version_column, relation=none) -%}
+    {%- if relation is none -%}
+        {%- if not cost_per_customer.keeps_files() -%}
+            {{ return([]) }}
+        {%- endif -%}
+        {%- set relation = this -%}
     {%- endif -%}
     {%- set found = run_query(
-        "select distinct kept.source_file, versions.appended_after_row from " ~ this ~ " as kept"
+        "select distinct kept.source_file, versions.appended_after_row from " ~ relation ~ " as kept"
         ~ " inner join " ~ ref('int_landed_file_versions') ~ " as versions"
         ~ " on kept.source_file = versions.source_file and kept.file_version = versions." ~ version_column
         ~ " order by 1") -%}
     {{ return(found.rows | map('list') | list) }}
+{%- endmacro %}
+
+
+{#- The rows of a model whose rows of a landed file follow from that file alone (its version)
+    that the data tests have already checked, at the version int_files_processed records for each
+    file: {'files': the files checked at their current version, 'appended': [source_file,
+    appended_after_row] pairs of the files re-delivered with records appended since}. A test reads
+    the model's rows with `not` in_files and in_rows_appended_to of them (valid_rows changed_files).
+    Nothing is checked yet on a full refresh, without the record (a new warehouse, or `dbt compile
+    --no-introspect`) and in a dbt unit test: every row is checked. -#}
+{% macro files_checked() -%}
+    {#- Referenced whatever the branch, so that a test reading the versions runs after they are built. -#}
+    {%- set versions = ref('int_landed_file_versions') -%}
+    {%- set none_checked = {'files': [], 'appended': []} -%}
+    {%- if not (execute and flags.INTROSPECT) or flags.FULL_REFRESH or model.resource_type == 'unit_test' -%}
+        {{ return(none_checked) }}
+    {%- endif -%}
+    {%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_files_processed') -%}
+    {%- set recorded = adapter.get_relation(
+        database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
+    ) if recorded_node else none -%}
+    {%- if recorded is none -%}
+        {{ return(none_checked) }}
+    {%- endif -%}
+    {{ return({
+        'files': cost_per_customer.files_held_at('file_version', recorded) | map('first') | list,
+        'appended': cost_per_customer.files_held_at('appended_to_file_version', recorded),
+    }) }}
 {%- endmacro %}
 
 

@@ -11,10 +11,16 @@
                        (int_days_to_process) and the rows without a day. For the ledger tables that
                        keep every day: an incremental build checks what it wrote, not the days it kept
                        (--full-refresh checks them all). Leave it out where a key could repeat across days.
+      changed_files    the column naming each row's landed file (the rows numbered by source_row): check
+                       only the rows of the files whose version changed since a build last checked them
+                       (int_files_processed records it), and of a file re-delivered with records
+                       appended only the new ones (--full-refresh checks them all). For a model whose
+                       rows of a file follow from that file alone, tested before int_files_processed is
+                       written (it depends on the model), with a key that holds within a file.
     Fails with each row that breaks a check, `failed_checks` naming which (comma-separated): with a
     key, each such row by its key, and each repeated key once with `repeated_key_rows`, how many
     rows share it; without a key, each such row whole. -#}
-{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none) %}
+{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none, changed_files=none) %}
     {%- set where = "valid_rows on " ~ model ~ ": " -%}
     {%- for name, value in {"key": key, "required": required, "not_negative": not_negative}.items() -%}
         {%- if value is not none and (value is string or value is mapping or value | length == 0) -%}
@@ -65,6 +71,21 @@
         {%- endif -%}
         {%- set rows -%}
         (select * from {{ model }} where {{ cost_per_customer.in_days_to_process(changed_days, undated=true) }}) as changed_rows
+        {%- endset -%}
+    {%- endif -%}
+    {%- if changed_files is not none -%}
+        {%- if changed_files is not string or not changed_files or changed_days is not none -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_files must be the name of a column holding each row's file, without changed_days, got " ~ changed_files) }}
+        {%- endif -%}
+        {%- set recorder = graph.nodes.get('model.' ~ project_name ~ '.int_files_processed') if execute else none -%}
+        {%- if recorder is not none and recorder.depends_on.nodes | select('equalto', 'model.' ~ project_name ~ '.' ~ model.identifier) | list | length == 0 -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_files needs int_files_processed to depend on " ~ model.identifier ~ " (a -- depends_on comment), so that it records the files after this test") }}
+        {%- endif -%}
+        {%- set checked = cost_per_customer.files_checked() -%}
+        {%- set rows -%}
+        (select * from {{ model }}
+         where not ({{ cost_per_customer.in_files(changed_files, checked.files) }})
+            and not ({{ cost_per_customer.in_rows_appended_to(changed_files, 'source_row', checked.appended) }})) as changed_rows
         {%- endset -%}
     {%- endif -%}
     {%- if not key and checks | length == 0 -%}
