@@ -11,22 +11,27 @@
 
 
 {#- The config of the models that keep every day (the ledger): incremental, with the days this
-    build allocates replaced. DuckDB deletes their rows (pre-hook clear_days_to_process), then
-    inserts the new ones; Spark's parquet tables cannot delete rows, so there each day is a
-    partition (partition_by cost_date, which Spark places last among the columns) and the build
-    overwrites the partitions of the days it allocates (insert_overwrite). Any other engine
-    rebuilds the tables whole. -#}
-{% macro day_ledger_config() -%}
-    {{ return(cost_per_customer.kept_ledger_config('cost_date')) }}
+    build allocates replaced. DuckDB deletes their rows (pre-hook clear_days_to_process, given
+    `undated_reason`), then inserts the new ones; Spark's parquet tables cannot delete rows, so
+    there each day is a partition (partition_by cost_date, which Spark places last among the
+    columns) and the build overwrites the partitions of the days it allocates (insert_overwrite).
+    Any other engine rebuilds the tables whole. A change of columns fails the run
+    (on_schema_change), asking for --full-refresh. -#}
+{% macro day_ledger_config(undated_reason=none) -%}
+    {%- set arguments = "undated_reason='" ~ undated_reason ~ "'" if undated_reason else "" -%}
+    {{ return(cost_per_customer.kept_ledger_config(
+        'cost_date', '{{ cost_per_customer.clear_days_to_process(' ~ arguments ~ ') }}')) }}
 {%- endmacro %}
 
 
 {#- The config of an incremental table kept part by part (a day, or a month: `partition_column`):
-    incremental on DuckDB (a pre-hook deletes the parts to write again); on Spark incremental with
-    insert_overwrite, partitioned by that column (which Spark places last); a table rebuilt whole
-    on any other engine. -#}
-{% macro kept_ledger_config(partition_column) -%}
-    {{ return(adapter.dispatch('kept_ledger_config', 'cost_per_customer')(partition_column)) }}
+    incremental on DuckDB (the pre-hook `clear_parts` deletes the parts to write again); on Spark
+    incremental with insert_overwrite, partitioned by that column (which Spark places last); a
+    table rebuilt whole on any other engine. A change of columns fails the run. -#}
+{% macro kept_ledger_config(partition_column, clear_parts) -%}
+    {%- set kept = {'pre_hook': clear_parts, 'on_schema_change': 'fail'} -%}
+    {%- do kept.update(adapter.dispatch('kept_ledger_config', 'cost_per_customer')(partition_column)) -%}
+    {{ return(kept) }}
 {%- endmacro %}
 
 {% macro default__kept_ledger_config(partition_column) -%}

@@ -85,24 +85,31 @@
 {%- endmacro %}
 
 
-{#- The rows of a model whose rows of a landed file follow from that file alone (its version)
-    that the data tests have already checked, at the version int_files_processed records for each
-    file: {'files': the files checked at their current version, 'appended': [source_file,
-    appended_after_row] pairs of the files re-delivered with records appended since}. A test reads
-    the model's rows with `not` in_files and in_rows_appended_to of them (valid_rows changed_files).
-    Nothing is checked yet on a full refresh, without the record (a new warehouse, or `dbt compile
-    --no-introspect`) and in a dbt unit test: every row is checked. -#}
-{% macro files_checked() -%}
+{#- The rows of the model `tested` (its name), whose rows of a landed file follow from that file
+    alone (its version), that the data tests have already checked, at the version
+    int_files_processed records for each file: {'files': the files checked at their current
+    version, 'appended': [source_file, appended_after_row] pairs of the files re-delivered with
+    records appended since}. A test reads the model's rows with `not` in_files and
+    in_rows_appended_to of them (valid_rows changed_files). Nothing is checked yet on a full
+    refresh, without the record (a new warehouse, or `dbt compile --no-introspect`) and in a dbt
+    unit test: every row is checked. A compile error unless int_files_processed depends on
+    `tested`: it must record the files after the test. -#}
+{% macro files_checked(tested) -%}
     {#- Referenced whatever the branch, so that a test reading the versions runs after they are built. -#}
     {%- set versions = ref('int_landed_file_versions') -%}
     {%- set none_checked = {'files': [], 'appended': []} -%}
-    {%- if not (execute and flags.INTROSPECT) or flags.FULL_REFRESH or model.resource_type == 'unit_test' -%}
+    {%- if not execute or model.resource_type == 'unit_test' -%}
         {{ return(none_checked) }}
     {%- endif -%}
-    {%- set recorded_node = graph.nodes.get('model.' ~ project_name ~ '.int_files_processed') -%}
+    {%- set recorder = graph.nodes.get('model.' ~ project_name ~ '.int_files_processed') -%}
+    {%- if recorder is not none and ('model.' ~ project_name ~ '.' ~ tested) not in recorder.depends_on.nodes -%}
+        {{ exceptions.raise_compiler_error(
+            "valid_rows changed_files on " ~ tested ~ ": int_files_processed must depend on " ~ tested
+            ~ " (a -- depends_on comment), so that it records the files after this test") }}
+    {%- endif -%}
     {%- set recorded = adapter.get_relation(
-        database=recorded_node.database, schema=recorded_node.schema, identifier=recorded_node.alias
-    ) if recorded_node else none -%}
+        database=recorder.database, schema=recorder.schema, identifier=recorder.alias
+    ) if recorder is not none and flags.INTROSPECT and not flags.FULL_REFRESH else none -%}
     {%- if recorded is none -%}
         {{ return(none_checked) }}
     {%- endif -%}

@@ -8,7 +8,7 @@
     inserts them again; on Spark each month is a partition, dropped and written again. Any other
     engine rebuilds the table whole. -#}
 {% macro month_ledger_config() -%}
-    {{ return(cost_per_customer.kept_ledger_config('month')) }}
+    {{ return(cost_per_customer.kept_ledger_config('month', '{{ cost_per_customer.clear_months_to_process() }}')) }}
 {%- endmacro %}
 
 

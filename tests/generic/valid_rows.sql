@@ -77,11 +77,7 @@
         {%- if changed_files is not string or not changed_files or changed_days is not none -%}
             {{ exceptions.raise_compiler_error(where ~ "changed_files must be the name of a column holding each row's file, without changed_days, got " ~ changed_files) }}
         {%- endif -%}
-        {%- set recorder = graph.nodes.get('model.' ~ project_name ~ '.int_files_processed') if execute else none -%}
-        {%- if recorder is not none and recorder.depends_on.nodes | select('equalto', 'model.' ~ project_name ~ '.' ~ model.identifier) | list | length == 0 -%}
-            {{ exceptions.raise_compiler_error(where ~ "changed_files needs int_files_processed to depend on " ~ model.identifier ~ " (a -- depends_on comment), so that it records the files after this test") }}
-        {%- endif -%}
-        {%- set checked = cost_per_customer.files_checked() -%}
+        {%- set checked = cost_per_customer.files_checked(model.identifier) -%}
         {%- set rows -%}
         (select * from {{ model }}
          where not ({{ cost_per_customer.in_files(changed_files, checked.files) }})

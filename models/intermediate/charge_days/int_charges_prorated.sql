@@ -1,11 +1,7 @@
 {#- One row per charge to allocate per UTC day it touches, its amounts prorated and converted to the
     reporting currency. Kept day by day (day_ledger_config): a build prorates again only the charges
     touching the days it allocates, and writes only those days. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 {%- set carried = [
     'charge_id', 'billing_account_id', 'sub_account_id', 'service_name',
     'service_category', 'region_id', 'resource_id', 'charge_category', 'commitment_discount_status',

@@ -2,11 +2,7 @@
     customer's driver quantity (int_usage_drivers_daily) that each feature drove; telemetry without
     a feature is 'unassigned'. A customer's rows add up to its quantity in int_usage_drivers_daily.
     Kept day by day, as int_usage_drivers_daily is. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 with
 
 driver_rows as (

@@ -3,11 +3,7 @@
     scaled for sampling and drives the shares; raw_quantity is the quantity as delivered and
     sampling_variance the variance sampling leaves in quantity (0 for unsampled telemetry). Kept day by
     day (day_ledger_config): a build sums again only the days it allocates. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 with
 
 driver_rows as (

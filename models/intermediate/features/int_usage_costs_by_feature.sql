@@ -4,11 +4,7 @@
     rounded and its remainder put on the largest feature, so the features of a customer's pool add
     up to its allocated cost exactly. Kept day by day (day_ledger_config): a build splits again
     only the days it allocates. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 with
 
 ledger as (

@@ -1,11 +1,7 @@
 {#- One row per month x customer x feature x currency: the customer's usage-driven cost by feature
     summed over the month (int_usage_costs_by_feature). Incremental by month: a build sums again
     only the months that hold a day it allocates and keeps the others. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.month_ledger_config()
-) }}
+{{ config(**cost_per_customer.month_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

@@ -6,11 +6,7 @@
     'driver_metric', 'driver_level', 'driver_value', 'pool_customer_tag', 'unattributed_reason', 'surcharge_name',
     'driver_service',
 ] -%}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 with
 
 candidates as (

@@ -1,9 +1,5 @@
 {#- One row per pool member: a charge-day of a pool, or a priced support ticket of a support pool (see _ledger__models.yml). -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 with
 
 pools as (

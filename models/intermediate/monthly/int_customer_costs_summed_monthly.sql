@@ -2,11 +2,7 @@
     the month, in total and by cost category, which customer_costs_monthly reads. Incremental by
     month: a build sums again only the months that hold a day it allocates and keeps the others. -#}
 {%- set categories = cost_per_customer.cost_categories() -%}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.month_ledger_config()
-) }}
+{{ config(**cost_per_customer.month_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

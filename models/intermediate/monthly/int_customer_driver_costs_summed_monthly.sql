@@ -3,11 +3,7 @@
     driver once a day, however many of the customer's pools it split) and the cost allocated to it,
     which customer_marginal_costs_monthly prices at the margin. Incremental by month: a build sums
     again only the months that hold a day it allocates and keeps the others. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.month_ledger_config()
-) }}
+{{ config(**cost_per_customer.month_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

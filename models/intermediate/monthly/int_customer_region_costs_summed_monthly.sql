@@ -2,11 +2,7 @@
     (customer_costs_daily) summed over the month, in total and its network and surcharge parts,
     which customer_region_costs_monthly reads. Incremental by month: a build sums again only the
     months that hold a day it allocates and keeps the others. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.month_ledger_config()
-) }}
+{{ config(**cost_per_customer.month_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

@@ -1,9 +1,5 @@
 {#- One row per day the ledger holds: the fingerprints of its inputs when it was last allocated. -#}
-{{ config(
-    on_schema_change='fail',
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 {#- Written last, after every ledger model it records (a build that stops before it allocates the
     same days again next time): -#}
 -- depends_on: {{ ref('customer_costs_daily') }}

@@ -1,11 +1,7 @@
 {#- One row per customer x month x rule x service x driver metric; see _costs__models.yml.
     Incremental by month: a build sums again only the months that hold a day it allocates (every
     row here comes from the month's days of the ledger and its pools). -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_months_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.month_ledger_config()
-) }}
+{{ config(**cost_per_customer.month_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

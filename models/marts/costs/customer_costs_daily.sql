@@ -1,9 +1,5 @@
 {#- The ledger: one row per day x customer x cost pool, with the rule that placed the cost. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process() }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config()) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 

@@ -1,11 +1,7 @@
 {#- One row per day x cost pool x reason of cost on no customer; see _costs__models.yml. -#}
 {#- Quarantined rows count on their day (a day whose quarantined rows change is allocated again,
     int_days_fingerprinted); those without a readable day are written again on every build. -#}
-{{ config(
-    pre_hook="{{ cost_per_customer.clear_days_to_process(undated_reason='quarantined_input') }}",
-    on_schema_change='fail',
-    **cost_per_customer.day_ledger_config()
-) }}
+{{ config(**cost_per_customer.day_ledger_config(undated_reason='quarantined_input')) }}
 -- depends_on: {{ ref('int_days_to_process') }}
 with
 
