@@ -297,6 +297,13 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     assert rows_only_in_one(deliveries.full, deliveries.incremental, "intermediate.int_surcharges",
                             exclude=split_measures) == (0, 0)
     assert query(deliveries.full, "select count(*) from intermediate.int_surcharges")[0][0] > 0
+    # The days' fingerprints equal those of the full build. Their telemetry part adds up counts and
+    # hash sums kept per file and read: the incremental warehouse read the records appended to the
+    # telemetry file by the late telemetry as a read of their own, the full build read it whole.
+    assert rows_only_in_one(deliveries.full, deliveries.incremental, "intermediate.int_days_fingerprinted") == (0, 0)
+    reads = ("select count(distinct read_after_row) from intermediate.int_usage_customer_days_summed"
+             " where source_file like 'usage/%'")
+    assert query(deliveries.incremental, reads) == [(2,)] and query(deliveries.full, reads) == [(1,)]
     # ...and the restated line reached the marts: the second day holds 7.25 more than before.
     day_total = (
         "select sum(cost) from (select allocated_cost as cost from marts.customer_costs_daily where cost_date = ?"

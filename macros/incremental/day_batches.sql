@@ -344,24 +344,32 @@
     given columns, as text. Equal inputs give equal fingerprints whatever the row order; a changed,
     added or removed row changes it (short of a 64-bit hash collision). -#}
 {% macro fingerprint_rows(columns) -%}
+    {{ return(cost_per_customer.fingerprint_of_sums('count(*)', cost_per_customer.row_hash_sum(columns))) }}
+{%- endmacro %}
+
+
+{#- The same fingerprint from a row count and a hash sum (row_hash_sum) already summed in parts,
+    e.g. per file: equal to fingerprint_rows over the parts' rows, since both are sums. -#}
+{% macro fingerprint_of_sums(row_count, hash_sum) -%}
+    concat(cast({{ row_count }} as {{ dbt.type_string() }}), ':', cast({{ hash_sum }} as {{ dbt.type_string() }}))
+{%- endmacro %}
+
+
+{#- The sum over a group's rows of a 64-bit hash of the given columns, an exact integer: one part of
+    fingerprint_rows. -#}
+{% macro row_hash_sum(columns) -%}
     {%- if columns is string or columns | length == 0 -%}
-        {{ exceptions.raise_compiler_error(model.name ~ ": fingerprint_rows needs a non-empty list of columns, got " ~ columns) }}
+        {{ exceptions.raise_compiler_error(model.name ~ ": row_hash_sum needs a non-empty list of columns, got " ~ columns) }}
     {%- endif -%}
-    {{ return(adapter.dispatch('fingerprint_rows', 'cost_per_customer')(columns)) }}
+    {{ return(adapter.dispatch('row_hash_sum', 'cost_per_customer')(columns)) }}
 {%- endmacro %}
 
-{% macro default__fingerprint_rows(columns) -%}
-    concat(
-        cast(count(*) as {{ dbt.type_string() }}), ':',
-        cast(sum(cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0))) as {{ dbt.type_string() }})
-    )
+{% macro default__row_hash_sum(columns) -%}
+    sum(cast(xxhash64({{ columns | join(', ') }}) as decimal(38, 0)))
 {%- endmacro %}
 
-{% macro duckdb__fingerprint_rows(columns) -%}
-    concat(
-        cast(count(*) as {{ dbt.type_string() }}), ':',
-        cast(sum(cast(hash({{ columns | join(', ') }}) as hugeint)) as {{ dbt.type_string() }})
-    )
+{% macro duckdb__row_hash_sum(columns) -%}
+    sum(cast(hash({{ columns | join(', ') }}) as hugeint))
 {%- endmacro %}
 
 

@@ -20,16 +20,19 @@
 
 {#- The config of a table kept file by file: file_kept_materialization, and the pre-hooks of an
     incremental run, in order: clear_changed_files, keep_rows_of_appended_files, then the
-    model's own refresh of the rows it keeps (a macro of this package, by name), e.g. their
-    delivery time. -#}
-{% macro file_kept_config(refresh_kept_rows) -%}
+    model's own refresh of the rows it keeps, if any (a macro of this package, by name), e.g.
+    their delivery time. -#}
+{% macro file_kept_config(refresh_kept_rows=none) -%}
+    {%- set pre_hook = [
+        '{{ cost_per_customer.clear_changed_files() }}',
+        '{{ cost_per_customer.keep_rows_of_appended_files() }}',
+    ] -%}
+    {%- if refresh_kept_rows is not none -%}
+        {%- do pre_hook.append('{{ cost_per_customer.' ~ refresh_kept_rows ~ '() }}') -%}
+    {%- endif -%}
     {{ return({
         'materialized': cost_per_customer.file_kept_materialization(),
-        'pre_hook': [
-            '{{ cost_per_customer.clear_changed_files() }}',
-            '{{ cost_per_customer.keep_rows_of_appended_files() }}',
-            '{{ cost_per_customer.' ~ refresh_kept_rows ~ '() }}',
-        ],
+        'pre_hook': pre_hook,
         'on_schema_change': 'fail',
     }) }}
 {%- endmacro %}
@@ -132,6 +135,23 @@
             ({{ source_file_column }} = '{{ file | replace("'", "''") }}' and {{ source_row_column }} <= {{ last_row | int }}){{ " or" if not loop.last }}
             {%- endfor %}
         )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The record of its file a model kept file by file starts reading after: appended_after_row for the
+    rows of the files that went on from the version it holds (files_appended), 0 for the others,
+    read whole. -#}
+{% macro read_after_row(source_file_column, appended) -%}
+    {%- if appended | length == 0 -%}
+        0
+    {%- else -%}
+        case {{ source_file_column }}
+            {%- for file, last_row in appended %}
+            when '{{ file | replace("'", "''") }}' then {{ last_row | int }}
+            {%- endfor %}
+            else 0
+        end
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,10 +10,10 @@ customers as (
 
 ),
 
-usage_rows as (
+{# The customers each telemetry file shows using something each day (its good rows, summed). -#}
+usage_days as (
 
-    select * from {{ ref('stg_telemetry__usage') }}
-    where quarantine_reason is null
+    select * from {{ ref('int_usage_customer_days_summed') }}
 
 ),
 
@@ -66,14 +66,14 @@ days_in_window as (
 days_with_usage as (
 
     select distinct
-        usage_rows.usage_date as cost_date,
+        usage_days.usage_date as cost_date,
         customers.customer_id
 
-    from usage_rows
+    from usage_days
     inner join customers
-        on lower(usage_rows.customer_id) = lower(customers.customer_id)
+        on usage_days.customer_key = lower(customers.customer_id)
     inner join bill_days
-        on usage_rows.usage_date = bill_days.cost_date
+        on usage_days.usage_date = bill_days.cost_date
 
 ),
 

@@ -1,6 +1,7 @@
 {#- One row per day with an input to allocate: a fingerprint of each input that decides the day's allocation. -#}
-{#- Each day input: the CTEs below that hold its rows, each with the columns fingerprinted; an input
-    of several would join their fingerprints. A charge counts by every column, with the day's rate
+{#- Each day input: the CTEs below that hold its rows, each with the columns fingerprinted (none: the
+    CTE holds row counts and hash sums already summed in parts, row_count and row_hash_sum); an
+    input of several would join their fingerprints. A charge counts by every column, with the day's rate
     of its currency, but: its delivery time (a file delivered again unchanged moves no day), its
     parsed tag map (its text `tags` is there), and the floating-point measures of a Kubernetes
     split line (share, hours: sums whose last bits vary with their order from build to build; no
@@ -16,7 +17,7 @@
 ) + ['charge_days_rated.fx_rate', 'charge_days_rated.fx_rate_date'] -%}
 {%- set day_inputs = {
     'charges': {'charge_days_rated': charge_columns},
-    'usage': {'usage_rows': cost_per_customer.relation_columns(ref('int_usage_driver_rows'), 'usage_rows')},
+    'usage': {'usage_days': none},
     'recipients': {'recipients': cost_per_customer.relation_columns(ref('int_rule_recipients_daily'), 'recipients')},
     'support': {'support_costs': cost_per_customer.relation_columns(ref('int_support_costs'), 'support_costs')},
     'quarantine': {'quarantined': cost_per_customer.relation_columns(ref('int_quarantined_charges_converted'), 'quarantined')},
@@ -65,12 +66,19 @@ charge_days_rated as (
 
 ),
 
-{# The telemetry rows behind the usage drivers and their split by feature (int_usage_drivers_daily
-    and int_usage_driver_features_daily sum them, for the days to process only): each row with its
-    known customer and feature, so a customer or a feature relabelled moves the day too. -#}
-usage_rows as (
+{# The good telemetry rows behind the usage drivers and their split by feature
+    (int_usage_drivers_daily and int_usage_driver_features_daily sum them, for the days to process
+    only), summed per file, customer and day: every column of each row, so a relabelled feature
+    moves the day too. Which known customer a row names follows from its customer id and the known
+    customers, which count for every day. -#}
+usage_days as (
 
-    select * from {{ ref('int_usage_driver_rows') }}
+    select
+        usage_days.usage_date as cost_date,
+        usage_days.row_count,
+        usage_days.row_hash_sum
+
+    from {{ ref('int_usage_customer_days_summed') }} as usage_days
 
 ),
 
@@ -106,7 +114,11 @@ customers as (
 
     select
         {{ source }}.cost_date,
+        {%- if columns is none %}
+        {{ cost_per_customer.fingerprint_of_sums('sum(' ~ source ~ '.row_count)', 'sum(' ~ source ~ '.row_hash_sum)') }} as fingerprint
+        {%- else %}
         {{ cost_per_customer.fingerprint_rows(columns) }} as fingerprint
+        {%- endif %}
 
     from {{ source }}
     where {{ source }}.cost_date is not null
@@ -115,10 +127,11 @@ customers as (
 ),
 {%- endfor %}
 
-{# Tags and direct placements name customers on any day: the set of known ids counts for every day. -#}
+{# Tags, direct placements and telemetry name customers on any day: the set of known ids, as
+    customers.csv writes them (the ledger's ids), counts for every day. -#}
 known_customers as (
 
-    select {{ cost_per_customer.fingerprint_rows(['lower(customers.customer_id)']) }} as customers_fingerprint
+    select {{ cost_per_customer.fingerprint_rows(['customers.customer_id']) }} as customers_fingerprint
     from customers
 
 ),
