@@ -97,12 +97,12 @@
 {% macro default__rule_weight(rule, customers_relation) -%}
     case
         {%- for customer_id, weight in (rule.weights_customer or {}).items() %}
-        when lower({{ customers_relation }}.customer_id) = lower({{ cost_per_customer.text_literal(customer_id) }}) then cast({{ weight }} as double)
+        when lower({{ customers_relation }}.customer_id) = lower({{ cost_per_customer.text_literal(customer_id) }}) then cast({{ weight }} as {{ cost_per_customer.money_type() }})
         {%- endfor %}
         {%- for segment, weight in (rule.weights_segment or {}).items() %}
-        when {{ customers_relation }}.segment = {{ cost_per_customer.text_literal(segment) }} then cast({{ weight }} as double)
+        when {{ customers_relation }}.segment = {{ cost_per_customer.text_literal(segment) }} then cast({{ weight }} as {{ cost_per_customer.money_type() }})
         {%- endfor %}
-        else cast({{ rule.default_weight if rule.default_weight is not none else 1 }} as double)
+        else cast({{ rule.default_weight if rule.default_weight is not none else 1 }} as {{ cost_per_customer.money_type() }})
     end
 {%- endmacro %}
 

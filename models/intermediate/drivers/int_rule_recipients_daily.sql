@@ -45,7 +45,7 @@ recipients_rule_{{ rule.position }} as (
         customers.customer_id,
         case lower(customers.customer_id)
             {%- for customer_id, share in (rule.shares or {}).items() %}
-            when lower({{ cost_per_customer.text_literal(customer_id) }}) then cast({{ share }} as double)
+            when lower({{ cost_per_customer.text_literal(customer_id) }}) then cast({{ share }} as {{ cost_per_customer.money_type() }})
             {%- endfor %}
         end as recipient_weight
 
@@ -60,7 +60,7 @@ recipients_rule_{{ rule.position }} as (
     select
         bill_days.cost_date,
         customers.customer_id,
-        cast(monthly_revenue.revenue as double) as recipient_weight
+        cast(monthly_revenue.revenue as {{ cost_per_customer.money_type() }}) as recipient_weight
 
     from bill_days
     inner join monthly_revenue
@@ -76,7 +76,7 @@ recipients_rule_{{ rule.position }} as (
         {%- if rule.method == 'weighted' %}
         {{ cost_per_customer.rule_weight(rule, 'customers') }} as recipient_weight
         {%- else %}
-        cast(1 as double) as recipient_weight
+        cast(1 as {{ cost_per_customer.money_type() }}) as recipient_weight
         {%- endif %}
 
     from active_customers
@@ -105,7 +105,7 @@ all_recipients as (
         cast(null as integer) as rule_position,
         cast(null as date) as cost_date,
         cast(null as {{ dbt.type_string() }}) as customer_id,
-        cast(null as double) as recipient_weight
+        cast(null as {{ cost_per_customer.money_type() }}) as recipient_weight
     from bill_days
     where 1 = 0
 

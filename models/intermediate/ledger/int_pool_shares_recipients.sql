@@ -23,10 +23,10 @@ recipient_shares as (
         pools.pool_id,
         recipients.customer_id,
         cast(null as {{ dbt.type_string() }}) as unattributed_reason,
-        recipients.recipient_weight
+        cast(recipients.recipient_weight as double)
             / case
                 when pools.rule_position in ({{ remainder_positions | join(', ') if remainder_positions else 'null' }}) then 1.0
-                else sum(recipients.recipient_weight) over (partition by pools.pool_id)
+                else cast(sum(recipients.recipient_weight) over (partition by pools.pool_id) as double)
             end as allocation_share,
         cast(recipients.recipient_weight as {{ cost_per_customer.money_type() }}) as driver_quantity,
         cast(
@@ -48,7 +48,7 @@ remainder_shares as (
         recipient_shares.pool_id,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         'fixed_remainder' as unattributed_reason,
-        1.0 - sum(recipient_shares.allocation_share) as allocation_share,
+        cast(1 - sum(recipient_shares.driver_quantity) as double) as allocation_share,
         cast(null as {{ cost_per_customer.money_type() }}) as driver_quantity,
         cast(null as {{ cost_per_customer.money_type() }}) as driver_total_quantity
 
@@ -57,7 +57,7 @@ remainder_shares as (
         on recipient_shares.pool_id = pools.pool_id
     where pools.rule_position in ({{ remainder_positions | join(', ') if remainder_positions else 'null' }})
     group by recipient_shares.pool_id
-    having 1.0 - sum(recipient_shares.allocation_share) > 0
+    having 1 - sum(recipient_shares.driver_quantity) > 0
 
 ),
 
