@@ -470,8 +470,9 @@ def test_bad_input_is_quarantined_with_reasons_and_conserved(tmp_path: Path) -> 
 
 def test_each_broken_row_check_fails_naming_the_check(generated_build: BuiltInput, tmp_path: Path) -> None:
     """What makes a model's row valid is one test per model (valid_rows: one node instead of one
-    per column and check). Breaking each kind of check makes it fail: each failing row, and each
-    repeated key once, names the checks it breaks; the rows that break none are not listed."""
+    per column and check). Breaking each kind of check makes it fail, a reference to a customer
+    that customers does not hold included: each failing row, and each repeated key once, names
+    the checks it breaks; the rows that break none are not listed."""
     warehouse = tmp_path / "broken.duckdb"
     shutil.copy(generated_build.warehouse, warehouse)
     daily = "marts.customer_costs_daily"
@@ -484,6 +485,7 @@ def test_each_broken_row_check_fails_naming_the_check(generated_build: BuiltInpu
             f"update {daily} set rule_name = null where rowid = ({ranked.format(table=daily, offset=0)})",
             f"update {daily} set allocation_method = 'by_guess' where rowid = ({ranked.format(table=daily, offset=1)})",
             f"insert into {daily} select * from {daily} where rowid = ({ranked.format(table=daily, offset=2)})",
+            f"update {daily} set customer_id = 'no-such-customer' where rowid = ({ranked.format(table=daily, offset=3)})",
             f"update {mapped} set cpu_cores_charged = -1 where rowid = ({ranked.format(table=mapped, offset=0)})",
             (f"update {mapped} set customer_id = null, customer_source = 'namespace_map'"
              f" where rowid = ({ranked.format(table=mapped, offset=1)})"),
@@ -506,14 +508,14 @@ def test_each_broken_row_check_fails_naming_the_check(generated_build: BuiltInpu
     assert re.search(r"Failure in test valid_rows_customer_costs_daily_\w+", tested.stdout), tested.stdout[-3000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     assert sorted((result["status"], result["failures"]) for result in results) == [
-        ("fail", 1), ("fail", 2), ("fail", 3)], results
+        ("fail", 1), ("fail", 2), ("fail", 4)], results
     with duckdb.connect(str(warehouse), read_only=True) as con:
         failing = sorted(
             sorted(row[0] for row in con.execute(f"select failed_checks from ({result['compiled_code']}) as failing_rows").fetchall())
             for result in results)
     repeated = "key (cost_date, customer_id, pool_id) repeated"
     assert failing == [
-        ["allocation_method not accepted", repeated, "rule_name is null"],
+        ["allocation_method not accepted", "customer_id not in customers.customer_id", repeated, "rule_name is null"],
         ["cpu_cores_charged negative", "customer_id is null where required"],
         ["tagged_share outside [0, 1]"],
     ], failing

@@ -61,14 +61,14 @@ def test_python_passes_ruff() -> None:
 
 
 def test_a_model_states_its_valid_rows_in_one_test() -> None:
-    """docs/naming.md: what makes a row valid (key, required columns, accepted values, bounds) sits
-    in the model's valid_rows test, not in a test per column and check: every data test is a node
-    of every build, with dbt's overhead per node. Only tests of another kind (relationships, a
-    second key) are left on columns."""
+    """docs/naming.md: what makes a row valid (key, required columns, accepted values, bounds, the
+    values another model must hold) sits in the model's valid_rows test, not in a test per column
+    and check: every data test is a node of every build, with dbt's overhead per node. Only a
+    second key may be left on its column."""
     import yaml
 
     row_checks = {"not_null", "accepted_values", "not_negative", "between", "required_when", "unique",
-                  "not_null_columns", "unique_combination"}
+                  "not_null_columns", "unique_combination", "relationships"}
     spread = []
     for path in sorted(PROJECT_DIR.glob("models/**/*.yml")) + sorted(PROJECT_DIR.glob("seeds/*.yml")):
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

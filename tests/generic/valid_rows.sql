@@ -11,6 +11,9 @@
                        (int_days_to_process) and the rows without a day. For the ledger tables that
                        keep every day: an incremental build checks what it wrote, not the days it kept
                        (--full-refresh checks them all). Leave it out where a key could repeat across days.
+      references       [{column, to, field, where}]: a non-NULL value of `column` is a `field` of the
+                       model named `to` (on the rows where the optional SQL condition `where` holds);
+                       with changed_days or changed_files, for the rows those leave to check
       changed_files    the column naming each row's landed file (the rows numbered by source_row): check
                        only the rows of the files whose version changed since a build last checked them
                        (int_files_processed records it), and of a file re-delivered with records
@@ -20,7 +23,7 @@
     Fails with each row that breaks a check, `failed_checks` naming which (comma-separated): with a
     key, each such row by its key, and each repeated key once with `repeated_key_rows`, how many
     rows share it; without a key, each such row whole. -#}
-{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, changed_days=none, changed_files=none) %}
+{% test valid_rows(model, key=none, required=none, accepted_values=none, not_negative=none, between=none, required_when=none, references=none, changed_days=none, changed_files=none) %}
     {%- set where = "valid_rows on " ~ model ~ ": " -%}
     {%- for name, value in {"key": key, "required": required, "not_negative": not_negative}.items() -%}
         {%- if value is not none and (value is string or value is mapping or value | length == 0) -%}
@@ -64,6 +67,23 @@
     {%- for column, condition in (required_when or {}).items() -%}
         {%- do checks.append((column ~ " is null where required", "(" ~ condition ~ ") and " ~ column ~ " is null")) -%}
     {%- endfor -%}
+    {#- Each reference: a left join to the distinct values of the field it names (reference_<n>). -#}
+    {%- set reference_joins = [] -%}
+    {%- if references is not none and (references is string or references is mapping or references | length == 0) -%}
+        {{ exceptions.raise_compiler_error(where ~ "references must be a non-empty list of {column, to, field[, where]}, got " ~ references) }}
+    {%- endif -%}
+    {%- for reference in references or [] -%}
+        {%- if reference is not mapping or not reference.get('column') or not reference.get('to') or not reference.get('field') -%}
+            {{ exceptions.raise_compiler_error(where ~ "each reference must be {column, to, field[, where]}, got " ~ reference) }}
+        {%- endif -%}
+        {%- set alias = "reference_" ~ loop.index -%}
+        {%- do reference_joins.append(
+            "left join (select distinct " ~ reference.field ~ " as " ~ alias ~ "_value from " ~ ref(reference.to) ~ ") as " ~ alias
+            ~ " on checked_rows." ~ reference.column ~ " = " ~ alias ~ "." ~ alias ~ "_value") -%}
+        {%- do checks.append((reference.column ~ " not in " ~ reference.to ~ "." ~ reference.field,
+                              "(" ~ (reference.get('where') or 'true') ~ ") and " ~ reference.column ~ " is not null and "
+                              ~ alias ~ "." ~ alias ~ "_value is null")) -%}
+    {%- endfor -%}
     {%- set rows = model -%}
     {%- if changed_days is not none -%}
         {%- if changed_days is not string or not changed_days -%}
@@ -85,8 +105,16 @@
         {%- endset -%}
     {%- endif -%}
     {%- if not key and checks | length == 0 -%}
-        {{ exceptions.raise_compiler_error(where ~ "give at least one check (key, required, accepted_values, not_negative, between, required_when)") }}
+        {{ exceptions.raise_compiler_error(where ~ "give at least one check (key, required, accepted_values, not_negative, between, required_when, references)") }}
     {%- endif %}
+
+    {#- The rows the row checks read, named checked_rows, with the references joined. -#}
+    {%- set checked_rows -%}
+        (select * from {{ rows }}) as checked_rows
+        {%- for join in reference_joins %}
+        {{ join }}
+        {%- endfor %}
+    {%- endset %}
 
     {%- set labels %}
         concat_ws(', '
@@ -120,16 +148,18 @@
 
     select
         {{ labels }} as failed_checks,
-        {{ key | join(", ") }},
+        {%- for column in key %}
+        checked_rows.{{ column }},
+        {%- endfor %}
         cast(null as bigint) as repeated_key_rows
-    from {{ rows }}
+    from {{ checked_rows }}
     {{ failing }}
     {%- endif %}
     {%- else %}
     select
         {{ labels }} as failed_checks,
-        *
-    from {{ rows }}
+        checked_rows.*
+    from {{ checked_rows }}
     {{ failing }}
     {%- endif %}
 {% endtest %}
