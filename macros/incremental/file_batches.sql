@@ -123,6 +123,16 @@
 {%- endmacro %}
 
 
+{#- A condition holding for the rows still to read of a model kept file by file: the rows of the
+    files not in `files` (files_kept, or files_checked's files), and of the files in `appended`
+    ([source_file, appended_after_row] pairs) only the rows after appended_after_row. Rows are
+    numbered by source_row. -#}
+{% macro in_rows_to_read(source_file_column, files, appended) -%}
+    not ({{ cost_per_customer.in_files(source_file_column, files) }})
+    and not ({{ cost_per_customer.in_rows_appended_to(source_file_column, 'source_row', appended) }})
+{%- endmacro %}
+
+
 {#- A condition holding for the rows a model kept file by file already holds of the files that went
     on from the version it holds (files_appended: their rows up to appended_after_row), `false`
     for none: the model reads its staging rows with `not` it. -#}

@@ -100,8 +100,7 @@
         {%- set checked = cost_per_customer.files_checked(model.identifier) -%}
         {%- set rows -%}
         (select * from {{ model }}
-         where not ({{ cost_per_customer.in_files(changed_files, checked.files) }})
-            and not ({{ cost_per_customer.in_rows_appended_to(changed_files, 'source_row', checked.appended) }})) as changed_rows
+         where {{ cost_per_customer.in_rows_to_read(changed_files, checked.files, checked.appended) }}) as changed_rows
         {%- endset -%}
     {%- endif -%}
     {%- if not key and checks | length == 0 -%}

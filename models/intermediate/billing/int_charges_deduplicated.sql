@@ -11,8 +11,7 @@ with
 charges as (
 
     select * from {{ ref('int_charges_unioned') }}
-    where not ({{ cost_per_customer.in_files('source_file', kept_files) }})
-        and not ({{ cost_per_customer.in_rows_appended_to('source_file', 'source_row', appended_files) }})
+    where {{ cost_per_customer.in_rows_to_read('source_file', kept_files, appended_files) }}
 
 ),
 

@@ -17,8 +17,7 @@ usage_rows as (
 
     select * from {{ ref('stg_telemetry__usage') }}
     where quarantine_reason is null
-        and not ({{ cost_per_customer.in_files('source_file', kept_files) }})
-        and not ({{ cost_per_customer.in_rows_appended_to('source_file', 'source_row', appended_files) }})
+        and {{ cost_per_customer.in_rows_to_read('source_file', kept_files, appended_files) }}
 
 ),
 
