@@ -5,31 +5,25 @@
 {%- set window_days = var('cpc_sampling_bias_window_days') -%}
 with
 
-usage_rows as (
+metric_days as (
 
-    select * from {{ ref('stg_telemetry__usage') }}
-    where quarantine_reason is null and service_name is not null
+    select * from {{ ref('int_usage_metric_days_sampled') }}
 
 ),
 
-{# A day of a service's metric is sampled when every row of it is, unsampled when none is. -#}
+{# Each day of a service's metric (sampled, unsampled or mixed) numbered, to find the day before. -#}
 days as (
 
     select
-        usage_rows.usage_date,
-        {{ cost_per_customer.day_number('usage_rows.usage_date') }} as day_number,
-        usage_rows.service_name,
-        usage_rows.metric,
-        case
-            when min(usage_rows.sample_rate) >= 1 then 'unsampled'
-            when max(usage_rows.sample_rate) < 1 then 'sampled'
-            else 'mixed'
-        end as day_kind,
-        sum(usage_rows.scaled_quantity) as quantity,
-        sum(usage_rows.sampling_variance) as sampling_variance
+        metric_days.cost_date as usage_date,
+        {{ cost_per_customer.day_number('metric_days.cost_date') }} as day_number,
+        metric_days.service_name,
+        metric_days.metric,
+        metric_days.day_kind,
+        metric_days.quantity,
+        metric_days.sampling_variance
 
-    from usage_rows
-    group by 1, 2, 3, 4
+    from metric_days
 
 ),
 
