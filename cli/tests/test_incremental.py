@@ -315,6 +315,40 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     assert after - before == Decimal("7.25")
 
 
+def test_reconciliation_settings_judge_and_sum_every_kept_day_again(deliveries: Deliveries, tmp_path: Path) -> None:
+    """The quantities telemetry_bill_reconciliation compares are kept day by day; a new tolerance
+    judges every kept day at the next build without allocating any, and new units (which decide
+    what is summed) allocate every day again."""
+    warehouse = tmp_path / deliveries.incremental.name
+    shutil.copyfile(deliveries.incremental, warehouse)
+    input_dir = tmp_path / "input"
+    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    rules = input_dir / "allocation.yml"
+    rows = ("select cost_date, rule_name, service_name, metric, driver_level, driver_value, reconciliation_status,"
+            " drift_tolerance, telemetry_to_billed_ratio, billed_unit from marts.telemetry_bill_reconciliation")
+    before = query(warehouse, rows)
+    assert "  tolerance: 0.1\n" in rules.read_text() and {row[7] for row in before} == {0.1}
+
+    rules.write_text(rules.read_text().replace("  tolerance: 0.1\n", "  tolerance: 0.0001\n"))
+    judged = build_ok(input_dir, warehouse, "--quiet")
+    assert f"allocated 0 of {DAYS} days: no input changed" in judged.stdout
+    after = query(warehouse, rows)
+    assert sorted(row[:6] for row in after) == sorted(row[:6] for row in before)
+    assert {row[7] for row in after} == {0.0001}
+    compared = [row for row in after if row[8] is not None]
+    assert compared and all(row[6] == ("drift" if abs(row[8] - 1) > 0.0001 else "within_tolerance") for row in compared)
+    # Rows within 10 % but not within 0.01 % now drift, on days no input changed.
+    assert sum(row[6] == "drift" for row in after) > sum(row[6] == "drift" for row in before)
+
+    text = rules.read_text()
+    assert "    egress_gb: GB\n" in text and any(row[3] == "egress_gb" and row[9] == "GB" for row in after)
+    rules.write_text(text.replace("    egress_gb: GB\n", ""))
+    build_ok(input_dir, warehouse, "--quiet")
+    assert set(_allocated(warehouse).values()) == {"settings changed"} and len(_allocated(warehouse)) == DAYS
+    egress = [row for row in query(warehouse, rows) if row[3] == "egress_gb"]
+    assert egress and {(row[6], row[9]) for row in egress} == {("no_unit_mapping", None)}
+
+
 def _failing_rows(warehouse: Path, check_file: str, breaking: list[str], tmp_path: Path) -> list[tuple]:
     """Run a row check as the warehouse's last build compiled it (the compiled file named
     `check_file`), on a copy changed by the `breaking` statements; returns its failing rows, sorted."""

@@ -394,13 +394,15 @@
     places by tag (the 'untagged' reason), the positions of the proportional_to_cost rules (the
     ledger's columns) and the tag keys the predicates read. With them the forecasts' trailing
     days (cpc_forecast_trailing_days), which decide every kept day's forecast
-    (int_customer_cost_forecasts): a change is rare, and computes every day again. -#}
+    (int_customer_cost_forecasts), and the reconciliation's units (cpc_reconciliation_units), which
+    decide every kept day of int_telemetry_bill_quantities_daily: a change is rare, and computes
+    every day again. -#}
 {% macro settings_fingerprint() -%}
     {%- set parts = [] -%}
     {%- for name in ['cpc_customer_tag_key', 'cpc_rule_tag_keys', 'cpc_reporting_currency',
                      'cpc_default_currency', 'cpc_fx_max_gap_days', 'cpc_kubernetes_cpu_hourly_price',
                      'cpc_kubernetes_ram_gib_hourly_price', 'cpc_kubernetes_share_idle',
-                     'cpc_forecast_trailing_days'] -%}
+                     'cpc_forecast_trailing_days', 'cpc_reconciliation_units'] -%}
         {%- do parts.append(name ~ '=' ~ tojson(cost_per_customer.setting(name))) -%}
     {%- endfor -%}
     {%- set rules = cost_per_customer.allocation_rules() -%}
