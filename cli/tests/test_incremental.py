@@ -400,18 +400,21 @@ def test_the_drivers_and_charge_days_are_checked_for_the_days_allocated(deliveri
     prorates again the days it allocates, and their row checks (valid_rows with changed_days) read
     those days. The usage fingerprint reads the telemetry rows, so the late telemetry the last build
     picked up moved its day. Run as the last builds compiled them, on copies with a row broken on
-    the first day and on the late one."""
+    the first day and on the late one. A reference is checked on those rows too (the incremental
+    build reads of the referenced charges only those the checked rows name)."""
     allocated = _allocated(deliveries.incremental)
     assert LATE_DAY.isoformat() in allocated and FIRST_DAY.isoformat() not in allocated
     for warehouse in (deliveries.incremental, deliveries.full):
-        for check, table, breaking, failed in [
+        for case, (check, table, breaking, failed) in enumerate([
             ("valid_rows_int_usage_drivers_d*.sql", "intermediate.int_usage_drivers_daily", "quantity = -1",
              "quantity negative"),
             ("valid_rows_int_charges_prorate*.sql", "intermediate.int_charges_prorated", "source_currency = null",
              "source_currency is null"),
-        ]:
-            (tmp_path / table).mkdir(exist_ok=True)
-            failing = _failing_days(warehouse, check, table, breaking, (FIRST_DAY, LATE_DAY), tmp_path / table)
+            ("valid_rows_int_charges_prorate*.sql", "intermediate.int_charges_prorated",
+             "charge_id = 'no such charge', surcharge_name = null", "charge_id not in int_charges_allocatable.charge_id"),
+        ]):
+            (tmp_path / str(case)).mkdir(exist_ok=True)
+            failing = _failing_days(warehouse, check, table, breaking, (FIRST_DAY, LATE_DAY), tmp_path / str(case))
             assert failing == [(failed, day.isoformat()) for day in (FIRST_DAY, LATE_DAY)
                                if day.isoformat() in _allocated(warehouse)], (table, failing)
 
@@ -530,6 +533,52 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     usage_keys = _repeated_keys(deliveries.full, "valid_rows_stg_telemetry__usag*.sql", "cpc_raw.usage",
                                 "_source_row = 1", checks / "full")
     assert usage_keys and all(row == 1 for _, row in usage_keys)
+
+
+def test_quarantined_telemetry_is_kept_by_file_and_read_from_the_records_appended(
+        deliveries: Deliveries, tmp_path: Path) -> None:
+    """quarantined_rows lists telemetry records from int_usage_rows_quarantined, kept file by file:
+    each read of a telemetry file has a row of its own, so a file without a quarantined record is
+    kept too. A telemetry file re-delivered with an unreadable record appended: the build parses
+    only that record, lists it, and leaves the file's earlier records as they were parsed (one
+    made unreadable behind the build's back is not listed)."""
+    warehouse = tmp_path / deliveries.incremental.name
+    shutil.copyfile(deliveries.incremental, warehouse)
+    input_dir = tmp_path / "input"
+    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    (path,) = (input_dir / "usage").glob("*.csv*")
+    usage = path.relative_to(input_dir).as_posix()
+    reads = f"select read_after_row from intermediate.int_usage_rows_quarantined where source_row is null" \
+            f" and source_file = '{usage}' order by 1"
+    # The late telemetry appended to the file was a read of its own; the full build read it whole.
+    [(rows,)] = query(warehouse, f"select count(*) from cpc_raw.usage where _source_file = '{usage}'")
+    earlier_reads = query(warehouse, reads)
+    assert len(earlier_reads) == 2 and earlier_reads[0] == (0,) and query(deliveries.full, reads) == [(0,)]
+    listed = "select source_row, quarantine_reason from marts.quarantined_rows where input_name = 'usage' order by 1"
+    assert query(warehouse, listed) == query(deliveries.full, listed) == []
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update cpc_raw.usage set quantity = 'changed behind the build'"
+                    " where _source_file = ? and _source_row = 1", [usage])
+
+    def append_unreadable(header, lines):
+        added = list(lines[-1])
+        added[header.index("quantity")] = "n/a"
+        return [*lines, added]
+
+    rewrite_csv(path, append_unreadable)
+    later = path.stat().st_mtime + 86_400
+    os.utime(path, (later, later))
+    build_ok(input_dir, warehouse, "--quiet")
+    assert _summary(warehouse)["landed_files"]["appended"] == 1
+    assert query(warehouse, reads) == [*earlier_reads, (rows,)]
+    [(reason,)] = query(warehouse, f"select quarantine_reason from staging.stg_telemetry__usage"
+                                   f" where source_file = '{usage}' and source_row = {rows + 1}")
+    assert reason.startswith("unparseable quantity")
+    assert query(warehouse, listed) == [(rows + 1, reason)]
+    # The staging view, which parses every landed record now, also rejects the record changed
+    # behind the build's back; the kept rows do not.
+    staged = "select source_row from staging.stg_telemetry__usage where quarantine_reason is not null order by 1"
+    assert query(warehouse, staged) == [(1,), (rows + 1,)]
 
 
 def test_the_same_files_again_record_no_new_cost_version(deliveries: Deliveries) -> None:

@@ -70,7 +70,10 @@
 {#- The pre-hook of int_charges_unioned (kept file by file) after clear_changed_files, on an
     incremental run (`select 1` otherwise): a kept file delivered again unchanged keeps its rows,
     and gets the delivery time its staging rows have now (deduplication picks the latest delivery
-    by it). Reads only the kept files' delivery times. -#}
+    by it). The delivery time is the file's own, on each of its landed rows (`_delivered_at`, ISO
+    8601 text written by cpc land): it is read from the landed tables, two columns of the kept
+    files' rows, and read as its staging model reads it (parse_timestamp), rather than through
+    the staging views, which would read every column of every row of those files. -#}
 {% macro refresh_billing_delivery_times() -%}
     {%- set kept_files = cost_per_customer.files_kept() -%}
     {%- if kept_files | length == 0 -%}
@@ -79,13 +82,18 @@
     update {{ this }}
     set delivered_at = delivered.delivered_at
     from (
-        {%- for model in cost_per_customer.billing_staging_models() %}
-        select source_file, max(delivered_at) as delivered_at
-        from {{ ref(model) }}
-        where {{ cost_per_customer.in_files('source_file', kept_files) }}
-        group by source_file
-        {{ "union all" if not loop.last }}
-        {%- endfor %}
+        select
+            landed.source_file,
+            {{ cost_per_customer.parse_timestamp('landed.delivered_at_text', none) }} as delivered_at
+        from (
+            {%- for format in cost_per_customer.billing_formats() %}
+            select _source_file as source_file, max(_delivered_at) as delivered_at_text
+            from {{ source(format.source, format.table) }}
+            where {{ cost_per_customer.in_files('_source_file', kept_files) }}
+            group by _source_file
+            {{ "union all" if not loop.last }}
+            {%- endfor %}
+        ) as landed
     ) as delivered
     where {{ this.identifier }}.source_file = delivered.source_file
         and {{ this.identifier }}.delivered_at is distinct from delivered.delivered_at

@@ -67,7 +67,35 @@
     {%- for column, condition in (required_when or {}).items() -%}
         {%- do checks.append((column ~ " is null where required", "(" ~ condition ~ ") and " ~ column ~ " is null")) -%}
     {%- endfor -%}
-    {#- Each reference: a left join to the distinct values of the field it names (reference_<n>). -#}
+    {#- The rows checked: every row, or with changed_days or changed_files only those that changed
+        (`scoped`, a query; `rows`, what the checks select from). `narrowed`: the build left rows
+        out (an incremental build's days written out, or files already checked). -#}
+    {%- set scoped = none -%}
+    {%- set narrowed = false -%}
+    {%- if changed_days is not none -%}
+        {%- if changed_days is not string or not changed_days -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_days must be the name of a date column, got " ~ changed_days) }}
+        {%- endif -%}
+        {%- set scoped -%}
+        select * from {{ model }} where {{ cost_per_customer.in_days_to_process(changed_days, undated=true) }}
+        {%- endset -%}
+        {%- set narrowed = not (cost_per_customer.days_to_process_list() | trim | lower).startswith('select') -%}
+    {%- endif -%}
+    {%- if changed_files is not none -%}
+        {%- if changed_files is not string or not changed_files or changed_days is not none -%}
+            {{ exceptions.raise_compiler_error(where ~ "changed_files must be the name of a column holding each row's file, without changed_days, got " ~ changed_files) }}
+        {%- endif -%}
+        {%- set checked = cost_per_customer.files_checked(model.identifier) -%}
+        {%- set scoped -%}
+        select * from {{ model }}
+         where {{ cost_per_customer.in_rows_to_read(changed_files, checked.files, checked.appended) }}
+        {%- endset -%}
+        {%- set narrowed = checked.files | length > 0 or checked.appended | length > 0 -%}
+    {%- endif -%}
+    {%- set rows = model if scoped is none else "(" ~ scoped ~ ") as changed_rows" -%}
+    {#- Each reference: a left join to the distinct values of the field it names (reference_<n>); when
+        the build narrowed the rows checked, of only the values they hold (so that the referenced
+        model is not read whole for a few rows). -#}
     {%- set reference_joins = [] -%}
     {%- if references is not none and (references is string or references is mapping or references | length == 0) -%}
         {{ exceptions.raise_compiler_error(where ~ "references must be a non-empty list of {column, to, field[, where]}, got " ~ references) }}
@@ -77,32 +105,15 @@
             {{ exceptions.raise_compiler_error(where ~ "each reference must be {column, to, field[, where]}, got " ~ reference) }}
         {%- endif -%}
         {%- set alias = "reference_" ~ loop.index -%}
+        {%- set values_held = "" if not narrowed else
+            " where " ~ reference.field ~ " in (select referring." ~ reference.column ~ " from (" ~ scoped ~ ") as referring)" -%}
         {%- do reference_joins.append(
-            "left join (select distinct " ~ reference.field ~ " as " ~ alias ~ "_value from " ~ ref(reference.to) ~ ") as " ~ alias
+            "left join (select distinct " ~ reference.field ~ " as " ~ alias ~ "_value from " ~ ref(reference.to) ~ values_held ~ ") as " ~ alias
             ~ " on checked_rows." ~ reference.column ~ " = " ~ alias ~ "." ~ alias ~ "_value") -%}
         {%- do checks.append((reference.column ~ " not in " ~ reference.to ~ "." ~ reference.field,
                               "(" ~ (reference.get('where') or 'true') ~ ") and " ~ reference.column ~ " is not null and "
                               ~ alias ~ "." ~ alias ~ "_value is null")) -%}
     {%- endfor -%}
-    {%- set rows = model -%}
-    {%- if changed_days is not none -%}
-        {%- if changed_days is not string or not changed_days -%}
-            {{ exceptions.raise_compiler_error(where ~ "changed_days must be the name of a date column, got " ~ changed_days) }}
-        {%- endif -%}
-        {%- set rows -%}
-        (select * from {{ model }} where {{ cost_per_customer.in_days_to_process(changed_days, undated=true) }}) as changed_rows
-        {%- endset -%}
-    {%- endif -%}
-    {%- if changed_files is not none -%}
-        {%- if changed_files is not string or not changed_files or changed_days is not none -%}
-            {{ exceptions.raise_compiler_error(where ~ "changed_files must be the name of a column holding each row's file, without changed_days, got " ~ changed_files) }}
-        {%- endif -%}
-        {%- set checked = cost_per_customer.files_checked(model.identifier) -%}
-        {%- set rows -%}
-        (select * from {{ model }}
-         where {{ cost_per_customer.in_rows_to_read(changed_files, checked.files, checked.appended) }}) as changed_rows
-        {%- endset -%}
-    {%- endif -%}
     {%- if not key and checks | length == 0 -%}
         {{ exceptions.raise_compiler_error(where ~ "give at least one check (key, required, accepted_values, not_negative, between, required_when, references)") }}
     {%- endif %}

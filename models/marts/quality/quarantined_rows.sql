@@ -8,7 +8,7 @@
                     ('EffectiveCost', 'effective_cost_raw')],
      'currency': 'billing_currency', 'effective_cost': 'effective_cost', 'cost_date': 'cost_date',
      'fx_rate': 'fx_rate', 'effective_cost_in_reporting_currency': 'effective_cost_in_reporting_currency'},
-    {'input_name': 'usage', 'rows': 'usage_rows', 'model': 'stg_telemetry__usage',
+    {'input_name': 'usage', 'rows': 'usage_rows', 'model': 'int_usage_rows_quarantined',
      'raw_values': [('usage_date', 'usage_date_raw'), ('metric', 'metric'), ('quantity', 'quantity_raw'),
                     ('sample_rate', 'sample_rate_raw')],
      'cost_date': 'usage_date'},
