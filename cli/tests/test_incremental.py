@@ -315,14 +315,27 @@ def test_incremental_builds_equal_a_full_build_of_the_final_input(deliveries: De
     assert after - before == Decimal("7.25")
 
 
-def test_reconciliation_settings_judge_and_sum_every_kept_day_again(deliveries: Deliveries, tmp_path: Path) -> None:
-    """The quantities telemetry_bill_reconciliation compares are kept day by day; a new tolerance
-    judges every kept day at the next build without allocating any, and new units (which decide
-    what is summed) allocate every day again."""
+def _copies_of_the_last_delivery(deliveries: Deliveries, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the incremental warehouse and of the last delivery it built (a test changes them
+    and builds again); returns (warehouse, input folder)."""
     warehouse = tmp_path / deliveries.incremental.name
     shutil.copyfile(deliveries.incremental, warehouse)
     input_dir = tmp_path / "input"
     shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    return warehouse, input_dir
+
+
+def _delivered_a_day_later(path: Path) -> None:
+    """The file's modification time (its delivery time) moved a day on, as a new delivery's."""
+    later = path.stat().st_mtime + 86_400
+    os.utime(path, (later, later))
+
+
+def test_reconciliation_settings_judge_and_sum_every_kept_day_again(deliveries: Deliveries, tmp_path: Path) -> None:
+    """The quantities telemetry_bill_reconciliation compares are kept day by day; a new tolerance
+    judges every kept day at the next build without allocating any, and new units (which decide
+    what is summed) allocate every day again."""
+    warehouse, input_dir = _copies_of_the_last_delivery(deliveries, tmp_path)
     rules = input_dir / "allocation.yml"
     rows = ("select cost_date, rule_name, service_name, metric, driver_level, driver_value, reconciliation_status,"
             " drift_tolerance, telemetry_to_billed_ratio, billed_unit from marts.telemetry_bill_reconciliation")
@@ -427,10 +440,7 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     int_charges_deduplicated too, which keeps its rows of the file as well). Neither
     allocates a day (a delivery time is not fingerprinted), so the charge-days of every day are
     kept as they were: a charge-day changed behind the builds' back stays changed."""
-    warehouse = tmp_path / deliveries.incremental.name
-    shutil.copyfile(deliveries.incremental, warehouse)
-    input_dir = tmp_path / "input"
-    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    warehouse, input_dir = _copies_of_the_last_delivery(deliveries, tmp_path)
     (billing,) = (path.relative_to(input_dir).as_posix() for path in (input_dir / "billing").glob("*.csv*"))
     union = "select charge_description, cast(delivered_at as varchar) from intermediate.int_charges_unioned" \
             f" where source_file = '{billing}' and source_row = 1"
@@ -449,8 +459,7 @@ def test_the_billing_union_keeps_the_files_whose_version_is_unchanged(deliveries
     assert query(warehouse, union) == [parsed]
 
     path = input_dir / billing
-    later = path.stat().st_mtime + 86_400
-    os.utime(path, (later, later))
+    _delivered_a_day_later(path)
     touched = build_ok(input_dir, warehouse, "--quiet")
     assert f"allocated 0 of {DAYS} days: no input changed" in touched.stdout
     assert query(warehouse, charge_days) == kept_charge_days
@@ -471,10 +480,7 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
     it) and flags only the new one. The file's rows then carry its new delivery time in both, and
     only the day of the new line is allocated. The data tests of the staging views and of the union
     (valid_rows changed_files) check the rows the build read."""
-    warehouse = tmp_path / deliveries.incremental.name
-    shutil.copyfile(deliveries.incremental, warehouse)
-    input_dir = tmp_path / "input"
-    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    warehouse, input_dir = _copies_of_the_last_delivery(deliveries, tmp_path)
     (path,) = (input_dir / "billing").glob("*.csv*")
     billing = path.relative_to(input_dir).as_posix()
     [(rows,)] = query(warehouse, f"select count(*) from intermediate.int_charges_unioned where source_file = '{billing}'")
@@ -491,8 +497,7 @@ def test_the_billing_union_reads_only_the_records_appended_to_a_file(deliveries:
         return [*lines, added]
 
     rewrite_csv(path, append_a_line)
-    later = path.stat().st_mtime + 86_400
-    os.utime(path, (later, later))
+    _delivered_a_day_later(path)
     build_ok(input_dir, warehouse, "--quiet")
     assert _summary(warehouse)["landed_files"]["appended"] == 1
     # The new line's day only: the row changed behind the build's back is kept as deduplication
@@ -542,10 +547,7 @@ def test_quarantined_telemetry_is_kept_by_file_and_read_from_the_records_appende
     kept too. A telemetry file re-delivered with an unreadable record appended: the build parses
     only that record, lists it, and leaves the file's earlier records as they were parsed (one
     made unreadable behind the build's back is not listed)."""
-    warehouse = tmp_path / deliveries.incremental.name
-    shutil.copyfile(deliveries.incremental, warehouse)
-    input_dir = tmp_path / "input"
-    shutil.copytree(deliveries.restated_input, input_dir)  # copies keep the files' times
+    warehouse, input_dir = _copies_of_the_last_delivery(deliveries, tmp_path)
     (path,) = (input_dir / "usage").glob("*.csv*")
     usage = path.relative_to(input_dir).as_posix()
     reads = f"select read_after_row from intermediate.int_usage_rows_quarantined where source_row is null" \
@@ -566,8 +568,7 @@ def test_quarantined_telemetry_is_kept_by_file_and_read_from_the_records_appende
         return [*lines, added]
 
     rewrite_csv(path, append_unreadable)
-    later = path.stat().st_mtime + 86_400
-    os.utime(path, (later, later))
+    _delivered_a_day_later(path)
     build_ok(input_dir, warehouse, "--quiet")
     assert _summary(warehouse)["landed_files"]["appended"] == 1
     assert query(warehouse, reads) == [*earlier_reads, (rows,)]
